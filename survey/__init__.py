@@ -1,0 +1,103 @@
+"""The survey web application: create_app() builds it from configuration."""
+
+import os
+
+from flask import Flask, render_template, request
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from survey import cli, db, privacy, respond
+from survey.integrity import FloodCounter
+
+HERE = os.path.dirname(__file__)
+
+DEFAULTS = {
+    "DATABASE": "",
+    "SECRET_KEY": None,
+    "SERVICE_NAME": "Your views survey",
+    "FORCE_NAME": "the police",
+    "COMMISSIONER_NAME": "the Police and Crime Commissioner",
+    "LOCAL_SERVICE_NAME": "Your local domestic abuse service",
+    "LOCAL_SERVICE_PHONE": "",
+    "LOCAL_SERVICE_HOURS": "",
+    "RESULTS_NOTE": (
+        "A summary of the results is published every three months, for the public "
+        "meeting where the commissioner holds the police to account."
+    ),
+    # Where Exit this page goes: a busy, ordinary site that raises no questions.
+    "EXIT_URL": "https://www.bbc.co.uk/weather",
+    # k of PRIVACY.md §3: counts below it are never shown to staff. Never below 5.
+    "SUPPRESSION_THRESHOLD": 10,
+    "FORM_TOKEN_MAX_AGE_HOURS": 4,
+    # Final submissions one client may make in an hour before a polite refusal;
+    # generous, since a refuge or an office may share one internet address.
+    "FLOOD_LIMIT": 30,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_PARTS": 200,
+}
+MINIMUM_THRESHOLD = 5
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then instance/config.py, then SURVEY_* variables."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SURVEY_INSTANCE_PATH")
+        or os.path.join(os.path.dirname(HERE), "instance"),
+        instance_relative_config=True,
+        template_folder=None,
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config["DATABASE"] = os.path.join(app.instance_path, "survey.db")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEY")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    _check_config(app.config)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(os.path.dirname(HERE), "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(respond.bp)
+
+    app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
+
+    @app.after_request
+    def security_headers(response):
+        privacy.add_security_headers(response.headers, https=request.is_secure)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        # A description given to abort() is written for people; Werkzeug's are not.
+        custom = error.description != type(error).description
+        message = error.description if custom else None
+        return render_template("error.html", status=error.code, message=message), error.code
+
+    return app
+
+
+def _check_config(config) -> None:
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: put it in instance/config.py (make run does this) "
+            "or in the SURVEY_SECRET_KEY environment variable"
+        )
+    if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
+        raise RuntimeError(
+            f"SUPPRESSION_THRESHOLD is {config['SUPPRESSION_THRESHOLD']}; "
+            f"it may never be below {MINIMUM_THRESHOLD}"
+        )

@@ -1,0 +1,183 @@
+"""Flask commands: init-db, create-link, demo-data, import-responses, export-responses."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from datetime import date
+from itertools import islice
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.datastructures import MultiDict
+
+from survey import answers, demo, privacy, questionnaire, storage
+from survey.db import get_db
+
+CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+DEMO_BATCH = 20_000
+MOST_ERRORS_SHOWN = 50
+
+
+def init_app(app) -> None:
+    """Register the commands with the app."""
+    for command in (init_db, create_link, demo_data, import_responses, export_responses):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the database schema (safe to run again)."""
+    path = current_app.config["DATABASE"]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    storage.migrate(get_db())
+    click.echo(f"Database ready: {path}")
+
+
+@click.command("create-link")
+@click.argument("label")
+@click.option("--channel", required=True, help="The channel code, e.g. outreach-north.")
+@with_appcontext
+def create_link(label, channel):
+    """Create an open distribution link for a channel and print its path."""
+    if not CHANNEL_PATTERN.fullmatch(channel):
+        raise click.BadParameter(
+            "use 1 to 40 lower-case letters, digits or hyphens, e.g. outreach-north",
+            param_hint="--channel",
+        )
+    if not label.strip():
+        raise click.BadParameter("give the link a label, e.g. 'Outreach team, north'")
+    link = storage.add_link(get_db(), label=label.strip(), channel=channel, today=date.today())
+    click.echo(f"/s/{link['code']}")
+
+
+@click.command("demo-data")
+@click.option("--responses", "count", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@with_appcontext
+def demo_data(count, seed):
+    """Add realistic synthetic responses over the last three financial years."""
+    db = get_db()
+    rows = demo.generate(count, seed, date.today())
+    # A big page cache keeps inserts of random keys fast; it lasts for this connection.
+    db.execute("PRAGMA cache_size=-1000000")
+    with click.progressbar(length=count, label="Adding demo responses", file=click.get_text_stream("stderr")) as bar:
+        while batch := list(islice(rows, DEMO_BATCH)):
+            storage.add_rows(db, batch)
+            bar.update(len(batch))
+    click.echo(f"Added {count:,} demo responses (seed {seed}); {storage.count_responses(db):,} in all.")
+
+
+@click.command("import-responses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_responses(file):
+    """Import typed-up paper responses from a CSV file: all rows or none."""
+    db = get_db()
+    rows, errors = _read_import(file, storage.list_channels(db), privacy.iso_week(date.today()))
+    if errors:
+        for error in errors[:MOST_ERRORS_SHOWN]:
+            click.echo(error, err=True)
+        if len(errors) > MOST_ERRORS_SHOWN:
+            click.echo(f"… and {len(errors) - MOST_ERRORS_SHOWN} more.", err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(errors)} problem(s) in {file}. "
+            "Correct them and import the whole file again."
+        )
+    stored = storage.add_rows(db, rows)
+    click.echo(f"Imported {stored} responses from {file}.")
+
+
+def _read_import(path: str, channels: set[str], this_week: str) -> tuple[list[dict], list[str]]:
+    """Check every row of an import file like a web submission; rows to store and errors."""
+    expected = ["period", "channel", "version", *questionnaire.storage_columns()]
+    required = [column for column in expected if column not in questionnaire.FREE_TEXT_CODES]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [column for column in required if column not in header]
+            unknown = [column for column in header if column not in expected]
+            if missing or unknown:
+                errors = []
+                if missing:
+                    errors.append("Missing columns: " + ", ".join(missing))
+                if unknown:
+                    errors.append("Columns this survey does not have: " + ", ".join(unknown))
+                return [], errors
+            rows, errors = [], []
+            for row in reader:
+                line = reader.line_num
+                problems = _row_problems(row, channels, this_week)
+                formdata = MultiDict(
+                    [(code, value) for code, values in questionnaire.from_row(row).items() for value in values]
+                )
+                checked = answers.check(formdata)
+                problems += checked.problems
+                if problems:
+                    errors.extend(f"Row {line}: {problem}" for problem in problems)
+                    continue
+                rows.append(
+                    storage.response_row(
+                        checked.answers,
+                        period=row["period"].strip(),
+                        channel=row["channel"].strip(),
+                        submission_id=storage.new_response_id(),
+                    )
+                )
+    except UnicodeDecodeError:
+        return [], [f"{path} is not a UTF-8 text file: save it as 'CSV UTF-8' and try again."]
+    except csv.Error as error:
+        return [], [f"{path} could not be read as CSV: {error}"]
+    if not rows and not errors:
+        errors.append(f"{path} has no responses in it.")
+    return rows, errors
+
+
+def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
+    problems = []
+    if None in row:
+        problems.append("this row has more cells than the header")
+    period = (row.get("period") or "").strip()
+    if not privacy.is_iso_week(period):
+        problems.append(f"period: '{period}' is not an ISO week such as 2026-W14")
+    elif period > this_week:
+        problems.append(f"period: {period} is in the future")
+    channel = (row.get("channel") or "").strip()
+    if channel not in channels:
+        problems.append(
+            f"channel: '{channel}' has no link; create one first with "
+            f"flask --app survey create-link LABEL --channel {channel or 'CHANNEL'}"
+        )
+    if (row.get("version") or "").strip() != str(questionnaire.VERSION):
+        problems.append(f"version: must be {questionnaire.VERSION}")
+    for question in questionnaire.QUESTIONS:
+        if question.kind != "multi":
+            continue
+        for value in question.values:
+            column = f"{question.code}.{value}"
+            if (row.get(column) or "").strip() not in ("", "0", "1"):
+                problems.append(f"{column}: must be 0, 1 or empty")
+    return problems
+
+
+@click.command("export-responses")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@with_appcontext
+def export_responses(file):
+    """Export every response as CSV, without free text, for analysts."""
+    columns = ["period", "channel", "version"] + [
+        column
+        for column in questionnaire.storage_columns()
+        if column not in questionnaire.FREE_TEXT_CODES
+    ]
+    writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in storage.iter_export_rows(get_db()):
+        writer.writerow({key: privacy.defuse_formula(value) for key, value in row.items()})
+        count += 1
+    click.echo(f"Exported {count:,} responses.", err=True)

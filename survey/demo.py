@@ -1,0 +1,190 @@
+"""Synthetic responses for demonstrations and benchmarks: realistic, routed, reproducible."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from survey import privacy, questionnaire, storage
+
+# Support services that hand out links, with their share of responses and how much
+# more (or less) confident their clients tend to be, on the logit scale.
+CHANNELS = {
+    "idva-service": (0.30, 0.25),
+    "helpline": (0.20, -0.05),
+    "outreach-north": (0.14, 0.0),
+    "outreach-south": (0.10, -0.20),
+    "stalking-advocacy": (0.16, -0.45),
+    "paper-forms": (0.10, 0.10),
+}
+OFFENCES = (("da", 0.60), ("stalking", 0.18), ("harassment", 0.14), ("other", 0.05), ("pns", 0.03))
+OFFENCE_EFFECT = {"da": 0.0, "stalking": -0.35, "harassment": -0.1, "other": 0.1, "pns": 0.0}
+CONTACT = (("lt3m", 0.42), ("3to12m", 0.25), ("gt12m", 0.14), ("none", 0.14), ("pns", 0.05))
+# How often each reason is given by people who declined, as research reports them.
+REASON_RATES = {
+    "fear_found_out": 0.42,
+    "not_safe_to_talk": 0.28,
+    "no_prosecution": 0.22,
+    "childrens_services": 0.20,
+    "immigration": 0.04,
+    "not_believed": 0.25,
+    "past_experience": 0.18,
+    "officer_manner": 0.10,
+    "too_personal": 0.16,
+    "not_explained": 0.14,
+    "too_soon": 0.24,
+    "language": 0.04,
+    "phone": 0.09,
+    "no_difference": 0.21,
+    "not_serious": 0.08,
+    "shame": 0.11,
+    "dependence": 0.07,
+    "blamed": 0.06,
+    "other": 0.05,
+}
+HELP_RATES = {
+    "later": 0.30,
+    "support_worker": 0.38,
+    "officer_gender": 0.12,
+    "interpreter": 0.04,
+    "private_place": 0.27,
+    "face_to_face": 0.10,
+    "know_what_happens": 0.33,
+}
+OTHER_REASONS = (
+    "I was too tired to go through it all.",
+    "My children were in the room.",
+    "I had already told another officer the same things.",
+)
+COMMENTS = (
+    "The officer who came was kind and listened to me.",
+    "Nobody called me back after the first visit.",
+    "I felt judged when I explained what had happened.",
+    "It took a long time for anyone to come out.",
+    "My support worker helped me more than the police did.",
+    "I wish they had told me what would happen next.",
+)
+
+
+def financial_year_start(day: date) -> date:
+    """The 1 April that starts the financial year `day` falls in."""
+    year = day.year if day.month >= 4 else day.year - 1
+    return date(year, 4, 1)
+
+
+def demo_weeks(today: date) -> list[str]:
+    """ISO weeks from the start of the financial year two years back to last week."""
+    first = financial_year_start(financial_year_start(today) - timedelta(days=800))
+    monday = first - timedelta(days=first.weekday())
+    if monday + timedelta(days=3) < first:  # the week belongs where its Thursday is
+        monday += timedelta(days=7)
+    weeks = []
+    this_week = privacy.iso_week(today)
+    while (week := privacy.iso_week(monday)) != this_week:
+        weeks.append(week)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def generate(count: int, seed: int, today: date) -> Iterator[dict]:
+    """`count` stored rows of synthetic responses: the same seed gives the same rows."""
+    rng = random.Random(seed)
+    weeks = demo_weeks(today)
+    # Volume grows as services hand out more cards; a few weeks are quieter.
+    week_weights = [1.0 + i / len(weeks) + 0.3 * rng.random() for i in range(len(weeks))]
+    names = list(CHANNELS)
+    shares = [CHANNELS[name][0] for name in names]
+    for _ in range(count):
+        week_index = rng.choices(range(len(weeks)), weights=week_weights)[0]
+        channel = rng.choices(names, weights=shares)[0]
+        answers = _answers(rng, week_index / len(weeks), CHANNELS[channel][1])
+        yield storage.response_row(
+            answers,
+            period=weeks[week_index],
+            channel=channel,
+            submission_id=f"{rng.getrandbits(128):032x}",
+            response_id=f"{rng.getrandbits(128):032x}",
+        )
+
+
+def _pick(rng: random.Random, options) -> str:
+    return rng.choices([value for value, _ in options], weights=[w for _, w in options])[0]
+
+
+def _likert(rng: random.Random, centre: float, top: int = 5) -> str:
+    if rng.random() < 0.04:
+        return "dk"
+    return str(min(top, max(1, round(centre + rng.gauss(0, 0.8)))))
+
+
+def _answers(rng: random.Random, time: float, channel_effect: float) -> dict:
+    """One respondent's answers, following the questionnaire's routing."""
+    offence = _pick(rng, OFFENCES)
+    # Confidence drifts down over the first two years and partly recovers in the third.
+    drift = -0.9 * time + 0.9 * max(0.0, time - 0.67)
+    logit = 0.15 + drift + channel_effect + OFFENCE_EFFECT[offence]
+    confident = rng.random() < 1 / (1 + math.exp(-logit))
+    centre = 4.3 if confident else 2.2
+    answers: dict = {"A1_offence": offence}
+    contact = _pick(rng, CONTACT)
+    if rng.random() > 0.03:
+        answers["A2_contact"] = contact
+    answers["B1_confidence"] = (
+        "dk" if rng.random() < 0.04 else rng.choice(("5", "4", "4") if confident else ("3", "2", "2", "1"))
+    )
+    for code in ("B2_relied_on", "B3_respect", "B4_fair", "B5_understand", "B6_trust"):
+        if rng.random() > 0.05:
+            answers[code] = _likert(rng, centre)
+    answers["B7_report_again"] = _likert(rng, centre - 0.6, top=4)
+    if answers.get("A2_contact") in questionnaire.CONTACT:
+        _contact_answers(rng, answers, centre, time)
+    for code, options in (
+        ("E1_age", (("u25", 0.17), ("25to44", 0.5), ("45to64", 0.22), ("65plus", 0.04), ("pns", 0.07))),
+        ("E2_gender", (("woman", 0.8), ("man", 0.12), ("other", 0.02), ("pns", 0.06))),
+        ("E3_disability", (("yes", 0.3), ("no", 0.6), ("pns", 0.1))),
+    ):
+        if rng.random() > 0.08:
+            answers[code] = _pick(rng, options)
+    if rng.random() < 0.08:
+        answers["F1_comments"] = rng.choice(COMMENTS)
+    return answers
+
+
+def _contact_answers(rng: random.Random, answers: dict, centre: float, time: float) -> None:
+    answers["C1_satisfied"] = _likert(rng, centre + 0.2)
+    answers["C2_informed"] = _likert(rng, centre - 0.4)
+    answers["C3_respected"] = _pick(rng, (("yes", 0.7), ("no", 0.2), ("dk", 0.1)))
+    answers["C4_orders"] = _pick(rng, (("yes", 0.28), ("no", 0.6), ("dk", 0.12)))
+    answers["C5_referred"] = _pick(rng, (("yes", 0.6), ("no", 0.3), ("dk", 0.1)))
+    offered = _pick(rng, (("yes", 0.66), ("no", 0.24), ("dk", 0.10)))
+    answers["D1_offered"] = offered
+    if offered != "yes":
+        return
+    # About 38% decline, a little more as confidence falls.
+    decline = 0.34 + 0.08 * time
+    draw = rng.random()
+    if draw < 0.04:
+        answered = "dk"
+    elif draw < 0.04 + decline * 0.6:
+        answered = "some"
+    elif draw < 0.04 + decline:
+        answered = "none"
+    else:
+        answered = "all"
+    answers["D2_answered"] = answered
+    answers["D4_explained"] = _pick(rng, (("yes", 0.6), ("no", 0.3), ("dk", 0.1)))
+    answers["D5_private"] = _pick(rng, (("yes", 0.55), ("no", 0.35), ("dk", 0.1)))
+    if answered not in questionnaire.DECLINED:
+        return
+    if rng.random() < 0.05:
+        answers["D3_reasons"] = ["pns"]
+    else:
+        reasons = [code for code, rate in REASON_RATES.items() if rng.random() < rate]
+        if reasons:
+            answers["D3_reasons"] = reasons
+            if "other" in reasons:
+                answers["D3_other_text"] = rng.choice(OTHER_REASONS)
+    helps = [code for code, rate in HELP_RATES.items() if rng.random() < rate]
+    answers["D6_would_help"] = helps or [rng.choice(("nothing", "nothing", "pns"))]

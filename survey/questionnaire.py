@@ -1,0 +1,441 @@
+"""The questionnaire as data: codes, answers, routing and pages, and what derives from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VERSION = 1
+
+PNS = ("pns", "Prefer not to say")
+DK = ("dk", "Don't know")
+NOT_SURE = ("dk", "Not sure")
+YES_NO_NOT_SURE = (("yes", "Yes"), ("no", "No"), NOT_SURE)
+AGREE_SCALE = (
+    ("5", "Strongly agree"),
+    ("4", "Tend to agree"),
+    ("3", "Neither agree nor disagree"),
+    ("2", "Tend to disagree"),
+    ("1", "Strongly disagree"),
+    DK,
+)
+SATISFACTION_SCALE = (
+    ("5", "Very satisfied"),
+    ("4", "Fairly satisfied"),
+    ("3", "Neither satisfied nor dissatisfied"),
+    ("2", "Fairly dissatisfied"),
+    ("1", "Very dissatisfied"),
+    DK,
+)
+CONTACT = frozenset({"lt3m", "3to12m", "gt12m"})
+DECLINED = frozenset({"some", "none"})
+
+DECLINE_REASONS = (
+    ("fear_found_out", "I was afraid the person would find out, or that things would get worse"),
+    ("not_safe_to_talk", "It was not safe to talk: the person, or someone close to them, "
+     "was there or nearby"),
+    ("no_prosecution", "I did not want them arrested or taken to court"),
+    ("childrens_services", "I was worried about social services or my children"),
+    ("immigration", "I was worried about my immigration status"),
+    ("not_believed", "I did not think I would be believed or taken seriously"),
+    ("past_experience", "I had a bad experience with the police before"),
+    ("officer_manner", "The way the officer spoke to me or behaved"),
+    ("too_personal", "The questions felt too personal"),
+    ("not_explained", "Nobody explained why they were asking"),
+    ("too_soon", "It was too soon: I was in shock or upset"),
+    ("language", "Language: there was no interpreter, or a family member interpreted"),
+    ("phone", "It was over the phone, not face to face"),
+    ("no_difference", "I did not think it would make a difference"),
+    ("not_serious", "I did not think what happened was serious enough"),
+    ("shame", "Shame, or pressure from family or community"),
+    ("dependence", "I depend on them for money, housing or care"),
+    ("blamed", "I was worried I would be blamed or arrested myself"),
+    ("other", "Another reason"),
+    PNS,
+)
+WOULD_HELP = (
+    ("later", "Being asked at a different time"),
+    ("support_worker", "Having a support worker with me"),
+    ("officer_gender", "Being asked by an officer of a gender I chose"),
+    ("interpreter", "An interpreter"),
+    ("private_place", "Being somewhere private"),
+    ("face_to_face", "Being asked face to face"),
+    ("know_what_happens", "Knowing what would happen with my answers"),
+    ("nothing", "Nothing would have helped"),
+    PNS,
+)
+
+SAFETY_INTRO = (
+    "Police officers may ask a set of questions about your safety. These are sometimes "
+    "called a risk assessment, DASH or DARA. They help decide what support and protection "
+    "you get."
+)
+FREE_TEXT_WARNING = "Please do not include names, addresses or phone numbers."
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of the questionnaire; its code names the form field, column and key."""
+
+    code: str
+    text: str
+    kind: str  # "single", "multi" or "text"
+    options: tuple[tuple[str, str], ...] = ()
+    required: bool = False
+    # Routing: shown only when the answer to `when[0]` is (or, for a multi, includes)
+    # one of `when[1]`. A question whose parent is hidden is hidden too.
+    when: tuple[str, frozenset[str]] | None = None
+    exclusive: frozenset[str] = field(default_factory=frozenset)
+    max_length: int = 0
+    hint: str = ""
+    # The questionnaire version that first asked it: a migration adds its columns.
+    version: int = 1
+    # Said when a person answers it although routing hides it: only possible with
+    # JavaScript off, where a conditional reveal shows its box anyway.
+    hidden_message: str = ""
+    required_message: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The answer codes this question accepts."""
+        return tuple(value for value, _ in self.options)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the survey: a heading, optional intro and the questions it asks."""
+
+    heading: str
+    codes: tuple[str, ...]
+    intro: str = ""
+
+
+def _agree(code: str, statement: str) -> Question:
+    return Question(code, statement, "single", AGREE_SCALE)
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "A1_offence",
+        "What were you in contact with the police about?",
+        "single",
+        (
+            ("da", "Domestic abuse by a partner, ex-partner or family member"),
+            ("stalking", "Stalking"),
+            ("harassment", "Harassment"),
+            ("other", "Something else"),
+            PNS,
+        ),
+        required=True,
+        hint="Choose the one that fits best.",
+        required_message="Choose what you were in contact with the police about, "
+        "or choose Prefer not to say",
+    ),
+    Question(
+        "A2_contact",
+        "When did you last have contact with the police about this?",
+        "single",
+        (
+            ("lt3m", "In the last 3 months"),
+            ("3to12m", "3 to 12 months ago"),
+            ("gt12m", "More than a year ago"),
+            ("none", "I have not had contact with the police about this"),
+            PNS,
+        ),
+    ),
+    _agree(
+        "B1_confidence",
+        "Taking everything into account, I have confidence in the police in this area.",
+    ),
+    _agree(
+        "B2_relied_on",
+        "The police can be relied on to be there when you need them.",
+    ),
+    _agree(
+        "B3_respect",
+        "The police would treat you with respect if you had contact with them.",
+    ),
+    _agree(
+        "B4_fair",
+        "The police treat everyone fairly regardless of who they are.",
+    ),
+    _agree(
+        "B5_understand",
+        "The police understand the issues that affect people like me.",
+    ),
+    _agree("B6_trust", "{force} is an organisation that I can trust."),
+    Question(
+        "B7_report_again",
+        "If something like this happened again, how likely would you be to contact "
+        "the police?",
+        "single",
+        (
+            ("4", "Very likely"),
+            ("3", "Fairly likely"),
+            ("2", "Not very likely"),
+            ("1", "Not at all likely"),
+            DK,
+        ),
+    ),
+    Question(
+        "C1_satisfied",
+        "Taking the whole experience into account, how satisfied or dissatisfied are you "
+        "with the service the police gave you?",
+        "single",
+        SATISFACTION_SCALE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "C2_informed",
+        "How satisfied or dissatisfied are you with how well you were kept informed?",
+        "single",
+        SATISFACTION_SCALE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "C3_respected",
+        "Did the police officers treat you with respect?",
+        "single",
+        YES_NO_NOT_SURE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "C4_orders",
+        "Did the police tell you about protective orders, such as a Stalking Protection "
+        "Order or a Domestic Abuse Protection Order?",
+        "single",
+        YES_NO_NOT_SURE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "C5_referred",
+        "Did the police offer to put you in touch with a support service?",
+        "single",
+        YES_NO_NOT_SURE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "D1_offered",
+        "Did a police officer offer to go through these safety questions with you?",
+        "single",
+        YES_NO_NOT_SURE,
+        when=("A2_contact", CONTACT),
+    ),
+    Question(
+        "D2_answered",
+        "How many of the questions did you answer?",
+        "single",
+        (
+            ("all", "All of them"),
+            ("some", "Some of them"),
+            ("none", "None of them"),
+            NOT_SURE,
+        ),
+        when=("D1_offered", frozenset({"yes"})),
+    ),
+    Question(
+        "D3_reasons",
+        "Why did you not answer some or all of the questions?",
+        "multi",
+        DECLINE_REASONS,
+        when=("D2_answered", DECLINED),
+        exclusive=frozenset({"pns"}),
+        hint="Tick all that apply.",
+    ),
+    Question(
+        "D3_other_text",
+        "Other reason",
+        "text",
+        when=("D3_reasons", frozenset({"other"})),
+        max_length=500,
+        hint=FREE_TEXT_WARNING,
+        hidden_message="You wrote another reason: tick Another reason as well, "
+        "or clear this box",
+    ),
+    Question(
+        "D4_explained",
+        "Did the officer explain why they were asking the questions?",
+        "single",
+        (("yes", "Yes"), ("no", "No"), DK),
+        when=("D1_offered", frozenset({"yes"})),
+    ),
+    Question(
+        "D5_private",
+        "Were you somewhere private where it was safe to talk?",
+        "single",
+        (("yes", "Yes"), ("no", "No"), DK),
+        when=("D1_offered", frozenset({"yes"})),
+    ),
+    Question(
+        "D6_would_help",
+        "What would have made you more likely to answer?",
+        "multi",
+        WOULD_HELP,
+        when=("D2_answered", DECLINED),
+        exclusive=frozenset({"nothing", "pns"}),
+        hint="Tick all that apply.",
+    ),
+    Question(
+        "E1_age",
+        "What is your age?",
+        "single",
+        (
+            ("u25", "Under 25"),
+            ("25to44", "25 to 44"),
+            ("45to64", "45 to 64"),
+            ("65plus", "65 or over"),
+            PNS,
+        ),
+    ),
+    Question(
+        "E2_gender",
+        "What is your gender?",
+        "single",
+        (("woman", "Woman"), ("man", "Man"), ("other", "In another way"), PNS),
+    ),
+    Question(
+        "E3_disability",
+        "Do you have a disability or long-term health condition?",
+        "single",
+        (("yes", "Yes"), ("no", "No"), PNS),
+    ),
+    Question(
+        "F1_comments",
+        "Is there anything else you want to tell us about your experience with "
+        "the police?",
+        "text",
+        max_length=1000,
+        hint=FREE_TEXT_WARNING,
+    ),
+)
+
+BY_CODE: dict[str, Question] = {q.code: q for q in QUESTIONS}
+
+PAGES: tuple[Page, ...] = (
+    Page("What happened", ("A1_offence", "A2_contact")),
+    Page(
+        "Confidence in the police",
+        (
+            "B1_confidence",
+            "B2_relied_on",
+            "B3_respect",
+            "B4_fair",
+            "B5_understand",
+            "B6_trust",
+            "B7_report_again",
+        ),
+        intro="How much do you agree or disagree with each of these?",
+    ),
+    Page(
+        "Your contact with the police",
+        (
+            "C1_satisfied",
+            "C2_informed",
+            "C3_respected",
+            "C4_orders",
+            "C5_referred",
+            "D1_offered",
+        ),
+    ),
+    Page(
+        "The safety questions",
+        ("D2_answered", "D4_explained", "D5_private"),
+        intro=SAFETY_INTRO,
+    ),
+    Page(
+        "Why you did not answer",
+        ("D3_reasons", "D3_other_text", "D6_would_help"),
+    ),
+    Page("About you", ("E1_age", "E2_gender", "E3_disability", "F1_comments")),
+)
+LAST_PAGE = len(PAGES)
+PAGE_OF: dict[str, int] = {
+    code: number for number, page in enumerate(PAGES, start=1) for code in page.codes
+}
+FREE_TEXT_CODES: tuple[str, ...] = tuple(q.code for q in QUESTIONS if q.kind == "text")
+
+Answers = dict[str, "str | list[str]"]
+
+
+def is_shown(code: str, answers: Answers) -> bool:
+    """Whether question `code` is asked, given the answers so far."""
+    question = BY_CODE[code]
+    if question.when is None:
+        return True
+    parent, values = question.when
+    if not is_shown(parent, answers):
+        return False
+    given = answers.get(parent)
+    if isinstance(given, list):
+        return bool(values.intersection(given))
+    return given in values
+
+
+def page_applies(number: int, answers: Answers) -> bool:
+    """Whether any question of page `number` (1-based) is asked."""
+    return any(is_shown(code, answers) for code in PAGES[number - 1].codes)
+
+
+def next_page(number: int, answers: Answers) -> int | None:
+    """The next page after `number` that applies, or None after the last."""
+    for candidate in range(number + 1, LAST_PAGE + 1):
+        if page_applies(candidate, answers):
+            return candidate
+    return None
+
+
+def previous_page(number: int, answers: Answers) -> int:
+    """The page before `number` that applies (page 1 always does)."""
+    for candidate in range(number - 1, 0, -1):
+        if page_applies(candidate, answers):
+            return candidate
+    return 1
+
+
+def prune(answers: Answers) -> Answers:
+    """The answers without those to questions that routing now hides."""
+    return {code: value for code, value in answers.items() if is_shown(code, answers)}
+
+
+def storage_columns() -> list[str]:
+    """Answer columns in storage and CSV order: multi-selects become one column per option."""
+    columns = []
+    for question in QUESTIONS:
+        if question.kind == "multi":
+            columns.extend(f"{question.code}.{value}" for value in question.values)
+        else:
+            columns.append(question.code)
+    return columns
+
+
+def to_row(answers: Answers) -> dict[str, str | int | None]:
+    """Flatten answers for storage: codes as text, multi-selects as 0/1 (None if hidden)."""
+    row: dict[str, str | int | None] = {}
+    for question in QUESTIONS:
+        given = answers.get(question.code)
+        if question.kind == "multi":
+            shown = is_shown(question.code, answers)
+            for value in question.values:
+                column = f"{question.code}.{value}"
+                row[column] = (1 if value in (given or []) else 0) if shown else None
+        else:
+            row[question.code] = given or None
+    return row
+
+
+def from_row(row: dict[str, str]) -> dict[str, list[str]]:
+    """Turn a flat CSV row back into form data (field name to list of values)."""
+    formdata: dict[str, list[str]] = {}
+    for question in QUESTIONS:
+        if question.kind == "multi":
+            ticked = [
+                value
+                for value in question.values
+                if (row.get(f"{question.code}.{value}") or "").strip() == "1"
+            ]
+            if ticked:
+                formdata[question.code] = ticked
+        else:
+            value = (row.get(question.code) or "").strip()
+            if value:
+                formdata[question.code] = [value]
+    return formdata

@@ -1,0 +1,201 @@
+"""Blueprint "respond": the pages victims see, from the start page to the thank-you page.
+
+Nothing is kept between pages, on the server or the device: each page posts every
+earlier answer back in hidden fields, and only the final submit stores anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from survey import answers as checking
+from survey import integrity, privacy, storage
+from survey.db import get_db
+from survey.questionnaire import (
+    BY_CODE,
+    LAST_PAGE,
+    PAGE_OF,
+    PAGES,
+    QUESTIONS,
+    Question,
+    next_page,
+)
+from survey.questionnaire import previous_page as page_before
+
+bp = Blueprint("respond", __name__, url_prefix="/s")
+
+
+@bp.after_request
+def no_store(response):
+    """Respondent pages are never kept by the browser or any cache on the way."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def get_open_link_or_404(code: str) -> dict:
+    """The open link with this code; unknown and closed codes get the same 404."""
+    link = storage.get_open_link(get_db(), code) if len(code) <= 32 else None
+    if link is None:
+        abort(404)
+    return link
+
+
+@bp.get("/<code>")
+def start(code):
+    """The start page: what the survey is, what anonymity means, how to leave quickly."""
+    get_open_link_or_404(code)
+    return render_template("respond/start.html", code=code)
+
+
+@bp.get("/<code>/questions")
+def first_page(code):
+    """The first page of questions, with a fresh form token."""
+    get_open_link_or_404(code)
+    token = integrity.issue_token(current_app.config["SECRET_KEY"], _current_hour())
+    return _render_page(code, 1, checking.ResponseForm(), {}, token)
+
+
+@bp.post("/<code>/questions")
+def answer(code):
+    """Take one page's answers and show the next page, or store the whole response."""
+    link = get_open_link_or_404(code)
+    _refuse_cross_site()
+    token_text = request.form.get("token", "")
+    token = integrity.read_token(current_app.config["SECRET_KEY"], token_text)
+    if token is None:
+        abort(400, "This form could not be checked. Please start again from your link.")
+    page = _page_number(request.form.get("page", ""))
+    checked = checking.check(request.form, page)
+    if checked.problems:
+        body = render_template("error.html", status=400, problems=checked.problems)
+        return body, 400
+
+    if request.form.get("nav") == "back":
+        # Going back keeps what was answered on this page, even if part of it was
+        # not yet right; it is checked again on the way forward.
+        before = page_before(page, checked.answers)
+        return _render_page(code, before, None, checked.answers, token_text)
+    if checked.field_errors:
+        return _render_page(code, page, checked.form, checked.answers, token_text, 400)
+    following = next_page(page, checked.answers)
+    if following is not None:
+        return _render_page(code, following, None, checked.answers, token_text)
+    return _submit(link, code, checked, token, token_text)
+
+
+def _submit(link, code, checked, token, token_text):
+    db = get_db()
+    config = current_app.config
+    if request.form.get("website"):
+        # The honeypot was filled in: a bot. It sees the usual ending; nothing is stored.
+        return redirect(url_for("respond.thanks", code=code), 303)
+    if storage.get_submission(db, token.submission_id):
+        return redirect(url_for("respond.thanks", code=code), 303)
+    hour = _current_hour()
+    if token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"]):
+        fresh = integrity.issue_token(config["SECRET_KEY"], hour)
+        return _render_page(
+            code, LAST_PAGE, None, checked.answers, fresh, 400, notice="expired"
+        )
+    flood = current_app.extensions["flood_counter"]
+    if not flood.allow(request.remote_addr or "", hour):
+        abort(429)
+    try:
+        storage.add_response(
+            db,
+            checked.answers,
+            period=privacy.iso_week(date.today()),
+            channel=link["channel"],
+            submission_id=token.submission_id,
+        )
+    except sqlite3.DatabaseError:
+        # Locked past the timeout, disk full, read-only: say so and keep every answer,
+        # so the person can send them again. The same token stores at most once.
+        current_app.logger.warning("a response could not be stored; the person was asked to retry")
+        return _render_page(
+            code, LAST_PAGE, None, checked.answers, token_text, 503, notice="unsaved"
+        )
+    return redirect(url_for("respond.thanks", code=code), 303)
+
+
+@bp.get("/<code>/done")
+def thanks(code):
+    """The thank-you page, after the response is committed."""
+    get_open_link_or_404(code)
+    return render_template("respond/thanks.html", code=code)
+
+
+@bp.app_template_global()
+def question_children(question: Question) -> list[Question]:
+    """Questions asked inside `question` because they depend on its answer."""
+    return [
+        inner
+        for inner in QUESTIONS
+        if inner.when
+        and inner.when[0] == question.code
+        and PAGE_OF[inner.code] == PAGE_OF[question.code]
+    ]
+
+
+def _render_page(code, number, form, answers, token, status=200, notice=None):
+    if form is None:
+        form = checking.ResponseForm(data=answers)
+    page = PAGES[number - 1]
+    carried = {key: value for key, value in answers.items() if PAGE_OF[key] != number}
+    questions = [
+        BY_CODE[key]
+        for key in page.codes
+        # A question routed by another on the same page is drawn inside it instead
+        # (a conditional reveal), so it is there for people without JavaScript too.
+        if not (BY_CODE[key].when and BY_CODE[key].when[0] in page.codes)
+    ]
+    body = render_template(
+        "respond/page.html",
+        code=code,
+        number=number,
+        page=page,
+        questions=questions,
+        form=form,
+        carried=carried,
+        token=token,
+        is_last=next_page(number, answers) is None,
+        notice=notice,
+        total=LAST_PAGE,
+    )
+    return body, status
+
+
+def _page_number(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= LAST_PAGE:
+        abort(400, "The form did not say which page it came from.")
+    return int(value)
+
+
+def _refuse_cross_site() -> None:
+    """Refuse a POST made from another site, without needing any cookie."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site and site not in ("same-origin", "none"):
+        abort(403)
+    # Browsers send `Origin: null` on our own forms because of `no-referrer`; any
+    # other origin must be ours.
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        abort(403)
+
+
+def _current_hour() -> int:
+    # Form tokens carry the hour they were issued in; it is never stored.
+    return int(time.time()) // 3600

@@ -1,0 +1,233 @@
+"""Every read and write of the survey's SQLite database, and its schema as migrations."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from sqlite_utils import Database, Migrations
+
+from survey import questionnaire
+from survey.privacy import redact
+
+BUSY_TIMEOUT_MS = 5000
+# Link codes are typed from paper and scanned from QR cards: lower case only, and none
+# of 0 o 1 i l, which are easily mistaken for each other.
+LINK_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+LINK_CODE_LENGTH = 8
+
+migrations = Migrations("survey")
+
+
+def connect(path: str) -> Database:
+    """Open the database with the pragmas every connection must have."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    db = Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def migrate(db: Database) -> None:
+    """Create or upgrade the schema; safe to run again."""
+    migrations.apply(db)
+
+
+def _answer_columns_sql(version: int) -> list[str]:
+    columns = []
+    for question in questionnaire.QUESTIONS:
+        if question.version != version:
+            continue
+        if question.kind == "multi":
+            columns.extend(
+                f'"{question.code}.{value}" INTEGER CHECK ("{question.code}.{value}" IN (0, 1))'
+                for value in question.values
+            )
+        else:
+            columns.append(f'"{question.code}" TEXT')
+    return columns
+
+
+@migrations()
+def m001_responses_and_links(db: Database) -> None:
+    """Responses keyed by a random id in a WITHOUT ROWID table, and distribution links."""
+    # WITHOUT ROWID with a random key: rows are kept and read in key order, so nothing
+    # in the file or in a SELECT reveals the order responses arrived in. sqlite-utils
+    # cannot create such tables, hence the hand-written DDL.
+    columns = ",\n  ".join(
+        [
+            "id TEXT PRIMARY KEY",
+            "submission_id TEXT NOT NULL UNIQUE",
+            "period TEXT NOT NULL",  # ISO week: the finest time kept, nothing finer
+            "channel TEXT NOT NULL",
+            "version INTEGER NOT NULL",
+            *_answer_columns_sql(1),
+        ]
+    )
+    db.execute(f"CREATE TABLE responses (\n  {columns}\n) WITHOUT ROWID")
+    db.execute("CREATE INDEX responses_period_channel ON responses (period, channel)")
+    db.execute(
+        """CREATE TABLE links (
+          code TEXT PRIMARY KEY,
+          label TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          is_open INTEGER NOT NULL DEFAULT 1 CHECK (is_open IN (0, 1)),
+          created TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX links_channel ON links (channel)")
+
+
+# Responses ---------------------------------------------------------------------------
+
+
+def new_response_id() -> str:
+    """A random 128-bit id, so ids say nothing about order or time."""
+    return secrets.token_hex(16)
+
+
+def response_row(
+    answers: questionnaire.Answers,
+    *,
+    period: str,
+    channel: str,
+    submission_id: str,
+    response_id: str | None = None,
+) -> dict:
+    """The stored row of a response: free text redacted, multi-selects as 0/1 columns."""
+    row = questionnaire.to_row(answers)
+    for code in questionnaire.FREE_TEXT_CODES:
+        if row.get(code):
+            row[code] = redact(row[code])
+    return {
+        "id": response_id or new_response_id(),
+        "submission_id": submission_id,
+        "period": period,
+        "channel": channel,
+        "version": questionnaire.VERSION,
+        **row,
+    }
+
+
+ROW_COLUMNS = ["id", "submission_id", "period", "channel", "version"]
+ROW_COLUMNS += questionnaire.storage_columns()
+INSERT_RESPONSE = "INSERT INTO responses ({}) VALUES ({})".format(
+    ", ".join(f'"{name}"' for name in ROW_COLUMNS), ", ".join("?" * len(ROW_COLUMNS))
+)
+
+
+def _values(row: dict) -> list[object]:
+    return [row.get(name) for name in ROW_COLUMNS]
+
+
+def add_response(
+    db: Database,
+    answers: questionnaire.Answers,
+    *,
+    period: str,
+    channel: str,
+    submission_id: str,
+) -> bool:
+    """Store one response; False if this submission id was stored already (a retry)."""
+    row = response_row(answers, period=period, channel=channel, submission_id=submission_id)
+    try:
+        with db.atomic():
+            db.execute(INSERT_RESPONSE, _values(row))
+    except sqlite3.IntegrityError:
+        if get_submission(db, submission_id):
+            return False
+        raise
+    return True
+
+
+def add_rows(db: Database, rows: Iterable[dict]) -> int:
+    """Store prepared response rows in one transaction: all of them or none."""
+    counted = 0
+
+    def values():
+        nonlocal counted
+        for row in rows:
+            counted += 1
+            yield _values(row)
+
+    with db.atomic():
+        db.conn.executemany(INSERT_RESPONSE, values())
+    return counted
+
+
+def get_submission(db: Database, submission_id: str) -> dict | None:
+    """The period and channel of the response with this submission id, or None."""
+    found = db.execute(
+        "SELECT period, channel FROM responses WHERE submission_id = ?", [submission_id]
+    ).fetchone()
+    return {"period": found[0], "channel": found[1]} if found else None
+
+
+def count_responses(db: Database) -> int:
+    """How many responses are stored."""
+    return db.execute("SELECT count(*) FROM responses").fetchone()[0]
+
+
+def iter_export_rows(db: Database) -> Iterator[dict]:
+    """Every response as a CSV row without free text, by period and channel."""
+    columns = ["period", "channel", "version"] + [
+        column
+        for column in questionnaire.storage_columns()
+        if column not in questionnaire.FREE_TEXT_CODES
+    ]
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    cursor = db.execute(f"SELECT {quoted} FROM responses ORDER BY period, channel, id")
+    for values in cursor:
+        yield dict(zip(columns, values, strict=True))
+
+
+# Links -------------------------------------------------------------------------------
+
+
+def new_link_code() -> str:
+    """A short random code for a link, easy to type from a printed card."""
+    return "".join(secrets.choice(LINK_ALPHABET) for _ in range(LINK_CODE_LENGTH))
+
+
+def add_link(db: Database, *, label: str, channel: str, today: date) -> dict:
+    """Create an open link for a channel and return it."""
+    link = {
+        "code": new_link_code(),
+        "label": label,
+        "channel": channel,
+        "is_open": 1,
+        "created": today.isoformat(),
+    }
+    db["links"].insert(link)
+    return link
+
+
+def get_link(db: Database, code: str) -> dict | None:
+    """The link with this code, or None."""
+    rows = list(db["links"].rows_where("code = ?", [code.lower()]))
+    return rows[0] if rows else None
+
+
+def get_open_link(db: Database, code: str) -> dict | None:
+    """The link with this code if it is open, else None (unknown and closed look alike)."""
+    link = get_link(db, code)
+    return link if link and link["is_open"] else None
+
+
+def set_link_open(db: Database, code: str, is_open: bool) -> None:
+    """Open or close a link."""
+    db["links"].update(code, {"is_open": int(is_open)})
+
+
+def list_links(db: Database) -> list[dict]:
+    """Every link, by label."""
+    return list(db["links"].rows_where(order_by="label, code"))
+
+
+def list_channels(db: Database) -> set[str]:
+    """Every channel that has a link."""
+    return {row[0] for row in db.execute("SELECT DISTINCT channel FROM links")}

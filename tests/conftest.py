@@ -1,0 +1,113 @@
+"""Fixtures: an app on a real SQLite file per test, its clients, and a survey walker."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from survey import create_app, storage
+
+SECRET = "test-secret-key"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app with a fresh, migrated database file."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "DATABASE": str(tmp_path / "survey.db"),
+        }
+    )
+    db = storage.connect(app.config["DATABASE"])
+    storage.migrate(db)
+    db.close()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """A test client for HTTP requests."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the flask commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A connection to the test's database file, for arranging and asserting."""
+    connection = storage.connect(app.config["DATABASE"])
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def link(db):
+    """An open link for the channel `outreach-north`."""
+    from datetime import date
+
+    return storage.add_link(db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1))
+
+
+class FormReader(HTMLParser):
+    """Reads the survey form as a browser would: its hidden fields and its questions."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden: list[tuple[str, str]] = []
+        self.fields: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden":
+            self.hidden.append((attributes["name"], attributes.get("value", "")))
+        elif tag in ("input", "textarea") and attributes.get("name"):
+            self.fields.add(attributes["name"])
+
+
+def read_form(html: str) -> FormReader:
+    """The hidden fields and question names of a survey page."""
+    reader = FormReader()
+    reader.feed(html)
+    return reader
+
+
+def page_heading(html: str) -> str:
+    """The page's h1 text."""
+    return re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", html, re.S).group(1)
+
+
+def post_form(client, code, pairs, headers=None):
+    """POST survey form fields (a list of name, value pairs, or a dict) to a link."""
+    return client.post(f"/s/{code}/questions", data=MultiDict(pairs), headers=headers)
+
+
+def walk_survey(client, code, answers, *, headers=None):
+    """Fill in the survey page by page as a person would; return the final response.
+
+    Each page gets only the answers to the questions it shows, plus the hidden fields
+    the page itself carries, just as a browser would send them.
+    """
+    page = client.get(f"/s/{code}/questions", headers=headers)
+    assert page.status_code == 200
+    for _ in range(10):
+        html = page.get_data(as_text=True)
+        form = read_form(html)
+        data = [pair for pair in form.hidden if pair[0] != "website"]
+        for name, value in answers.items():
+            if name not in form.fields:
+                continue
+            for one in value if isinstance(value, list) else [value]:
+                data.append((name, one))
+        last = "Send your answers" in html
+        data.append(("nav", "send" if last else "next"))
+        page = post_form(client, code, data, headers=headers)
+        if last or page.status_code != 200:
+            return page
+    raise AssertionError("the survey did not end within 10 pages")
