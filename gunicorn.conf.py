@@ -1,5 +1,24 @@
-# Gunicorn settings: no access log, ever. Respondent requests must leave no trace of
-# who sent them (PRIVACY.md §2), and gunicorn's access log records client addresses.
+"""Gunicorn settings: no access log and no times in the error log, ever.
+
+Respondent requests must leave no trace of who sent them or when (PRIVACY.md §2):
+gunicorn's access log records client addresses, and its error log stamps each line
+with the second it was written.
+"""
+
+from gunicorn.glogging import Logger
+
+
+class TimelessLogger(Logger):
+    """Gunicorn's logger without timestamps, and with the access log switched off."""
+
+    error_fmt = "[%(levelname)s] %(message)s"
+    datefmt = ""
+
+    def access(self, resp, req, environ, request_time):
+        """Never log a request."""
+
+
+logger_class = TimelessLogger
 accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = "-"

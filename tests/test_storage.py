@@ -1,0 +1,110 @@
+"""Storage: the schema keeps nothing finer than the week and no arrival order."""
+
+import re
+import sqlite3
+from datetime import date
+
+import pytest
+from scipy.stats import spearmanr
+
+from survey import questionnaire, storage
+
+TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day", re.I)
+
+
+def columns(db, table):
+    return {column.name: column.type for column in db[table].columns}
+
+
+def test_connection_pragmas(db):
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == storage.BUSY_TIMEOUT_MS
+
+
+def test_responses_table_is_without_rowid(db):
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'responses'").fetchone()[0]
+    assert sql.rstrip().endswith("WITHOUT ROWID")
+    with pytest.raises(sqlite3.OperationalError, match="rowid"):
+        db.execute("SELECT rowid FROM responses")
+
+
+def test_responses_have_no_column_finer_than_the_iso_week(db):
+    names = columns(db, "responses")
+    assert not [name for name in names if TIME_WORDS.search(name)]
+    assert "period" in names
+    assert names["id"] == "TEXT"  # a random text key: no integer or autoincrement key
+    sql = " ".join(row[0] or "" for row in db.execute("SELECT sql FROM sqlite_master"))
+    assert "AUTOINCREMENT" not in sql.upper()
+
+
+def test_responses_have_one_column_per_answer_and_option(db):
+    names = list(columns(db, "responses"))
+    assert names[:5] == ["id", "submission_id", "period", "channel", "version"]
+    assert names[5:] == questionnaire.storage_columns()
+    assert "D3_reasons.fear_found_out" in names and "D6_would_help.nothing" in names
+
+
+def test_migrate_is_safe_to_run_again(db):
+    storage.migrate(db)
+    storage.migrate(db)
+    assert storage.count_responses(db) == 0
+
+
+def test_same_submission_id_is_stored_once(db):
+    answers = {"A1_offence": "da"}
+    first = storage.add_response(db, answers, period="2026-W14", channel="c", submission_id="a" * 32)
+    again = storage.add_response(db, answers, period="2026-W14", channel="c", submission_id="a" * 32)
+    assert (first, again) == (True, False)
+    assert storage.count_responses(db) == 1
+
+
+def test_row_order_does_not_reveal_insertion_order(db):
+    n = 10_000
+    rows = [
+        storage.response_row(
+            {"A1_offence": "da", "F1_comments": f"row {i}"},  # insertion order, readable
+            period="2026-W14",
+            channel="c",
+            submission_id=storage.new_response_id(),
+        )
+        for i in range(n)
+    ]
+    storage.add_rows(db, rows)
+    for query in (
+        "SELECT F1_comments FROM responses",
+        "SELECT F1_comments FROM responses WHERE period = '2026-W14'",
+        "SELECT F1_comments FROM responses WHERE channel = 'c'",
+        "SELECT F1_comments FROM responses ORDER BY period, channel",
+    ):
+        read = [int(row[0].split()[1]) for row in db.execute(query)]
+        assert len(read) == n
+        rho = spearmanr(range(n), read).statistic
+        assert abs(rho) < 0.05, (query, rho)
+
+
+def test_free_text_is_redacted_whoever_stores_it(db):
+    row = storage.response_row(
+        {"A1_offence": "da", "F1_comments": "call 07700 900123"},
+        period="2026-W14",
+        channel="c",
+        submission_id="b" * 32,
+    )
+    assert row["F1_comments"] == "call [removed]"
+
+
+def test_link_codes_are_short_and_unambiguous(db):
+    codes = {storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))["code"] for _ in range(200)}
+    assert len(codes) == 200
+    for code in codes:
+        assert len(code) == storage.LINK_CODE_LENGTH
+        assert not set(code) & set("01oil")
+
+
+def test_closed_link_is_not_open(db):
+    link = storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))
+    storage.set_link_open(db, link["code"], False)
+    assert storage.get_open_link(db, link["code"]) is None
+    assert storage.get_link(db, link["code"])["is_open"] == 0
+    storage.set_link_open(db, link["code"], True)
+    assert storage.get_open_link(db, link["code"])["channel"] == "c"
