@@ -43,7 +43,9 @@ MINIMUM_THRESHOLD = 5
 
 # Log lines carry no time: a timestamp beside a warning about a submission would record
 # when someone took part, which PRIVACY.md §2 forbids.
-default_handler.setFormatter(logging.Formatter("[%(levelname)s] %(module)s: %(message)s"))
+default_handler.setFormatter(
+    logging.Formatter("[%(levelname)s] %(module)s: %(message)s")
+)
 
 
 def create_app(test_config=None):
@@ -92,7 +94,9 @@ def create_app(test_config=None):
         # A description given to abort() is written for people; Werkzeug's are not.
         custom = error.description != type(error).description
         message = error.description if custom else None
-        return render_template("error.html", status=error.code, message=message), error.code
+        return render_template(
+            "error.html", status=error.code, message=message
+        ), error.code
 
     return app
 

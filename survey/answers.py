@@ -1,4 +1,4 @@
-"""Checking a response's answers: the form built from the questionnaire, and its routing."""
+"""Checking a response's answers: the form made from the questionnaire, and routing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from wtforms import Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from survey.questionnaire import BY_CODE, PAGE_OF, QUESTIONS, Answers, Question, is_shown
+from survey.questionnaire import (
+    BY_CODE,
+    PAGE_OF,
+    QUESTIONS,
+    Answers,
+    Question,
+    is_shown,
+)
 
 # Fields every survey page carries besides the answers. `website` is the honeypot:
 # hidden from people, filled in by bots.
@@ -65,7 +72,9 @@ def _field(question: Question):
         question.text,
         validators=[
             Optional(),
-            Length(max=limit, message=f"Keep your answer to {limit} characters or fewer"),
+            Length(
+                max=limit, message=f"Keep your answer to {limit} characters or fewer"
+            ),
         ],
         widget=GovCharacterCount(),
         filters=[_clean_text],
@@ -142,8 +151,12 @@ def check(formdata, page: int | None = None) -> Checked:
         if page is not None and PAGE_OF[code] == page and BY_CODE[code].hidden_message:
             form[code].errors = [BY_CODE[code].hidden_message]
         else:
-            problems.append(f"{code}: this question does not apply to the other answers")
-    answers = {code: value for code, value in answers.items() if is_shown(code, answers)}
+            problems.append(
+                f"{code}: this question does not apply to the other answers"
+            )
+    answers = {
+        code: value for code, value in answers.items() if is_shown(code, answers)
+    }
     return Checked(form=form, answers=answers, problems=problems)
 
 

@@ -1,10 +1,11 @@
-"""Flask commands: init-db, create-link, demo-data, import-responses, export-responses."""
+"""Flask commands: init-db, create-link, demo-data, import and export of responses."""
 
 from __future__ import annotations
 
 import csv
 import os
 import re
+import sys
 from datetime import date
 from itertools import islice
 
@@ -23,7 +24,13 @@ MOST_ERRORS_SHOWN = 50
 
 def init_app(app) -> None:
     """Register the commands with the app."""
-    for command in (init_db, create_link, demo_data, import_responses, export_responses):
+    for command in (
+        init_db,
+        create_link,
+        demo_data,
+        import_responses,
+        export_responses,
+    ):
         app.cli.add_command(command)
 
 
@@ -50,12 +57,16 @@ def create_link(label, channel):
         )
     if not label.strip():
         raise click.BadParameter("give the link a label, e.g. 'Outreach team, north'")
-    link = storage.add_link(get_db(), label=label.strip(), channel=channel, today=date.today())
+    link = storage.add_link(
+        get_db(), label=label.strip(), channel=channel, today=date.today()
+    )
     click.echo(f"/s/{link['code']}")
 
 
 @click.command("demo-data")
-@click.option("--responses", "count", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--responses", "count", default=20_000, show_default=True, type=click.IntRange(1)
+)
 @click.option("--seed", default=1, show_default=True, type=int)
 @with_appcontext
 def demo_data(count, seed):
@@ -64,11 +75,16 @@ def demo_data(count, seed):
     rows = demo.generate(count, seed, date.today())
     # A big page cache keeps inserts of random keys fast; it lasts for this connection.
     db.execute("PRAGMA cache_size=-1000000")
-    with click.progressbar(length=count, label="Adding demo responses", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(
+        length=count, label="Adding demo responses", file=sys.stderr
+    ) as bar:
         while batch := list(islice(rows, DEMO_BATCH)):
             storage.add_rows(db, batch)
             bar.update(len(batch))
-    click.echo(f"Added {count:,} demo responses (seed {seed}); {storage.count_responses(db):,} in all.")
+    click.echo(
+        f"Added {count:,} demo responses (seed {seed}); "
+        f"{storage.count_responses(db):,} in all."
+    )
 
 
 @click.command("import-responses")
@@ -77,7 +93,9 @@ def demo_data(count, seed):
 def import_responses(file):
     """Import typed-up paper responses from a CSV file: all rows or none."""
     db = get_db()
-    rows, errors = _read_import(file, storage.list_channels(db), privacy.iso_week(date.today()))
+    rows, errors = _read_import(
+        file, storage.list_channels(db), privacy.iso_week(date.today())
+    )
     if errors:
         for error in errors[:MOST_ERRORS_SHOWN]:
             click.echo(error, err=True)
@@ -91,10 +109,14 @@ def import_responses(file):
     click.echo(f"Imported {stored} responses from {file}.")
 
 
-def _read_import(path: str, channels: set[str], this_week: str) -> tuple[list[dict], list[str]]:
-    """Check every row of an import file like a web submission; rows to store and errors."""
+def _read_import(
+    path: str, channels: set[str], this_week: str
+) -> tuple[list[dict], list[str]]:
+    """Check each row of an import like a web submission: (rows to store, errors)."""
     expected = ["period", "channel", "version", *questionnaire.storage_columns()]
-    required = [column for column in expected if column not in questionnaire.FREE_TEXT_CODES]
+    required = [
+        column for column in expected if column not in questionnaire.FREE_TEXT_CODES
+    ]
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -106,14 +128,20 @@ def _read_import(path: str, channels: set[str], this_week: str) -> tuple[list[di
                 if missing:
                     errors.append("Missing columns: " + ", ".join(missing))
                 if unknown:
-                    errors.append("Columns this survey does not have: " + ", ".join(unknown))
+                    errors.append(
+                        "Columns this survey does not have: " + ", ".join(unknown)
+                    )
                 return [], errors
             rows, errors = [], []
             for row in reader:
                 line = reader.line_num
                 problems = _row_problems(row, channels, this_week)
                 formdata = MultiDict(
-                    [(code, value) for code, values in questionnaire.from_row(row).items() for value in values]
+                    [
+                        (code, value)
+                        for code, values in questionnaire.from_row(row).items()
+                        for value in values
+                    ]
                 )
                 checked = answers.check(formdata)
                 problems += checked.problems
@@ -129,7 +157,9 @@ def _read_import(path: str, channels: set[str], this_week: str) -> tuple[list[di
                     )
                 )
     except UnicodeDecodeError:
-        return [], [f"{path} is not a UTF-8 text file: save it as 'CSV UTF-8' and try again."]
+        return [], [
+            f"{path} is not a UTF-8 text file: save it as 'CSV UTF-8' and try again."
+        ]
     except csv.Error as error:
         return [], [f"{path} could not be read as CSV: {error}"]
     if not rows and not errors:
@@ -178,6 +208,8 @@ def export_responses(file):
     writer.writeheader()
     count = 0
     for row in storage.iter_export_rows(get_db()):
-        writer.writerow({key: privacy.defuse_formula(value) for key, value in row.items()})
+        writer.writerow(
+            {key: privacy.defuse_formula(value) for key, value in row.items()}
+        )
         count += 1
     click.echo(f"Exported {count:,} responses.", err=True)

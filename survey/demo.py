@@ -1,4 +1,4 @@
-"""Synthetic responses for demonstrations and benchmarks: realistic, routed, reproducible."""
+"""Synthetic responses for demonstrations and benchmarks: realistic and reproducible."""
 
 from __future__ import annotations
 
@@ -19,9 +19,27 @@ CHANNELS = {
     "stalking-advocacy": (0.16, -0.45),
     "paper-forms": (0.10, 0.10),
 }
-OFFENCES = (("da", 0.60), ("stalking", 0.18), ("harassment", 0.14), ("other", 0.05), ("pns", 0.03))
-OFFENCE_EFFECT = {"da": 0.0, "stalking": -0.35, "harassment": -0.1, "other": 0.1, "pns": 0.0}
-CONTACT = (("lt3m", 0.42), ("3to12m", 0.25), ("gt12m", 0.14), ("none", 0.14), ("pns", 0.05))
+OFFENCES = (
+    ("da", 0.60),
+    ("stalking", 0.18),
+    ("harassment", 0.14),
+    ("other", 0.05),
+    ("pns", 0.03),
+)
+OFFENCE_EFFECT = {
+    "da": 0.0,
+    "stalking": -0.35,
+    "harassment": -0.1,
+    "other": 0.1,
+    "pns": 0.0,
+}
+CONTACT = (
+    ("lt3m", 0.42),
+    ("3to12m", 0.25),
+    ("gt12m", 0.14),
+    ("none", 0.14),
+    ("pns", 0.05),
+)
 # How often each reason is given by people who declined, as research reports them.
 REASON_RATES = {
     "fear_found_out": 0.42,
@@ -76,7 +94,9 @@ def financial_year_start(day: date) -> date:
 
 def demo_weeks(today: date) -> list[str]:
     """ISO weeks from the start of the financial year two years back to last week."""
-    first = financial_year_start(financial_year_start(today) - timedelta(days=800))
+    first = financial_year_start(today).replace(
+        year=financial_year_start(today).year - 2
+    )
     monday = first - timedelta(days=first.weekday())
     if monday + timedelta(days=3) < first:  # the week belongs where its Thursday is
         monday += timedelta(days=7)
@@ -93,7 +113,9 @@ def generate(count: int, seed: int, today: date) -> Iterator[dict]:
     rng = random.Random(seed)
     weeks = demo_weeks(today)
     # Volume grows as services hand out more cards; a few weeks are quieter.
-    week_weights = [1.0 + i / len(weeks) + 0.3 * rng.random() for i in range(len(weeks))]
+    week_weights = [
+        1.0 + i / len(weeks) + 0.3 * rng.random() for i in range(len(weeks))
+    ]
     names = list(CHANNELS)
     shares = [CHANNELS[name][0] for name in names]
     for _ in range(count):
@@ -110,7 +132,9 @@ def generate(count: int, seed: int, today: date) -> Iterator[dict]:
 
 
 def _pick(rng: random.Random, options) -> str:
-    return rng.choices([value for value, _ in options], weights=[w for _, w in options])[0]
+    return rng.choices(
+        [value for value, _ in options], weights=[w for _, w in options]
+    )[0]
 
 
 def _likert(rng: random.Random, centre: float, top: int = 5) -> str:
@@ -132,7 +156,9 @@ def _answers(rng: random.Random, time: float, channel_effect: float) -> dict:
     if rng.random() > 0.03:
         answers["A2_contact"] = contact
     answers["B1_confidence"] = (
-        "dk" if rng.random() < 0.04 else rng.choice(("5", "4", "4") if confident else ("3", "2", "2", "1"))
+        "dk"
+        if rng.random() < 0.04
+        else rng.choice(("5", "4", "4") if confident else ("3", "2", "2", "1"))
     )
     for code in ("B2_relied_on", "B3_respect", "B4_fair", "B5_understand", "B6_trust"):
         if rng.random() > 0.05:
@@ -141,7 +167,16 @@ def _answers(rng: random.Random, time: float, channel_effect: float) -> dict:
     if answers.get("A2_contact") in questionnaire.CONTACT:
         _contact_answers(rng, answers, centre, time)
     for code, options in (
-        ("E1_age", (("u25", 0.17), ("25to44", 0.5), ("45to64", 0.22), ("65plus", 0.04), ("pns", 0.07))),
+        (
+            "E1_age",
+            (
+                ("u25", 0.17),
+                ("25to44", 0.5),
+                ("45to64", 0.22),
+                ("65plus", 0.04),
+                ("pns", 0.07),
+            ),
+        ),
         ("E2_gender", (("woman", 0.8), ("man", 0.12), ("other", 0.02), ("pns", 0.06))),
         ("E3_disability", (("yes", 0.3), ("no", 0.6), ("pns", 0.1))),
     ):
@@ -152,7 +187,9 @@ def _answers(rng: random.Random, time: float, channel_effect: float) -> dict:
     return answers
 
 
-def _contact_answers(rng: random.Random, answers: dict, centre: float, time: float) -> None:
+def _contact_answers(
+    rng: random.Random, answers: dict, centre: float, time: float
+) -> None:
     answers["C1_satisfied"] = _likert(rng, centre + 0.2)
     answers["C2_informed"] = _likert(rng, centre - 0.4)
     answers["C3_respected"] = _pick(rng, (("yes", 0.7), ("no", 0.2), ("dk", 0.1)))

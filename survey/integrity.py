@@ -1,4 +1,4 @@
-"""Integrity without identity: signed one-off form tokens and the in-memory flood counter."""
+"""Integrity without identity: signed one-off form tokens and the flood counter."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def issue_token(secret_key: str, hour: int) -> str:
     """A form token: a random submission id and the hour it was issued, signed.
 
     The token names no one: the id is random, and the hour is coarse and never stored.
-    The id becomes the response's submission id, so a retried submit stores nothing more.
+    The id becomes the response's submission id, so a retried submit stores no more.
     """
     payload = f"{secrets.token_hex(16)}.{hour}"
     return f"{payload}.{_sign(secret_key, payload)}"
@@ -36,7 +36,7 @@ class Token:
     hour: int
 
     def expired(self, now_hour: int, max_age_hours: int) -> bool:
-        """Whether the form has been open longer than we accept (or comes from the future)."""
+        """Whether the form was open too long (or claims to come from the future)."""
         return not 0 <= now_hour - self.hour <= max_age_hours
 
 
@@ -72,7 +72,7 @@ class FloodCounter:
         self._counts: dict[bytes, int] = {}
 
     def allow(self, address: str, hour: int) -> bool:
-        """Count one submission from `address`; False once it is over the hourly limit."""
+        """Count a submission from `address`; False once over the hourly limit."""
         if self.limit <= 0:
             return True
         with self._lock:

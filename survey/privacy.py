@@ -1,4 +1,4 @@
-"""Privacy rules in code: free-text redaction, time coarsened to the ISO week, headers."""
+"""Privacy rules in code: redaction, time coarsened to the ISO week, headers."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ REMOVED = "[removed]"
 _URL = re.compile(
     r"""(?ix)
     \b(?:https?://|www\.)\S+                       # anything that starts like a link
-    | \b[a-z0-9-]+(?:\.[a-z0-9-]+)*                # or a bare domain with a known ending
+    | \b[a-z0-9-]+(?:\.[a-z0-9-]+)*                # or a bare domain, known ending
       \.(?:com|net|org|uk|io|me|info|ly|tv|app|co|ie|eu|biz)\b(?:/\S*)?
     """
 )
 _EMAIL = re.compile(r"[\w.%+'-]+\s?(?:@|\(at\)|\[at\])\s?[\w-]+(?:\.[\w-]+)+", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
-# National Insurance numbers: two letters, six digits, an optional suffix letter. Any two
-# letters, not only the prefixes HMRC issues: people copy the QQ example too.
-_NI_NUMBER = re.compile(r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-D])?\b", re.I)
+# National Insurance numbers: two letters, six digits, an optional suffix letter.
+# Any two letters, not only the prefixes HMRC issues: people copy the QQ example too.
+_NI_NUMBER = re.compile(
+    r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-D])?\b", re.I
+)
 # Full postcodes in every shape Royal Mail issues, and GIR 0AA.
 _POSTCODE = re.compile(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"

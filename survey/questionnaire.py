@@ -1,4 +1,4 @@
-"""The questionnaire as data: codes, answers, routing and pages, and what derives from them."""
+"""The questionnaire as data: codes, answers, routing and pages, and what follows."""
 
 from __future__ import annotations
 
@@ -30,9 +30,15 @@ CONTACT = frozenset({"lt3m", "3to12m", "gt12m"})
 DECLINED = frozenset({"some", "none"})
 
 DECLINE_REASONS = (
-    ("fear_found_out", "I was afraid the person would find out, or that things would get worse"),
-    ("not_safe_to_talk", "It was not safe to talk: the person, or someone close to them, "
-     "was there or nearby"),
+    (
+        "fear_found_out",
+        "I was afraid the person would find out, or that things would get worse",
+    ),
+    (
+        "not_safe_to_talk",
+        "It was not safe to talk: the person, or someone close to them, "
+        "was there or nearby",
+    ),
     ("no_prosecution", "I did not want them arrested or taken to court"),
     ("childrens_services", "I was worried about social services or my children"),
     ("immigration", "I was worried about my immigration status"),
@@ -65,9 +71,9 @@ WOULD_HELP = (
 )
 
 SAFETY_INTRO = (
-    "Police officers may ask a set of questions about your safety. These are sometimes "
-    "called a risk assessment, DASH or DARA. They help decide what support and protection "
-    "you get."
+    "Police officers may ask a set of questions about your safety. These are "
+    "sometimes called a risk assessment, DASH or DARA. They help decide what support "
+    "and protection you get."
 )
 FREE_TEXT_WARNING = "Please do not include names, addresses or phone numbers."
 
@@ -178,8 +184,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "C1_satisfied",
-        "Taking the whole experience into account, how satisfied or dissatisfied are you "
-        "with the service the police gave you?",
+        "Taking the whole experience into account, how satisfied or dissatisfied are "
+        "you with the service the police gave you?",
         "single",
         SATISFACTION_SCALE,
         when=("A2_contact", CONTACT),
@@ -200,8 +206,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "C4_orders",
-        "Did the police tell you about protective orders, such as a Stalking Protection "
-        "Order or a Domestic Abuse Protection Order?",
+        "Did the police tell you about protective orders, such as a Stalking "
+        "Protection Order or a Domestic Abuse Protection Order?",
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
@@ -397,7 +403,7 @@ def prune(answers: Answers) -> Answers:
 
 
 def storage_columns() -> list[str]:
-    """Answer columns in storage and CSV order: multi-selects become one column per option."""
+    """Answer columns in storage and CSV order; a multi-select has one per option."""
     columns = []
     for question in QUESTIONS:
         if question.kind == "multi":
@@ -408,7 +414,7 @@ def storage_columns() -> list[str]:
 
 
 def to_row(answers: Answers) -> dict[str, str | int | None]:
-    """Flatten answers for storage: codes as text, multi-selects as 0/1 (None if hidden)."""
+    """Answers flattened for storage: codes, and 0/1 per option (None if not asked)."""
     row: dict[str, str | int | None] = {}
     for question in QUESTIONS:
         given = answers.get(question.code)

@@ -1,4 +1,4 @@
-"""Blueprint "respond": the pages victims see, from the start page to the thank-you page.
+"""Blueprint "respond": the pages victims see, from the start page to the thank-you.
 
 Nothing is kept between pages, on the server or the device: each page posts every
 earlier answer back in hidden fields, and only the final submit stores anything.
@@ -55,7 +55,7 @@ def get_open_link_or_404(code: str) -> dict:
 
 @bp.get("/<code>")
 def start(code):
-    """The start page: what the survey is, what anonymity means, how to leave quickly."""
+    """The start page: what the survey is, what anonymity means, how to leave."""
     get_open_link_or_404(code)
     return render_template("respond/start.html", code=code)
 
@@ -100,7 +100,7 @@ def _submit(link, code, checked, token, token_text):
     db = get_db()
     config = current_app.config
     if request.form.get("website"):
-        # The honeypot was filled in: a bot. It sees the usual ending; nothing is stored.
+        # The honeypot was filled in: a bot. It sees the usual ending; nothing is kept.
         return redirect(url_for("respond.thanks", code=code), 303)
     if storage.get_submission(db, token.submission_id):
         return redirect(url_for("respond.thanks", code=code), 303)
@@ -124,7 +124,9 @@ def _submit(link, code, checked, token, token_text):
     except sqlite3.DatabaseError:
         # Locked past the timeout, disk full, read-only: say so and keep every answer,
         # so the person can send them again. The same token stores at most once.
-        current_app.logger.warning("a response could not be stored; the person was asked to retry")
+        current_app.logger.warning(
+            "a response could not be stored; the person was asked to retry"
+        )
         return _render_page(
             code, LAST_PAGE, None, checked.answers, token_text, 503, notice="unsaved"
         )

@@ -1,4 +1,4 @@
-"""Every read and write of the survey's SQLite database, and its schema as migrations."""
+"""Every read and write of the survey's SQLite database; its schema as migrations."""
 
 from __future__ import annotations
 
@@ -52,10 +52,9 @@ def _answer_columns_sql(version: int) -> list[str]:
         if question.version != version:
             continue
         if question.kind == "multi":
-            columns.extend(
-                f'"{question.code}.{value}" INTEGER CHECK ("{question.code}.{value}" IN (0, 1))'
-                for value in question.values
-            )
+            for value in question.values:
+                name = f'"{question.code}.{value}"'
+                columns.append(f"{name} INTEGER CHECK ({name} IN (0, 1))")
         else:
             columns.append(f'"{question.code}" TEXT')
     return columns
@@ -63,7 +62,7 @@ def _answer_columns_sql(version: int) -> list[str]:
 
 @migrations()
 def m001_responses_and_links(db: Database) -> None:
-    """Responses keyed by a random id in a WITHOUT ROWID table, and distribution links."""
+    """Responses keyed by random ids in a WITHOUT ROWID table; distribution links."""
     # WITHOUT ROWID with a random key: rows are kept and read in key order, so nothing
     # in the file or in a SELECT reveals the order responses arrived in. sqlite-utils
     # cannot create such tables, hence the hand-written DDL.
@@ -107,7 +106,7 @@ def response_row(
     submission_id: str,
     response_id: str | None = None,
 ) -> dict:
-    """The stored row of a response: free text redacted, multi-selects as 0/1 columns."""
+    """A response as stored: free text redacted, multi-selects as 0/1 columns."""
     row = questionnaire.to_row(answers)
     for code in questionnaire.FREE_TEXT_CODES:
         if row.get(code):
@@ -142,7 +141,9 @@ def add_response(
     submission_id: str,
 ) -> bool:
     """Store one response; False if this submission id was stored already (a retry)."""
-    row = response_row(answers, period=period, channel=channel, submission_id=submission_id)
+    row = response_row(
+        answers, period=period, channel=channel, submission_id=submission_id
+    )
     try:
         with db.atomic():
             db.execute(INSERT_RESPONSE, _values(row))
@@ -222,7 +223,7 @@ def get_link(db: Database, code: str) -> dict | None:
 
 
 def get_open_link(db: Database, code: str) -> dict | None:
-    """The link with this code if it is open, else None (unknown and closed look alike)."""
+    """The link with this code if open, else None: unknown and closed look alike."""
     link = get_link(db, code)
     return link if link and link["is_open"] else None
 

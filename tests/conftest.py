@@ -52,7 +52,9 @@ def link(db):
     """An open link for the channel `outreach-north`."""
     from datetime import date
 
-    return storage.add_link(db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1))
+    return storage.add_link(
+        db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1)
+    )
 
 
 class FormReader(HTMLParser):

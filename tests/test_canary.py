@@ -49,9 +49,12 @@ def start_server(tmp_path, database):
     process = subprocess.Popen(
         [
             os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-            "--config", "gunicorn.conf.py",
-            "--workers", "2",
-            "--bind", f"127.0.0.1:{port}",
+            "--config",
+            "gunicorn.conf.py",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
             "survey:create_app()",
         ],
         env=env,
@@ -78,8 +81,12 @@ def request(url, data=None):
         "X-Real-IP": CANARY_ADDRESSES[0],
         "Forwarded": f"for={CANARY_ADDRESSES[0]}",
     }
-    body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as response:
+    body = (
+        urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+    )
+    with urllib.request.urlopen(
+        urllib.request.Request(url, body, headers), timeout=10
+    ) as response:
         return response.read().decode()
 
 
@@ -140,7 +147,14 @@ def test_nothing_about_the_sender_is_written_anywhere(tmp_path, app, link):
     log_text = (tmp_path / "gunicorn.log").read_text()
     assert "could not be stored" in log_text  # the log was written, and searched below
     assert any(path.name.endswith(".db") for path in files)
-    canaries = [CANARY_AGENT, CANARY_REFERER, *CANARY_ADDRESSES, CANARY_PHONE, "900731", "127.0.0.1"]
+    canaries = [
+        CANARY_AGENT,
+        CANARY_REFERER,
+        *CANARY_ADDRESSES,
+        CANARY_PHONE,
+        "900731",
+        "127.0.0.1",
+    ]
     for path in files:
         content = path.read_bytes()
         for canary in canaries:

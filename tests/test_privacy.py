@@ -24,15 +24,22 @@ def respondent_responses(client, code):
     """One response from every respondent route and every error page they can give."""
     yield "start", client.get(f"/s/{code}")
     yield "first page", client.get(f"/s/{code}/questions")
-    yield "next page", walk_survey(client, code, {"A1_offence": "da"}) and client.get(
-        f"/s/{code}/done"
+    yield (
+        "next page",
+        walk_survey(client, code, {"A1_offence": "da"})
+        and client.get(f"/s/{code}/done"),
     )
     yield "400 field error", post_form(client, code, {"page": "1", "token": "x"})
     yield "404", client.get("/s/unknown1")
     yield "404 elsewhere", client.get("/nowhere")
     yield "405", client.delete(f"/s/{code}")
     yield "413", post_form(client, code, {"F1_comments": "x" * 100_000})
-    yield "403", post_form(client, code, {"page": "1"}, headers={"Sec-Fetch-Site": "cross-site"})
+    yield (
+        "403",
+        post_form(
+            client, code, {"page": "1"}, headers={"Sec-Fetch-Site": "cross-site"}
+        ),
+    )
     yield "static", client.get("/static/survey.css")
 
 
@@ -52,12 +59,20 @@ def test_every_respondent_response_sets_no_cookie_and_the_headers(client, link):
 
 def test_every_respondent_route_in_the_url_map_is_covered(app):
     # A new respondent route must be added to respondent_responses above.
-    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("respond.")}
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("respond.")
+    }
     assert rules == {"/s/<code>", "/s/<code>/questions", "/s/<code>/done"}
 
 
 def test_respondent_pages_are_never_cached(client, link):
-    for path in (f"/s/{link['code']}", f"/s/{link['code']}/questions", f"/s/{link['code']}/done"):
+    for path in (
+        f"/s/{link['code']}",
+        f"/s/{link['code']}/questions",
+        f"/s/{link['code']}/done",
+    ):
         assert client.get(path).headers["Cache-Control"] == "no-store"
 
 
@@ -92,13 +107,19 @@ def test_hsts_only_over_https(client, link):
     plain = client.get(f"/s/{link['code']}")
     secure = client.get(f"/s/{link['code']}", base_url="https://survey.example")
     assert "Strict-Transport-Security" not in plain.headers
-    max_age = int(re.search(r"max-age=(\d+)", secure.headers["Strict-Transport-Security"])[1])
+    max_age = int(
+        re.search(r"max-age=(\d+)", secure.headers["Strict-Transport-Security"])[1]
+    )
     assert max_age >= 365 * 24 * 3600
 
 
 def test_unexpected_error_gets_the_error_page_with_headers_and_no_cookie(tmp_path):
     app = create_app(
-        {"SECRET_KEY": "k", "DATABASE": str(tmp_path / "x.db"), "PROPAGATE_EXCEPTIONS": False}
+        {
+            "SECRET_KEY": "k",
+            "DATABASE": str(tmp_path / "x.db"),
+            "PROPAGATE_EXCEPTIONS": False,
+        }
     )
 
     @app.get("/boom")
@@ -136,7 +157,9 @@ def test_missing_secret_key_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_environment_variables_override_instance_config(tmp_path, monkeypatch):
-    (tmp_path / "config.py").write_text("SECRET_KEY = 'from-file'\nFORCE_NAME = 'File Police'\n")
+    (tmp_path / "config.py").write_text(
+        "SECRET_KEY = 'from-file'\nFORCE_NAME = 'File Police'\n"
+    )
     monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SURVEY_FORCE_NAME", "Env Police")
     app = create_app()
@@ -182,7 +205,9 @@ def test_iso_week(day, week):
     assert privacy.is_iso_week(week)
 
 
-@pytest.mark.parametrize("text", ["2026-W54", "2025-W53", "2026-14", "2026-W1", "W14", ""])
+@pytest.mark.parametrize(
+    "text", ["2026-W54", "2025-W53", "2026-14", "2026-W1", "W14", ""]
+)
 def test_is_iso_week_refuses_what_is_not_one(text):
     assert not privacy.is_iso_week(text)
 
@@ -203,30 +228,74 @@ def test_ordinary_cells_are_left_alone():
 # Redaction: PRIVACY.md §7 asks for 300 PII strings and 300 ordinary sentences ---------
 
 MOBILES = [
-    "07700900123", "07700 900123", "07700 900 123", "0770 090 0123", "07700-900-123",
-    "07700.900.123", "(07700) 900123", "+447700900123", "+44 7700 900123",
-    "+44 (0)7700 900123", "0044 7700 900123", "+44-7700-900-123", "07700 90 01 23",
+    "07700900123",
+    "07700 900123",
+    "07700 900 123",
+    "0770 090 0123",
+    "07700-900-123",
+    "07700.900.123",
+    "(07700) 900123",
+    "+447700900123",
+    "+44 7700 900123",
+    "+44 (0)7700 900123",
+    "0044 7700 900123",
+    "+44-7700-900-123",
+    "07700 90 01 23",
     "0 7 7 0 0 9 0 0 1 2 3",
 ]
 LANDLINES = [
-    "020 7946 0018", "0161 496 0000", "01632 960001", "(0113) 496 0000",
-    "+44 20 7946 0018", "0113-496-0000", "029 2018 0000", "0117 496 0999",
-    "01632960001", "(020) 7946-0018", "+44 (0) 161 496 0000", "0131 496 0042",
+    "020 7946 0018",
+    "0161 496 0000",
+    "01632 960001",
+    "(0113) 496 0000",
+    "+44 20 7946 0018",
+    "0113-496-0000",
+    "029 2018 0000",
+    "0117 496 0999",
+    "01632960001",
+    "(020) 7946-0018",
+    "+44 (0) 161 496 0000",
+    "0131 496 0042",
 ]
 EMAILS = [
-    "jo.bloggs@example.com", "JB_1987@mail.example.co.uk", "someone+tag@example.org",
-    "o'neill@example.ie", "a.b-c@sub.example.net", "first.last@example.police.uk",
-    "jo bloggs @ example.com".replace(" ", ""), "joe(at)example.com",
+    "jo.bloggs@example.com",
+    "JB_1987@mail.example.co.uk",
+    "someone+tag@example.org",
+    "o'neill@example.ie",
+    "a.b-c@sub.example.net",
+    "first.last@example.police.uk",
+    "jo bloggs @ example.com".replace(" ", ""),
+    "joe(at)example.com",
 ]
 POSTCODES = [
-    "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "EC1A 1BB", "W1A 0AX",
-    "GIR 0AA", "sw1a1aa", "ls1 4ap", "NE1 4ST", "BS8 1TH",
+    "SW1A 1AA",
+    "M1 1AE",
+    "B33 8TH",
+    "CR2 6XH",
+    "DN55 1PT",
+    "EC1A 1BB",
+    "W1A 0AX",
+    "GIR 0AA",
+    "sw1a1aa",
+    "ls1 4ap",
+    "NE1 4ST",
+    "BS8 1TH",
 ]
-NI_NUMBERS = ["QQ 12 34 56 C", "AB123456C", "ab 12 34 56 d", "JG103759A", "QQ-12-34-56-A"]
+NI_NUMBERS = [
+    "QQ 12 34 56 C",
+    "AB123456C",
+    "ab 12 34 56 d",
+    "JG103759A",
+    "QQ-12-34-56-A",
+]
 NHS_NUMBERS = ["943 476 5919", "9434765919", "943-476-5919", "401 023 2137"]
 LINKS = [
-    "https://www.facebook.com/jo.bloggs", "www.example.co.uk", "instagram.com/jo_b",
-    "http://bit.ly/abc123", "https://tiktok.com/@jo", "example.org/profile?id=77",
+    "https://www.facebook.com/jo.bloggs",
+    "www.example.co.uk",
+    "instagram.com/jo_b",
+    "http://bit.ly/abc123",
+    "https://tiktok.com/@jo",
+    "example.org/profile?id=77",
 ]
 HANDLES = ["@jo_bloggs", "@JB1987", "@x", "@some.one"]
 PII_TEMPLATES = [
@@ -242,7 +311,14 @@ PII_TEMPLATES = [
 def pii_corpus():
     """At least 300 sentences, each with one piece of PII: (sentence, the PII)."""
     pieces = (
-        MOBILES + LANDLINES + EMAILS + POSTCODES + NI_NUMBERS + NHS_NUMBERS + LINKS + HANDLES
+        MOBILES
+        + LANDLINES
+        + EMAILS
+        + POSTCODES
+        + NI_NUMBERS
+        + NHS_NUMBERS
+        + LINKS
+        + HANDLES
     )
     corpus = [
         (template.format(piece), piece)
@@ -254,21 +330,46 @@ def pii_corpus():
 
 
 ORDINARY_SUBJECTS = [
-    "The officer", "My neighbour", "The call handler", "My support worker", "He",
-    "She", "They", "The police", "My sister", "Nobody",
+    "The officer",
+    "My neighbour",
+    "The call handler",
+    "My support worker",
+    "He",
+    "She",
+    "They",
+    "The police",
+    "My sister",
+    "Nobody",
 ]
 ORDINARY_EVENTS = [
-    "came round at 10pm", "rang me back after 3 days", "waited 45 minutes",
-    "said it would take 6 to 8 weeks", "took 2 hours to arrive", "visited twice in March 2023",
-    "was kind on 12/03/2024", "told me about the order in 2019", "left at 3am with my 2 kids",
-    "asked me 27 questions", "was late by 20 minutes", "owed £1,200 in rent",
-    "called 999 for me", "stayed until half past 11", "said it happened 4 or 5 times",
-    "came back on the 14th", "never called after week 2", "helped me for 6 months",
-    "moved me to flat 4 in 2022", "gave me a leaflet with 10 tips",
+    "came round at 10pm",
+    "rang me back after 3 days",
+    "waited 45 minutes",
+    "said it would take 6 to 8 weeks",
+    "took 2 hours to arrive",
+    "visited twice in March 2023",
+    "was kind on 12/03/2024",
+    "told me about the order in 2019",
+    "left at 3am with my 2 kids",
+    "asked me 27 questions",
+    "was late by 20 minutes",
+    "owed £1,200 in rent",
+    "called 999 for me",
+    "stayed until half past 11",
+    "said it happened 4 or 5 times",
+    "came back on the 14th",
+    "never called after week 2",
+    "helped me for 6 months",
+    "moved me to flat 4 in 2022",
+    "gave me a leaflet with 10 tips",
 ]
 ORDINARY_ENDINGS = [
-    "", " and I felt listened to.", ", which did not help.", ". I was scared.",
-    " but nothing changed.", ". It was 2am by then.",
+    "",
+    " and I felt listened to.",
+    ", which did not help.",
+    ". I was scared.",
+    " but nothing changed.",
+    ". It was 2am by then.",
 ]
 
 
@@ -309,7 +410,9 @@ def test_ordinary_sentences_are_left_alone_in_95_percent_or_more():
 
 
 def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
-    walk_survey(client, link["code"], {"A1_offence": "da", "F1_comments": "ring 07700 900123"})
+    walk_survey(
+        client, link["code"], {"A1_offence": "da", "F1_comments": "ring 07700 900123"}
+    )
     [row] = list(db["responses"].rows)
     assert row["F1_comments"] == "ring [removed]"
     tables = {table.name for table in db.tables}

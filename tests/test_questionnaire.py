@@ -1,16 +1,35 @@
-"""The questionnaire's routing: every rule of QUESTIONNAIRE.md, and its storage layout."""
+"""The questionnaire's routing (every rule of QUESTIONNAIRE.md) and storage layout."""
 
 import pytest
 
 from survey import questionnaire as q
 from survey.questionnaire import is_shown, next_page, prune
 
-CONTACT_QUESTIONS = ["C1_satisfied", "C2_informed", "C3_respected", "C4_orders", "C5_referred", "D1_offered"]
+CONTACT_QUESTIONS = [
+    "C1_satisfied",
+    "C2_informed",
+    "C3_respected",
+    "C4_orders",
+    "C5_referred",
+    "D1_offered",
+]
 OFFERED_QUESTIONS = ["D2_answered", "D4_explained", "D5_private"]
 DECLINED_QUESTIONS = ["D3_reasons", "D6_would_help"]
-ALWAYS = ["A1_offence", "A2_contact", "B1_confidence", "B2_relied_on", "B3_respect", "B4_fair",
-          "B5_understand", "B6_trust", "B7_report_again", "E1_age", "E2_gender", "E3_disability",
-          "F1_comments"]
+ALWAYS = [
+    "A1_offence",
+    "A2_contact",
+    "B1_confidence",
+    "B2_relied_on",
+    "B3_respect",
+    "B4_fair",
+    "B5_understand",
+    "B6_trust",
+    "B7_report_again",
+    "E1_age",
+    "E2_gender",
+    "E3_disability",
+    "F1_comments",
+]
 
 
 @pytest.mark.parametrize("code", ALWAYS)
@@ -25,7 +44,9 @@ def test_contact_questions_shown_after_police_contact(code, contact):
 
 
 @pytest.mark.parametrize("contact", ["none", "pns", None])
-@pytest.mark.parametrize("code", CONTACT_QUESTIONS + OFFERED_QUESTIONS + DECLINED_QUESTIONS)
+@pytest.mark.parametrize(
+    "code", CONTACT_QUESTIONS + OFFERED_QUESTIONS + DECLINED_QUESTIONS
+)
 def test_contact_and_safety_questions_hidden_without_contact(code, contact):
     answers = {"D1_offered": "yes", "D2_answered": "none"}
     if contact:
@@ -36,7 +57,9 @@ def test_contact_and_safety_questions_hidden_without_contact(code, contact):
 @pytest.mark.parametrize("offered", ["yes", "no", "dk"])
 @pytest.mark.parametrize("code", OFFERED_QUESTIONS)
 def test_safety_questions_only_when_offered(code, offered):
-    assert is_shown(code, {"A2_contact": "lt3m", "D1_offered": offered}) == (offered == "yes")
+    assert is_shown(code, {"A2_contact": "lt3m", "D1_offered": offered}) == (
+        offered == "yes"
+    )
 
 
 @pytest.mark.parametrize("answered", ["all", "some", "none", "dk"])
@@ -52,7 +75,9 @@ def test_other_reason_text_only_when_other_ticked():
     assert not is_shown("D3_other_text", dict(base, D3_reasons=["shame"]))
     assert not is_shown("D3_other_text", base)
     # Hidden parents hide their children, whatever was once ticked.
-    assert not is_shown("D3_other_text", dict(base, D2_answered="all", D3_reasons=["other"]))
+    assert not is_shown(
+        "D3_other_text", dict(base, D2_answered="all", D3_reasons=["other"])
+    )
 
 
 def test_pages_in_order_for_each_path():
@@ -64,12 +89,25 @@ def test_pages_in_order_for_each_path():
 
     assert pages({"A2_contact": "none"}) == [1, 2, 6]
     assert pages({"A2_contact": "lt3m", "D1_offered": "no"}) == [1, 2, 3, 6]
-    assert pages({"A2_contact": "lt3m", "D1_offered": "yes", "D2_answered": "all"}) == [1, 2, 3, 4, 6]
-    assert pages({"A2_contact": "lt3m", "D1_offered": "yes", "D2_answered": "none"}) == [1, 2, 3, 4, 5, 6]
+    assert pages({"A2_contact": "lt3m", "D1_offered": "yes", "D2_answered": "all"}) == [
+        1,
+        2,
+        3,
+        4,
+        6,
+    ]
+    assert pages(
+        {"A2_contact": "lt3m", "D1_offered": "yes", "D2_answered": "none"}
+    ) == [1, 2, 3, 4, 5, 6]
 
 
 def test_prune_drops_answers_routing_hides():
-    answers = {"A2_contact": "none", "C1_satisfied": "5", "D3_reasons": ["other"], "D3_other_text": "x"}
+    answers = {
+        "A2_contact": "none",
+        "C1_satisfied": "5",
+        "D3_reasons": ["other"],
+        "D3_other_text": "x",
+    }
     assert prune(answers) == {"A2_contact": "none"}
 
 
@@ -115,6 +153,10 @@ def test_hidden_multi_select_is_empty_not_zero():
 def test_csv_columns_follow_the_data_dictionary():
     columns = q.storage_columns()
     assert columns[0] == "A1_offence"
-    assert columns.index("D3_reasons.pns") < columns.index("D3_other_text") < columns.index("D4_explained")
+    assert (
+        columns.index("D3_reasons.pns")
+        < columns.index("D3_other_text")
+        < columns.index("D4_explained")
+    )
     assert len([c for c in columns if c.startswith("D3_reasons.")]) == 20
     assert len([c for c in columns if c.startswith("D6_would_help.")]) == 9

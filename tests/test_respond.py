@@ -1,4 +1,4 @@
-"""The victim-facing pages: the flow, routing over HTTP, errors, retries and failures."""
+"""The victim-facing pages: the flow, routing over HTTP, errors, retries, failures."""
 
 import re
 import sqlite3
@@ -73,7 +73,7 @@ def test_survey_without_police_contact_skips_contact_and_safety_pages(client, db
         form = read_form(html)
         data = form.hidden + [(k, v) for k, v in answers.items() if k in form.fields]
         last = "Send your answers" in html
-        page = post_form(client, link['code'], data + [("nav", "next")])
+        page = post_form(client, link["code"], data + [("nav", "next")])
         if last:
             break
     assert headings == ["What happened", "Confidence in the police", "About you"]
@@ -116,10 +116,15 @@ def test_thanks_page_repeats_help_and_says_when_results_are_published(client, li
     assert "published every three months" in html
 
 
-def test_missing_required_answer_re_renders_with_400_and_keeps_answers(client, db, link):
+def test_missing_required_answer_re_renders_with_400_and_keeps_answers(
+    client, db, link
+):
     page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
     form = read_form(page)
-    response = post_form(client, link['code'], form.hidden + [("A2_contact", "gt12m"), ("nav", "next")],
+    response = post_form(
+        client,
+        link["code"],
+        form.hidden + [("A2_contact", "gt12m"), ("nav", "next")],
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -154,7 +159,10 @@ def test_back_keeps_answers_and_changed_routing_drops_later_answers(client, db, 
     # On page 3, with contact answers, go back to page 2.
     carried = token + [("A1_offence", "da"), ("A2_contact", "lt3m")]
     carried += [("B1_confidence", "4")]
-    back = post_form(client, code, [(k, v) for k, v in carried if k != "page"]
+    back = post_form(
+        client,
+        code,
+        [(k, v) for k, v in carried if k != "page"]
         + [("page", "3"), ("C1_satisfied", "2"), ("nav", "back")],
     )
     html = back.get_data(as_text=True)
@@ -162,7 +170,16 @@ def test_back_keeps_answers_and_changed_routing_drops_later_answers(client, db, 
     assert ("C1_satisfied", "2") in read_form(html).hidden
     # Back on page 1, say there was no contact: C1 no longer applies and is dropped.
     data = [(k, v) for k, v in carried if k not in ("page", "A2_contact")]
-    forward = post_form(client, code, data + [("page", "1"), ("A2_contact", "none"), ("C1_satisfied", "2"), ("nav", "next")],
+    forward = post_form(
+        client,
+        code,
+        data
+        + [
+            ("page", "1"),
+            ("A2_contact", "none"),
+            ("C1_satisfied", "2"),
+            ("nav", "next"),
+        ],
     )
     assert forward.status_code == 200
     assert "C1_satisfied" not in dict(read_form(forward.get_data(as_text=True)).hidden)
@@ -179,9 +196,11 @@ def test_answer_to_a_hidden_question_is_refused_and_stores_nothing(client, db, l
         ("nav", "send"),
     ]
     data = [pair for pair in data if pair != ("page", "1")]
-    response = post_form(client, link['code'], data)
+    response = post_form(client, link["code"], data)
     assert response.status_code == 400
-    assert "C1_satisfied: this question does not apply" in response.get_data(as_text=True)
+    assert "C1_satisfied: this question does not apply" in response.get_data(
+        as_text=True
+    )
     assert stored(db) == [] and answers
 
 
@@ -199,7 +218,7 @@ def test_values_no_form_offers_are_refused_with_400(client, db, link, extra):
     data = [p for p in read_form(page).hidden if p[0] != "page"] + [("page", "6")]
     if not any(name == "A1_offence" for name, _ in extra):
         data.append(("A1_offence", "da"))
-    response = post_form(client, link['code'], data + extra + [("nav", "send")])
+    response = post_form(client, link["code"], data + extra + [("nav", "send")])
     assert response.status_code == 400
     assert "Sorry, there is a problem" in response.get_data(as_text=True)
     assert stored(db) == []
@@ -219,7 +238,7 @@ def test_retried_submit_stores_one_response(client, db, link):
 
 def test_form_without_a_valid_token_is_refused(client, db, link):
     data = {"page": "6", "A1_offence": "da", "nav": "send", "token": "forged.1.abc"}
-    response = post_form(client, link['code'], data)
+    response = post_form(client, link["code"], data)
     assert response.status_code == 400
     assert "could not be checked" in response.get_data(as_text=True)
     assert stored(db) == []
@@ -228,7 +247,7 @@ def test_form_without_a_valid_token_is_refused(client, db, link):
 def test_expired_token_keeps_answers_and_asks_to_send_again(client, db, link):
     old = integrity.issue_token(SECRET, 1000)
     data = {"token": old, "page": "6", "A1_offence": "harassment", "nav": "send"}
-    response = post_form(client, link['code'], data)
+    response = post_form(client, link["code"], data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please send your answers again" in html
@@ -236,8 +255,7 @@ def test_expired_token_keeps_answers_and_asks_to_send_again(client, db, link):
     fresh = dict(read_form(html).hidden)["token"]
     assert fresh != old
     assert stored(db) == []
-    resend = post_form(client, link['code'], dict(data, token=fresh)
-    )
+    resend = post_form(client, link["code"], dict(data, token=fresh))
     assert resend.status_code == 303 and len(stored(db)) == 1
 
 
@@ -253,7 +271,7 @@ def test_cross_site_post_is_refused(client, db, link, headers):
     page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"]
     data += [("page", "6"), ("A1_offence", "da"), ("nav", "send")]
-    response = post_form(client, link['code'], data, headers=headers)
+    response = post_form(client, link["code"], data, headers=headers)
     assert response.status_code == 403
     assert stored(db) == []
 
@@ -267,8 +285,13 @@ def test_same_origin_post_with_null_origin_is_accepted(client, db, link):
 def test_honeypot_filled_shows_thanks_and_stores_nothing(client, db, link):
     page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"]
-    data += [("page", "6"), ("A1_offence", "da"), ("website", "http://spam"), ("nav", "send")]
-    response = post_form(client, link['code'], data)
+    data += [
+        ("page", "6"),
+        ("A1_offence", "da"),
+        ("website", "http://spam"),
+        ("nav", "send"),
+    ]
+    response = post_form(client, link["code"], data)
     assert response.status_code == 303
     assert stored(db) == []
 
@@ -279,7 +302,9 @@ def test_flood_of_submissions_gets_a_polite_429(app, db, link):
 
     app.extensions["flood_counter"] = FloodCounter(3)
     client = app.test_client()
-    statuses = [walk_survey(client, link["code"], NO_CONTACT).status_code for _ in range(4)]
+    statuses = [
+        walk_survey(client, link["code"], NO_CONTACT).status_code for _ in range(4)
+    ]
     assert statuses == [303, 303, 303, 429]
     assert len(stored(db)) == 3
 
@@ -312,8 +337,7 @@ def test_database_that_cannot_take_the_response_gets_apology_with_answers(
 
 
 def test_oversized_body_gets_413_page(client, link):
-    response = post_form(client, link['code'], {"F1_comments": "x" * 100_000}
-    )
+    response = post_form(client, link["code"], {"F1_comments": "x" * 100_000})
     assert response.status_code == 413
     assert "too long" in response.get_data(as_text=True)
 

@@ -23,7 +23,9 @@ def test_connection_pragmas(db):
 
 
 def test_responses_table_is_without_rowid(db):
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'responses'").fetchone()[0]
+    sql = db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'responses'"
+    ).fetchone()[0]
     assert sql.rstrip().endswith("WITHOUT ROWID")
     with pytest.raises(sqlite3.OperationalError, match="rowid"):
         db.execute("SELECT rowid FROM responses")
@@ -53,8 +55,12 @@ def test_migrate_is_safe_to_run_again(db):
 
 def test_same_submission_id_is_stored_once(db):
     answers = {"A1_offence": "da"}
-    first = storage.add_response(db, answers, period="2026-W14", channel="c", submission_id="a" * 32)
-    again = storage.add_response(db, answers, period="2026-W14", channel="c", submission_id="a" * 32)
+    first = storage.add_response(
+        db, answers, period="2026-W14", channel="c", submission_id="a" * 32
+    )
+    again = storage.add_response(
+        db, answers, period="2026-W14", channel="c", submission_id="a" * 32
+    )
     assert (first, again) == (True, False)
     assert storage.count_responses(db) == 1
 
@@ -63,7 +69,10 @@ def test_row_order_does_not_reveal_insertion_order(db):
     n = 10_000
     rows = [
         storage.response_row(
-            {"A1_offence": "da", "F1_comments": f"row {i}"},  # insertion order, readable
+            {
+                "A1_offence": "da",
+                "F1_comments": f"row {i}",
+            },  # insertion order, readable
             period="2026-W14",
             channel="c",
             submission_id=storage.new_response_id(),
@@ -94,7 +103,10 @@ def test_free_text_is_redacted_whoever_stores_it(db):
 
 
 def test_link_codes_are_short_and_unambiguous(db):
-    codes = {storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))["code"] for _ in range(200)}
+    codes = {
+        storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))["code"]
+        for _ in range(200)
+    }
     assert len(codes) == 200
     for code in codes:
         assert len(code) == storage.LINK_CODE_LENGTH

@@ -1,0 +1,242 @@
+"""The flask commands, run for real on a database file that is opened afterwards."""
+
+import csv
+from datetime import date
+
+from conftest import walk_survey
+from werkzeug.datastructures import MultiDict
+
+from survey import answers, demo, questionnaire, storage
+
+HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
+
+
+def write_csv(path, rows, header=HEADER):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+
+
+def csv_row(**values):
+    row = dict.fromkeys(HEADER, "")
+    row.update(period="2026-W10", channel="outreach-north", version="1")
+    row.update(values)
+    return row
+
+
+def test_init_db_creates_and_is_safe_to_rerun(runner, tmp_path, app):
+    app.config["DATABASE"] = str(tmp_path / "new" / "fresh.db")
+    first = runner.invoke(args=["init-db"])
+    again = runner.invoke(args=["init-db"])
+    assert first.exit_code == again.exit_code == 0
+    db = storage.connect(app.config["DATABASE"])
+    assert db["responses"].exists() and db["links"].exists()
+    assert (
+        db.execute("SELECT applied_at FROM _sqlite_migrations")
+        .fetchone()[0]
+        .count("-W")
+        == 1
+    )
+
+
+def test_create_link_prints_its_path_and_stores_it(runner, db):
+    result = runner.invoke(
+        args=["create-link", "Outreach team, north", "--channel", "outreach-north"]
+    )
+    assert result.exit_code == 0
+    path = result.output.strip()
+    assert path.startswith("/s/")
+    link = storage.get_link(db, path.removeprefix("/s/"))
+    assert (
+        link["label"] == "Outreach team, north" and link["channel"] == "outreach-north"
+    )
+    assert link["is_open"] == 1
+
+
+def test_create_link_refuses_a_bad_channel(runner, db):
+    result = runner.invoke(args=["create-link", "X", "--channel", "Bad Channel!"])
+    assert result.exit_code != 0
+    assert "lower-case letters" in result.output
+    assert storage.list_links(db) == []
+
+
+def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
+    result = runner.invoke(args=["demo-data", "--responses", "600", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    db = storage.connect(app.config["DATABASE"])
+    rows = list(storage.iter_export_rows(db))
+    again = sorted(demo.generate(600, 5, date.today()), key=lambda row: row["id"])
+    first = sorted(db["responses"].rows, key=lambda row: row["id"])
+    assert [row["id"] for row in first] == [row["id"] for row in again]
+    assert first[0] == again[0]
+    assert len(rows) == 600
+    assert len({row["channel"] for row in rows}) >= 5
+    for row in rows:
+        formdata = MultiDict(
+            [
+                (code, value)
+                for code, values in questionnaire.from_row(
+                    {k: "" if v is None else str(v) for k, v in row.items()}
+                ).items()
+                for value in values
+            ]
+        )
+        assert answers.check(formdata).problems == [], row
+
+
+def test_demo_weeks_cover_three_financial_years():
+    weeks = demo.demo_weeks(date(2026, 11, 23))
+    assert weeks[0] == "2024-W14"  # the week of Thursday 4 April 2024
+    assert weeks[-1] == "2026-W47"  # last week; the current one is unfinished
+    assert len(weeks) == len(set(weeks))
+
+
+def test_demo_data_has_a_real_drift_in_confidence():
+    rows = list(demo.generate(6000, 3, date(2026, 11, 23)))
+
+    def share(selected):
+        rated = [r for r in selected if r["B1_confidence"] in ("1", "2", "3", "4", "5")]
+        return sum(r["B1_confidence"] in ("4", "5") for r in rated) / len(rated)
+
+    early = share([r for r in rows if r["period"] < "2024-W40"])
+    late = share([r for r in rows if "2025-W40" <= r["period"] < "2026-W10"])
+    assert early - late > 0.08
+    offered = [
+        r
+        for r in rows
+        if r["D1_offered"] == "yes" and r["D2_answered"] in ("all", "some", "none")
+    ]
+    declined = sum(r["D2_answered"] in ("some", "none") for r in offered) / len(offered)
+    assert 0.3 < declined < 0.45
+
+
+def test_import_stores_valid_rows_and_redacts_free_text(runner, db, link, tmp_path):
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path,
+        [
+            csv_row(
+                A1_offence="da",
+                A2_contact="none",
+                B1_confidence="4",
+                F1_comments="ring 07700 900123",
+            ),
+            csv_row(
+                A1_offence="stalking",
+                A2_contact="lt3m",
+                D1_offered="yes",
+                D2_answered="some",
+                **{
+                    f"D3_reasons.{v}": str(int(v == "fear_found_out"))
+                    for v in questionnaire.BY_CODE["D3_reasons"].values
+                },
+            ),
+        ],
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 responses" in result.output
+    rows = sorted(db["responses"].rows, key=lambda row: row["A1_offence"])
+    assert rows[0]["F1_comments"] == "ring [removed]"
+    assert (
+        rows[1]["D3_reasons.fear_found_out"] == 1
+        and rows[1]["D6_would_help.later"] == 0
+    )
+
+
+def test_import_is_all_or_nothing_and_names_each_bad_row_and_column(
+    runner, db, link, tmp_path
+):
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path,
+        [
+            csv_row(A1_offence="da"),
+            csv_row(A1_offence="burglary"),
+            csv_row(A1_offence="da", A2_contact="none", C1_satisfied="5"),
+            csv_row(A1_offence="da", period="2026-W60"),
+            csv_row(A1_offence="da", channel="unknown-channel"),
+            csv_row(A2_contact="none"),
+            csv_row(A1_offence="da", **{"D3_reasons.shame": "yes"}),
+        ],
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    output = result.output
+    assert "Row 3: A1_offence: Choose one of the answers shown" in output
+    assert "Row 4: C1_satisfied: this question does not apply" in output
+    assert "Row 5: period: '2026-W60' is not an ISO week" in output
+    assert "Row 6: channel: 'unknown-channel' has no link" in output
+    assert "Row 7: A1_offence: Choose what you were in contact with" in output
+    assert "Row 8: D3_reasons.shame: must be 0, 1 or empty" in output
+    assert "Row 2" not in output
+    assert "Nothing was imported" in output
+    assert storage.count_responses(db) == 0
+
+
+def test_import_refuses_a_file_with_wrong_columns(runner, db, link, tmp_path):
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path, [{"period": "2026-W10", "colour": "red"}], header=["period", "colour"]
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    assert "Missing columns: channel, version, A1_offence" in result.output
+    assert "Columns this survey does not have: colour" in result.output
+
+
+def test_import_refuses_a_future_week_and_a_non_utf8_file(runner, db, link, tmp_path):
+    path = tmp_path / "paper.csv"
+    write_csv(path, [csv_row(A1_offence="da", period="2099-W10")])
+    assert (
+        "is in the future" in runner.invoke(args=["import-responses", str(path)]).output
+    )
+    path.write_bytes("period,channel\n2026-W10,caf\xe9\n".encode("latin-1"))
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1 and "not a UTF-8 text file" in result.output
+    assert storage.count_responses(db) == 0
+
+
+def test_export_has_the_csv_layout_without_free_text(
+    runner, client, db, link, tmp_path
+):
+    walk_survey(
+        client,
+        link["code"],
+        {"A1_offence": "da", "A2_contact": "none", "F1_comments": "secret words"},
+    )
+    path = tmp_path / "out.csv"
+    result = runner.invoke(args=["export-responses", str(path)])
+    assert result.exit_code == 0
+    text = path.read_text()
+    assert "secret words" not in text
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert reader.fieldnames == [
+        c for c in HEADER if c not in questionnaire.FREE_TEXT_CODES
+    ]
+    assert rows[0]["A1_offence"] == "da" and rows[0]["channel"] == "outreach-north"
+    assert rows[0]["D3_reasons.shame"] == ""
+
+
+def test_export_then_import_round_trips(runner, client, db, link, tmp_path):
+    walk_survey(
+        client,
+        link["code"],
+        {
+            "A1_offence": "harassment",
+            "A2_contact": "lt3m",
+            "D1_offered": "yes",
+            "D2_answered": "none",
+            "D3_reasons": ["shame"],
+            "D6_would_help": ["later"],
+        },
+    )
+    path = tmp_path / "out.csv"
+    runner.invoke(args=["export-responses", str(path)])
+    assert runner.invoke(args=["import-responses", str(path)]).exit_code == 0
+    rows = list(storage.iter_export_rows(db))
+    assert len(rows) == 2 and rows[0] == rows[1]

@@ -1,0 +1,93 @@
+"""Fuzzing the survey form: never a 500, and invalid input stores nothing."""
+
+import time
+
+from conftest import SECRET, post_form
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survey import integrity, questionnaire, storage
+
+CODES = [question.code for question in questionnaire.QUESTIONS]
+NAMES = st.sampled_from([*CODES, "page", "token", "nav", "website"]) | st.text(
+    max_size=20
+)
+VALUES = (
+    st.sampled_from(
+        sorted(
+            {value for question in questionnaire.QUESTIONS for value in question.values}
+        )
+        + ["", "1", "6", "0", "next", "back", "send", "\x00", "é" * 3, "<script>"]
+    )
+    | st.text(max_size=60)
+    | st.text(max_size=1200)
+)
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@FUZZ
+@given(pairs=st.lists(st.tuples(NAMES, VALUES), max_size=30), page=st.integers(0, 8))
+def test_random_forms_never_cause_a_500_and_bad_ones_store_nothing(
+    client, db, link, pairs, page
+):
+    before = storage.count_responses(db)
+    token = integrity.issue_token(SECRET, integrity_hour())
+    data = [("token", token), ("page", str(page)), *pairs]
+    response = post_form(client, link["code"], data)
+    assert response.status_code in (200, 303, 400, 403, 413, 429), response.status_code
+    after = storage.count_responses(db)
+    if response.status_code != 303:
+        assert after == before
+    else:
+        assert after - before <= 1
+
+
+@FUZZ
+@given(
+    answers=st.fixed_dictionaries(
+        {},
+        optional={
+            question.code: (
+                st.lists(st.sampled_from(question.values), unique=True, max_size=4)
+                if question.kind == "multi"
+                else st.text(max_size=40)
+                if question.kind == "text"
+                else st.sampled_from(question.values)
+            )
+            for question in questionnaire.QUESTIONS
+        },
+    )
+)
+def test_answer_sets_are_stored_only_when_routing_and_values_agree(
+    client, db, link, answers
+):
+    before = storage.count_responses(db)
+    token = integrity.issue_token(SECRET, integrity_hour())
+    data = [("token", token), ("page", str(questionnaire.LAST_PAGE)), ("nav", "send")]
+    for code, value in answers.items():
+        for one in value if isinstance(value, list) else [value]:
+            data.append((code, one))
+    response = post_form(client, link["code"], data)
+    assert response.status_code in (200, 303, 400), response.status_code
+    stored = storage.count_responses(db) - before
+    if response.status_code == 303:
+        assert stored == 1
+        assert "A1_offence" in answers
+    else:
+        assert stored == 0
+
+
+@FUZZ
+@given(path=st.text(max_size=60))
+def test_random_paths_never_cause_a_500(client, link, path):
+    response = client.get(f"/s/{path}")
+    assert response.status_code in (200, 308, 404, 405), response.status_code
+    response.close()
+
+
+def integrity_hour():
+    return int(time.time()) // 3600
