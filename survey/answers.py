@@ -12,7 +12,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from survey.questionnaire import (
     BY_CODE,
@@ -44,6 +50,19 @@ def _exclusive(question: Question):
     return check
 
 
+def _offered(question: Question):
+    # WTForms' own choice check rebuilds every choice on every request; a set is
+    # enough, and every submission checks all 25 questions.
+    values = frozenset(question.values)
+
+    def check(form, field):
+        given = field.data if isinstance(field.data, list) else [field.data]
+        if not values.issuperset(given):
+            raise StopValidation(NOT_SHOWN)
+
+    return check
+
+
 def _field(question: Question):
     choices = [SelectChoice(value, label) for value, label in question.options]
     if question.kind == "single":
@@ -55,17 +74,17 @@ def _field(question: Question):
         return RadioField(
             question.text,
             choices=choices,
-            validators=[first],
+            validators=[first, _offered(question)],
             widget=GovRadioInput(),
-            invalid_choice_message=NOT_SHOWN,
+            validate_choice=False,
         )
     if question.kind == "multi":
         return SelectMultipleField(
             question.text,
             choices=choices,
-            validators=[Optional(), _exclusive(question)],
+            validators=[Optional(), _offered(question), _exclusive(question)],
             widget=GovCheckboxesInput(),
-            invalid_choice_message=NOT_SHOWN,
+            validate_choice=False,
         )
     limit = question.max_length
     return TextAreaField(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import re
 import sys
 from datetime import date
-from itertools import islice
 
 import click
 from flask import current_app
@@ -18,7 +18,7 @@ from survey import answers, demo, privacy, questionnaire, storage
 from survey.db import get_db
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-DEMO_BATCH = 20_000
+DEMO_WORKERS = 2
 MOST_ERRORS_SHOWN = 50
 
 
@@ -72,15 +72,21 @@ def create_link(label, channel):
 def demo_data(count, seed):
     """Add realistic synthetic responses over the last three financial years."""
     db = get_db()
-    rows = demo.generate(count, seed, date.today())
     # A big page cache keeps inserts of random keys fast; it lasts for this connection.
     db.execute("PRAGMA cache_size=-1000000")
-    with click.progressbar(
-        length=count, label="Adding demo responses", file=sys.stderr
-    ) as bar:
-        while batch := list(islice(rows, DEMO_BATCH)):
-            storage.add_rows(db, batch)
-            bar.update(len(batch))
+    work = demo.chunks(count, seed, date.today())
+    label = "Adding demo responses"
+    with (
+        click.progressbar(length=count, label=label, file=sys.stderr) as bar,
+        # Worker processes make the rows while this one stores them; each chunk has
+        # its own seed, so the result does not depend on which process made it.
+        multiprocessing.get_context("spawn").Pool(DEMO_WORKERS) as pool,
+        # One transaction for the whole load: committing each chunk of random keys
+        # would rewrite most of the table's pages into the WAL every time.
+        db.atomic(),
+    ):
+        for values in pool.imap(demo.chunk_values, work):
+            bar.update(storage.add_row_values(db, values))
     click.echo(
         f"Added {count:,} demo responses (seed {seed}); "
         f"{storage.count_responses(db):,} in all."

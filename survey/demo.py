@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import accumulate
 
 from survey import privacy, questionnaire, storage
 
@@ -108,33 +110,79 @@ def demo_weeks(today: date) -> list[str]:
     return weeks
 
 
+CHUNK = 20_000
+
+
 def generate(count: int, seed: int, today: date) -> Iterator[dict]:
     """`count` stored rows of synthetic responses: the same seed gives the same rows."""
-    rng = random.Random(seed)
+    for chunk in chunks(count, seed, today):
+        yield from generate_chunk(chunk)
+
+
+def chunk_values(chunk: tuple) -> list[list]:
+    """One chunk's rows as storage.add_row_values takes them, sorted by id.
+
+    Made in a worker process, so the process that stores them only inserts; in id
+    order, because inserting keys in order into the B-tree is quicker.
+    """
+    rows = sorted(generate_chunk(chunk), key=lambda row: row["id"])
+    return [storage.row_values(row) for row in rows]
+
+
+def chunks(count: int, seed: int, today: date) -> list[tuple]:
+    """The work of `generate` cut into independent chunks, to spread over processes."""
     weeks = demo_weeks(today)
-    # Volume grows as services hand out more cards; a few weeks are quieter.
-    week_weights = [
-        1.0 + i / len(weeks) + 0.3 * rng.random() for i in range(len(weeks))
+    rng = random.Random(seed)
+    # Volume grows as services hand out more cards; some weeks are quieter.
+    volume = [1.0 + i / len(weeks) + 0.3 * rng.random() for i in range(len(weeks))]
+    return [
+        (f"{seed}:{start}", min(CHUNK, count - start), weeks, volume)
+        for start in range(0, count, CHUNK)
     ]
-    names = list(CHANNELS)
-    shares = [CHANNELS[name][0] for name in names]
-    for _ in range(count):
-        week_index = rng.choices(range(len(weeks)), weights=week_weights)[0]
-        channel = rng.choices(names, weights=shares)[0]
+
+
+def generate_chunk(chunk: tuple) -> list[dict]:
+    """The rows of one chunk; its own seed makes it the same wherever it runs."""
+    chunk_seed, size, weeks, volume_weights = chunk
+    rng = random.Random(chunk_seed)
+    volume = Weighted(list(enumerate(volume_weights)))
+    channels = Weighted([(name, share) for name, (share, _) in CHANNELS.items()])
+    rows = []
+    for _ in range(size):
+        week_index = volume.draw(rng)
+        channel = channels.draw(rng)
         answers = _answers(rng, week_index / len(weeks), CHANNELS[channel][1])
-        yield storage.response_row(
-            answers,
-            period=weeks[week_index],
-            channel=channel,
-            submission_id=f"{rng.getrandbits(128):032x}",
-            response_id=f"{rng.getrandbits(128):032x}",
+        rows.append(
+            storage.response_row(
+                answers,
+                period=weeks[week_index],
+                channel=channel,
+                submission_id=f"{rng.getrandbits(128):032x}",
+                response_id=f"{rng.getrandbits(128):032x}",
+            )
         )
+    return rows
 
 
-def _pick(rng: random.Random, options) -> str:
-    return rng.choices(
-        [value for value, _ in options], weights=[w for _, w in options]
-    )[0]
+class Weighted:
+    """Values with weights, quick to draw from: the cumulative weights are made once."""
+
+    def __init__(self, options):
+        self.values = [value for value, _ in options]
+        self.cumulative = list(accumulate(weight for _, weight in options))
+
+    def draw(self, rng: random.Random):
+        """One value, with chances in proportion to the weights."""
+        return self.values[bisect(self.cumulative, rng.random() * self.cumulative[-1])]
+
+
+_WEIGHTED: dict[tuple, Weighted] = {}
+
+
+def _pick(rng: random.Random, options: tuple) -> str:
+    if options not in _WEIGHTED:
+        _WEIGHTED[options] = Weighted(options)
+    return _WEIGHTED[options].draw(rng)
 
 
 def _likert(rng: random.Random, centre: float, top: int = 5) -> str:

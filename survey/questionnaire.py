@@ -402,6 +402,16 @@ def prune(answers: Answers) -> Answers:
     return {code: value for code, value in answers.items() if is_shown(code, answers)}
 
 
+# Each multi-select's (value, column) pairs, made once: to_row runs for every response.
+OPTION_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    question.code: tuple(
+        (value, f"{question.code}.{value}") for value in question.values
+    )
+    for question in QUESTIONS
+    if question.kind == "multi"
+}
+
+
 def storage_columns() -> list[str]:
     """Answer columns in storage and CSV order; a multi-select has one per option."""
     columns = []
@@ -418,13 +428,16 @@ def to_row(answers: Answers) -> dict[str, str | int | None]:
     row: dict[str, str | int | None] = {}
     for question in QUESTIONS:
         given = answers.get(question.code)
-        if question.kind == "multi":
-            shown = is_shown(question.code, answers)
-            for value in question.values:
-                column = f"{question.code}.{value}"
-                row[column] = (1 if value in (given or []) else 0) if shown else None
-        else:
+        if question.kind != "multi":
             row[question.code] = given or None
+        elif is_shown(question.code, answers):
+            ticked = set(given or ())
+            for value, column in OPTION_COLUMNS[question.code]:
+                row[column] = 1 if value in ticked else 0
+        else:
+            row.update(
+                dict.fromkeys(column for _, column in OPTION_COLUMNS[question.code])
+            )
     return row
 
 

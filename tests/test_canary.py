@@ -63,13 +63,17 @@ def start_server(tmp_path, database):
         cwd=os.path.dirname(os.path.dirname(__file__)),
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # a loaded CI machine can be slow to start it
+    while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/s/none", timeout=1)
+            urllib.request.urlopen(base + "/s/none", timeout=5)
         except urllib.error.HTTPError:
-            break
+            break  # the 404 page: the server is up
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise AssertionError("gunicorn did not start; see gunicorn.log")
     return process, log, base
 
 
