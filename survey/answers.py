@@ -1,4 +1,10 @@
-"""Checking a response's answers: the form made from the questionnaire, and routing."""
+"""Checking a response's answers: one rule per question, and a form for each page.
+
+The rule for a question (`rule`) is the only place its answers are judged. A page's
+WTForms form runs it for the questions a person can see, so errors show beside them;
+answers carried from other pages in hidden fields, and rows of a CSV import, go
+through the same rule directly.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +18,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    InputRequired,
-    Length,
-    Optional,
-    StopValidation,
-    ValidationError,
-)
+from wtforms.validators import StopValidation
 
 from survey.questionnaire import (
     BY_CODE,
     PAGE_OF,
+    PAGES,
     QUESTIONS,
     Answers,
     Question,
@@ -35,46 +36,72 @@ CONTROL_FIELDS = frozenset({"page", "token", "nav", "website"})
 NOT_SHOWN = "Choose one of the answers shown"
 # Control characters other than tab and newline have no place in a comment.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_OFFERED = {question.code: frozenset(question.values) for question in QUESTIONS}
 
 
-def _exclusive(question: Question):
+def clean_text(value: str) -> str:
+    """Free text with line endings made plain, control characters gone, ends trimmed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_CHARACTERS.sub("", value).strip()
+
+
+def _given(question: Question, values: list[str]) -> list[str]:
+    if question.kind == "text":
+        return [clean_text(value) for value in values if clean_text(value)]
+    return [value for value in values if value != ""]
+
+
+def rule(question: Question, values: list[str]) -> str | None:
+    """What is wrong with the values sent for `question`, in plain words, or None."""
+    given = _given(question, values)
+    if not given:
+        return question.required_message if question.required else None
+    if question.kind != "multi" and len(given) > 1:
+        return "more than one answer was sent"
+    if question.kind == "text":
+        if len(given[0]) > question.max_length:
+            return f"Keep your answer to {question.max_length} characters or fewer"
+        return None
+    if not _OFFERED[question.code].issuperset(given):
+        return NOT_SHOWN
+    if len(set(given)) != len(given):
+        return "the same answer was sent twice"
+    for value, label in question.options:
+        if value in question.exclusive and value in given and len(given) > 1:
+            return (
+                f"{label} cannot be ticked with other answers: "
+                f"untick {label} or untick the others"
+            )
+    return None
+
+
+def answer_of(question: Question, values: list[str]) -> str | list[str] | None:
+    """The answer stored for values that passed `rule`; None when unanswered."""
+    given = _given(question, values)
+    if not given:
+        return None
+    if question.kind == "multi":
+        return [value for value in question.values if value in given]
+    return given[0]
+
+
+def _checked_by_rule(question: Question):
     def check(form, field):
-        ticked = set(field.data or [])
-        for value, label in question.options:
-            if value in question.exclusive and value in ticked and len(ticked) > 1:
-                raise ValidationError(
-                    f"{label} cannot be ticked with other answers: "
-                    f"untick {label} or untick the others"
-                )
-
-    return check
-
-
-def _offered(question: Question):
-    # WTForms' own choice check rebuilds every choice on every request; a set is
-    # enough, and every submission checks all 25 questions.
-    values = frozenset(question.values)
-
-    def check(form, field):
-        given = field.data if isinstance(field.data, list) else [field.data]
-        if not values.issuperset(given):
-            raise StopValidation(NOT_SHOWN)
+        message = rule(question, field.raw_data or [])
+        if message:
+            raise StopValidation(message)
 
     return check
 
 
 def _field(question: Question):
     choices = [SelectChoice(value, label) for value, label in question.options]
+    validators = [_checked_by_rule(question)]
     if question.kind == "single":
-        first = (
-            InputRequired(question.required_message)
-            if question.required
-            else Optional()
-        )
         return RadioField(
             question.text,
             choices=choices,
-            validators=[first, _offered(question)],
+            validators=validators,
             widget=GovRadioInput(),
             validate_choice=False,
         )
@@ -82,41 +109,36 @@ def _field(question: Question):
         return SelectMultipleField(
             question.text,
             choices=choices,
-            validators=[Optional(), _offered(question), _exclusive(question)],
+            validators=validators,
             widget=GovCheckboxesInput(),
             validate_choice=False,
         )
-    limit = question.max_length
     return TextAreaField(
-        question.text,
-        validators=[
-            Optional(),
-            Length(
-                max=limit, message=f"Keep your answer to {limit} characters or fewer"
-            ),
-        ],
-        widget=GovCharacterCount(),
-        filters=[_clean_text],
+        question.text, validators=validators, widget=GovCharacterCount()
     )
 
 
-def _clean_text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = _CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return value.strip()
+# One form class per page, holding only that page's questions.
+PAGE_FORMS: dict[int, type[Form]] = {
+    number: type(
+        f"Page{number}Form",
+        (Form,),
+        {code: _field(BY_CODE[code]) for code in page.codes},
+    )
+    for number, page in enumerate(PAGES, start=1)
+}
 
 
-ResponseForm = type(
-    "ResponseForm", (Form,), {question.code: _field(question) for question in QUESTIONS}
-)
+def page_form(number: int, answers: Answers) -> Form:
+    """Page `number`'s form, filled in with the answers given so far."""
+    return PAGE_FORMS[number](data=answers)
 
 
 @dataclass
 class Checked:
     """The outcome of checking answers sent up to and including one page."""
 
-    form: Form
+    form: Form | None
     answers: Answers
     # Things no form of ours can send (unknown fields, values not offered, answers to
     # questions that do not apply): the request is refused as a whole.
@@ -125,12 +147,9 @@ class Checked:
     @property
     def field_errors(self) -> dict[str, list[str]]:
         """Errors a person can fix on the page they are looking at."""
+        if self.form is None:
+            return {}
         return {name: errors for name, errors in self.form.errors.items() if errors}
-
-    @property
-    def ok(self) -> bool:
-        """Whether the answers can be taken as they are."""
-        return not self.problems and not self.field_errors
 
 
 def check(formdata, page: int | None = None) -> Checked:
@@ -146,21 +165,21 @@ def check(formdata, page: int | None = None) -> Checked:
         for name in formdata
         if name not in BY_CODE and name not in CONTROL_FIELDS
     ]
-    for code, question in BY_CODE.items():
-        if question.kind != "multi" and len(formdata.getlist(code)) > 1:
-            problems.append(f"{code}: more than one answer was sent")
-        if question.kind == "multi":
-            values = formdata.getlist(code)
-            if len(values) != len(set(values)):
-                problems.append(f"{code}: the same answer was sent twice")
-
-    form = ResponseForm(formdata)
-    form.validate()
-    answers = _answers_of(form, invalid=set(form.errors))
-    for code in list(form.errors):
-        if page is None or PAGE_OF[code] != page:
-            problems.extend(f"{code}: {error}" for error in form[code].errors)
-            form[code].errors = []
+    form = None
+    if page is not None:
+        form = PAGE_FORMS[page](formdata)
+        form.validate()
+    answers: Answers = {}
+    for question in QUESTIONS:
+        values = formdata.getlist(question.code)
+        on_page = form is not None and question.code in form
+        if on_page and form[question.code].errors:
+            continue
+        if not on_page and (message := rule(question, values)):
+            problems.append(f"{question.code}: {message}")
+            continue
+        if (answer := answer_of(question, values)) is not None:
+            answers[question.code] = answer
 
     for code in list(answers):
         if is_shown(code, answers):
@@ -177,21 +196,6 @@ def check(formdata, page: int | None = None) -> Checked:
         code: value for code, value in answers.items() if is_shown(code, answers)
     }
     return Checked(form=form, answers=answers, problems=problems)
-
-
-def _answers_of(form: Form, invalid: set[str]) -> Answers:
-    answers: Answers = {}
-    for question in QUESTIONS:
-        if question.code in invalid:
-            continue
-        data = form[question.code].data
-        if question.kind == "multi":
-            ticked = set(data or [])
-            if ticked:
-                answers[question.code] = [v for v in question.values if v in ticked]
-        elif data:
-            answers[question.code] = data
-    return answers
 
 
 def _shorten(name: str) -> str:

@@ -65,7 +65,7 @@ def first_page(code):
     """The first page of questions, with a fresh form token."""
     get_open_link_or_404(code)
     token = integrity.issue_token(current_app.config["SECRET_KEY"], _current_hour())
-    return _render_page(code, 1, checking.ResponseForm(), {}, token)
+    return _render_page(code, 1, None, {}, token)
 
 
 @bp.post("/<code>/questions")
@@ -158,7 +158,7 @@ def question_children(question: Question) -> list[Question]:
 
 def _render_page(code, number, form, answers, token, status=200, notice=None):
     if form is None:
-        form = checking.ResponseForm(data=answers)
+        form = checking.page_form(number, answers)
     page = PAGES[number - 1]
     carried = {key: value for key, value in answers.items() if PAGE_OF[key] != number}
     questions = [
