@@ -345,3 +345,50 @@ def test_oversized_body_gets_413_page(client, link):
 def test_get_of_the_form_endpoint_by_post_only_route_is_405_not_500(client, link):
     response = client.put(f"/s/{link['code']}/questions")
     assert response.status_code == 405
+
+
+def test_nothing_is_stored_before_the_final_submit(client, db, link):
+    code = link["code"]
+    page = client.get(f"/s/{code}/questions")
+    seen = 0
+    while "Send your answers" not in page.get_data(as_text=True):
+        form = read_form(page.get_data(as_text=True))
+        data = form.hidden + [
+            (name, value)
+            for name, value in DECLINED.items()
+            if name in form.fields and isinstance(value, str)
+        ]
+        if "D3_reasons" in form.fields:
+            data += [("D3_reasons", reason) for reason in DECLINED["D3_reasons"]]
+        page = post_form(client, code, data + [("nav", "next")])
+        assert page.status_code == 200
+        assert storage.count_responses(db) == 0
+        seen += 1
+    assert seen == 5  # pages 1 to 5 were each sent; page 6 is the last
+    assert "Set-Cookie" not in page.headers
+
+
+def test_every_respondent_page_has_exit_this_page_and_the_help(client, link):
+    code = link["code"]
+    for response in (
+        client.get(f"/s/{code}"),
+        client.get(f"/s/{code}/questions"),
+        client.get(f"/s/{code}/done"),
+        client.get("/s/unknown1"),
+        post_form(client, code, {"page": "1", "token": "bad"}),
+        post_form(client, code, {"F1_comments": "x" * 100_000}),
+    ):
+        html = response.get_data(as_text=True)
+        assert 'data-module="govuk-exit-this-page"' in html, response.status_code
+        assert "0808 2000 247" in html and "press 55" in html, response.status_code
+
+
+def test_creating_the_app_opens_no_database(tmp_path):
+    from survey import create_app
+
+    path = tmp_path / "never" / "survey.db"
+    app = create_app({"SECRET_KEY": "k", "DATABASE": str(path)})
+    response = app.test_client().get("/static/survey.css")
+    assert response.status_code == 200
+    response.close()
+    assert not path.exists() and not path.parent.exists()
