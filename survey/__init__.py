@@ -35,6 +35,8 @@ DEFAULTS = {
     # Final submissions one client may make in an hour before a polite refusal;
     # generous, since a refuge or an office may share one internet address.
     "FLOOD_LIMIT": 30,
+    # Responses older than this are deleted by `flask purge` (PRIVACY.md §6).
+    "RETENTION_MONTHS": 36,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 200,
 }

@@ -1,7 +1,8 @@
-"""Flask commands: init-db, create-link, demo-data, import and export of responses."""
+"""Flask commands: set-up, links, demo data, import, export, backup and retention."""
 
 from __future__ import annotations
 
+import calendar
 import csv
 import multiprocessing
 import os
@@ -30,6 +31,8 @@ def init_app(app) -> None:
         demo_data,
         import_responses,
         export_responses,
+        backup,
+        purge,
     ):
         app.cli.add_command(command)
 
@@ -219,3 +222,41 @@ def export_responses(file):
         )
         count += 1
     click.echo(f"Exported {count:,} responses.", err=True)
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup(destination):
+    """Copy the database with SQLite's online backup, and check the copy."""
+    if os.path.exists(destination):
+        raise click.ClickException(f"{destination} exists already: choose a new name.")
+    partial = destination + ".partial"
+    result = storage.backup(get_db(), partial)
+    if result != "ok":
+        os.remove(partial)
+        raise click.ClickException(f"The copy failed its integrity check: {result}")
+    os.replace(partial, destination)
+    click.echo(f"Backed up to {destination} (integrity check: ok).")
+
+
+@click.command("purge")
+@click.option(
+    "--months",
+    type=click.IntRange(1),
+    help="Keep this many months (default: RETENTION_MONTHS, 36).",
+)
+@with_appcontext
+def purge(months):
+    """Delete responses older than the retention period and compact the file."""
+    months = months or int(current_app.config["RETENTION_MONTHS"])
+    cutoff = privacy.iso_week(months_before(date.today(), months))
+    deleted = storage.purge_responses(get_db(), cutoff)
+    click.echo(f"Deleted {deleted:,} responses from before {cutoff}.")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, or that month's last day where it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))

@@ -193,6 +193,28 @@ def iter_export_rows(db: Database) -> Iterator[dict]:
         yield dict(zip(columns, values, strict=True))
 
 
+def purge_responses(db: Database, before_period: str) -> int:
+    """Delete responses from weeks before `before_period`, then compact the file."""
+    with db.atomic():
+        deleted = db.execute(
+            "DELETE FROM responses WHERE period < ?", [before_period]
+        ).rowcount
+    # VACUUM rewrites the file without the deleted rows' pages, so nothing of them
+    # lingers in free pages.
+    db.vacuum()
+    return deleted
+
+
+def backup(db: Database, path: str) -> str:
+    """Copy the database to `path` with SQLite's online backup; its integrity check."""
+    target = sqlite3.connect(path)
+    try:
+        db.conn.backup(target)
+        return target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+
+
 # Links -------------------------------------------------------------------------------
 
 

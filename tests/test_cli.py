@@ -3,10 +3,12 @@
 import csv
 from datetime import date
 
+import pytest
 from conftest import walk_survey
 from werkzeug.datastructures import MultiDict
 
-from survey import answers, demo, questionnaire, storage
+from survey import answers, demo, privacy, questionnaire, storage
+from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
 
@@ -240,3 +242,47 @@ def test_export_then_import_round_trips(runner, client, db, link, tmp_path):
     assert runner.invoke(args=["import-responses", str(path)]).exit_code == 0
     rows = list(storage.iter_export_rows(db))
     assert len(rows) == 2 and rows[0] == rows[1]
+
+
+def test_backup_copies_with_an_integrity_check(runner, client, link, tmp_path):
+    walk_survey(client, link["code"], {"A1_offence": "da"})
+    target = tmp_path / "copy.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "integrity check: ok" in result.output
+    copy = storage.connect(str(target))
+    assert storage.count_responses(copy) == 1
+    assert storage.list_links(copy)[0]["code"] == link["code"]
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_purge_deletes_only_responses_older_than_the_retention(runner, db):
+    old = storage.response_row(
+        {"A1_offence": "da"}, period="2001-W10", channel="c", submission_id="a" * 32
+    )
+    new = storage.response_row(
+        {"A1_offence": "da"},
+        period=privacy.iso_week(date.today()),
+        channel="c",
+        submission_id="b" * 32,
+    )
+    storage.add_rows(db, [old, new])
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 responses" in result.output
+    assert [row["period"] for row in db["responses"].rows] == [new["period"]]
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0  # compacted
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 11, 23), 36, date(2023, 11, 23)),
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+        (date(2024, 5, 31), 3, date(2024, 2, 29)),
+        (date(2026, 1, 15), 12, date(2025, 1, 15)),
+    ],
+)
+def test_months_before(day, months, expected):
+    assert months_before(day, months) == expected
