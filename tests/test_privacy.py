@@ -227,77 +227,86 @@ def test_ordinary_cells_are_left_alone():
 
 # Redaction: PRIVACY.md §7 asks for 300 PII strings and 300 ordinary sentences ---------
 
-MOBILES = [
-    "07700900123",
-    "07700 900123",
-    "07700 900 123",
-    "0770 090 0123",
-    "07700-900-123",
-    "07700.900.123",
-    "(07700) 900123",
-    "+447700900123",
-    "+44 7700 900123",
-    "+44 (0)7700 900123",
-    "0044 7700 900123",
-    "+44-7700-900-123",
-    "07700 90 01 23",
-    "0 7 7 0 0 9 0 0 1 2 3",
+# Every format people write each kind of PII in; each is filled with random digits or
+# letters below, so the corpus holds hundreds of different strings.
+MOBILE_FORMATS = [
+    "0{0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "0{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "0{0}{1}{2}{3} {4}{5}{6} {7}{8}{9}",
+    "0{0}{1}{2} {3}{4}{5} {6}{7}{8}{9}",
+    "0{0}{1}{2}{3}-{4}{5}{6}-{7}{8}{9}",
+    "0{0}{1}{2}{3}.{4}{5}{6}.{7}{8}{9}",
+    "(0{0}{1}{2}{3}) {4}{5}{6}{7}{8}{9}",
+    "+44{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "+44 {0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "+44 (0){0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "0044 {0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "+44-{0}{1}{2}{3}-{4}{5}{6}-{7}{8}{9}",
+    "0{0}{1}{2}{3} {4}{5} {6}{7} {8}{9}",
+    "0 {0} {1} {2} {3} {4} {5} {6} {7} {8} {9}",
 ]
-LANDLINES = [
-    "020 7946 0018",
-    "0161 496 0000",
-    "01632 960001",
-    "(0113) 496 0000",
-    "+44 20 7946 0018",
-    "0113-496-0000",
-    "029 2018 0000",
-    "0117 496 0999",
-    "01632960001",
-    "(020) 7946-0018",
-    "+44 (0) 161 496 0000",
-    "0131 496 0042",
+LANDLINE_FORMATS = [
+    "020 {0}{1}{2}{3} {4}{5}{6}{7}",
+    "(020) {0}{1}{2}{3}-{4}{5}{6}{7}",
+    "+44 20 {0}{1}{2}{3} {4}{5}{6}{7}",
+    "0161 {0}{1}{2} {3}{4}{5}{6}",
+    "(0113) {0}{1}{2} {3}{4}{5}{6}",
+    "0113-{0}{1}{2}-{3}{4}{5}{6}",
+    "+44 (0) 161 {0}{1}{2} {3}{4}{5}{6}",
+    "01632 {0}{1}{2}{3}{4}{5}",
+    "01632{0}{1}{2}{3}{4}{5}",
+    "029 {0}{1}{2}{3} {4}{5}{6}{7}",
 ]
-EMAILS = [
-    "jo.bloggs@example.com",
-    "JB_1987@mail.example.co.uk",
-    "someone+tag@example.org",
-    "o'neill@example.ie",
-    "a.b-c@sub.example.net",
-    "first.last@example.police.uk",
-    "jo bloggs @ example.com".replace(" ", ""),
-    "joe(at)example.com",
+NHS_FORMATS = [
+    "{0}{1}{2} {3}{4}{5} {6}{7}{8}{9}",
+    "{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "{0}{1}{2}-{3}{4}{5}-{6}{7}{8}{9}",
 ]
-POSTCODES = [
-    "SW1A 1AA",
-    "M1 1AE",
-    "B33 8TH",
-    "CR2 6XH",
-    "DN55 1PT",
-    "EC1A 1BB",
-    "W1A 0AX",
-    "GIR 0AA",
-    "sw1a1aa",
-    "ls1 4ap",
-    "NE1 4ST",
-    "BS8 1TH",
+NI_FORMATS = [
+    "{L}{M} {0}{1} {2}{3} {4}{5} {S}",
+    "{L}{M}{0}{1}{2}{3}{4}{5}{S}",
+    "{l}{m} {0}{1} {2}{3} {4}{5} {s}",
+    "{L}{M}-{0}{1}-{2}{3}-{4}{5}-{S}",
+    "{L}{M} {0}{1}{2}{3}{4}{5}",
 ]
-NI_NUMBERS = [
-    "QQ 12 34 56 C",
-    "AB123456C",
-    "ab 12 34 56 d",
-    "JG103759A",
-    "QQ-12-34-56-A",
+POSTCODE_AREAS = [
+    "SW1A",
+    "M1",
+    "B33",
+    "CR2",
+    "DN55",
+    "EC1A",
+    "W1A",
+    "LS1",
+    "NE1",
+    "BS8",
+    "G2",
+    "EH1",
+    "CF10",
+    "L1",
+    "N16",
+    "OX4",
+    "PL1",
+    "YO1",
 ]
-NHS_NUMBERS = ["943 476 5919", "9434765919", "943-476-5919", "401 023 2137"]
-LINKS = [
-    "https://www.facebook.com/jo.bloggs",
-    "www.example.co.uk",
-    "instagram.com/jo_b",
-    "http://bit.ly/abc123",
-    "https://tiktok.com/@jo",
-    "example.org/profile?id=77",
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+NAMES = ["jo", "sam", "alex", "chris", "kim", "lee", "pat", "mo", "dee", "ash"]
+DOMAINS = [
+    "example.com",
+    "mail.example.co.uk",
+    "example.org",
+    "example.ie",
+    "example.net",
+    "example.police.uk",
 ]
-HANDLES = ["@jo_bloggs", "@JB1987", "@x", "@some.one"]
+LINK_FORMATS = [
+    "https://www.facebook.com/{n}.{m}",
+    "www.{n}{m}.co.uk",
+    "instagram.com/{n}_{m}",
+    "http://bit.ly/{n}{d}",
+    "https://tiktok.com/@{n}{m}",
+    "example.org/profile?id={d}",
+]
 PII_TEMPLATES = [
     "You can reach me on {}",
     "{} is the one he uses",
@@ -308,25 +317,69 @@ PII_TEMPLATES = [
 ]
 
 
-def pii_corpus():
-    """At least 300 sentences, each with one piece of PII: (sentence, the PII)."""
-    pieces = (
-        MOBILES
-        + LANDLINES
-        + EMAILS
-        + POSTCODES
-        + NI_NUMBERS
-        + NHS_NUMBERS
-        + LINKS
-        + HANDLES
-    )
-    corpus = [
-        (template.format(piece), piece)
-        for template in PII_TEMPLATES
-        for piece in pieces
-        if not (piece == "@x" and template.endswith("{}."))
+def pii_strings():
+    """At least 300 different PII strings in every format of PRIVACY.md §2."""
+    rng = random.Random(11)
+
+    def digits_for(fmt, first="7"):
+        return fmt.format(first, *(str(rng.randrange(10)) for _ in range(9)))
+
+    found = []
+    found += [digits_for(fmt) for fmt in MOBILE_FORMATS for _ in range(8)]
+    found += [
+        fmt.format(*(str(rng.randrange(10)) for _ in range(8)))
+        for fmt in LANDLINE_FORMATS
+        for _ in range(5)
     ]
-    return corpus
+    found += [
+        fmt.format(*(str(rng.randrange(10)) for _ in range(10)))
+        for fmt in NHS_FORMATS
+        for _ in range(6)
+    ]
+    for fmt in NI_FORMATS:
+        for _ in range(4):
+            letters = {
+                "L": rng.choice("ABCEGHJKLMNOPRSTWXYZQ"),
+                "M": rng.choice("ABCEGHJKLMNPRSTWXYZQ"),
+                "S": rng.choice("ABCD"),
+            }
+            letters.update(
+                {key.lower(): value.lower() for key, value in letters.items()}
+            )
+            found.append(
+                fmt.format(*(str(rng.randrange(10)) for _ in range(6)), **letters)
+            )
+    for area in POSTCODE_AREAS:
+        letters = "".join(rng.choice(INWARD_LETTERS) for _ in range(2))
+        inward = f"{rng.randrange(10)}{letters}"
+        found += [f"{area} {inward}", f"{area}{inward}".lower()]
+    found += ["GIR 0AA", "gir0aa"]
+    for name in NAMES:
+        other = rng.choice(NAMES)
+        domain = rng.choice(DOMAINS)
+        found += [
+            f"{name}.{other}@{domain}",
+            f"{name}{rng.randrange(100)}+x@{domain}",
+            f"{name}(at){domain}",
+        ]
+    found += [
+        fmt.format(
+            n=rng.choice(NAMES), m=rng.choice(NAMES), d=rng.randrange(1000, 99999)
+        )
+        for fmt in LINK_FORMATS
+        for _ in range(4)
+    ]
+    found += [
+        f"@{rng.choice(NAMES)}_{rng.choice(NAMES)}{rng.randrange(100)}"
+        for _ in range(15)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def pii_corpus():
+    """Each PII string in a sentence: (sentence, the PII)."""
+    rng = random.Random(12)
+    return [(rng.choice(PII_TEMPLATES).format(piece), piece) for piece in pii_strings()]
 
 
 ORDINARY_SUBJECTS = [
@@ -390,7 +443,7 @@ def digits(text):
 
 
 def test_pii_corpus_is_large_enough():
-    assert len(pii_corpus()) >= 300
+    assert len(set(pii_strings())) >= 300
     assert len(ordinary_corpus()) >= 300
 
 
