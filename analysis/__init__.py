@@ -1,0 +1,1 @@
+"""Pure statistics for the survey's reports: numbers in, numbers out."""
