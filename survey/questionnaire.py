@@ -458,3 +458,81 @@ def from_row(row: dict[str, str]) -> dict[str, list[str]]:
             if value:
                 formdata[question.code] = [value]
     return formdata
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A headline measure: the share of a base whose answer is a success."""
+
+    name: str
+    column: str
+    success: frozenset[str]
+    base: frozenset[str]
+    # For sentences: "{share} of {population} {outcome}".
+    population: str
+    outcome: str
+
+
+LIKERT_VALUES = frozenset({"1", "2", "3", "4", "5"})
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "confidence",
+        "B1_confidence",
+        frozenset({"5", "4"}),
+        LIKERT_VALUES,
+        "respondents",
+        "had confidence in the police",
+    ),
+    Measure(
+        "satisfaction",
+        "C1_satisfied",
+        frozenset({"5", "4"}),
+        LIKERT_VALUES,
+        "respondents in contact with the police",
+        "were satisfied with the service",
+    ),
+    Measure(
+        "report_again",
+        "B7_report_again",
+        frozenset({"4", "3"}),
+        frozenset({"1", "2", "3", "4"}),
+        "respondents",
+        "would contact the police again",
+    ),
+    Measure(
+        "declined",
+        "D2_answered",
+        DECLINED,
+        frozenset({"all", "some", "none"}),
+        "respondents offered the safety questions",
+        "declined some or all of them",
+    ),
+    Measure(
+        "declined_fully",
+        "D2_answered",
+        frozenset({"none"}),
+        frozenset({"all", "some", "none"}),
+        "respondents offered the safety questions",
+        "declined all of them",
+    ),
+    Measure(
+        "told_about_orders",
+        "C4_orders",
+        frozenset({"yes"}),
+        frozenset({"yes", "no"}),
+        "respondents in contact with the police",
+        "were told about protective orders",
+    ),
+)
+# The confidence index: B1–B6 rescaled to 0–100, for those who rated at least 4 of 6.
+INDEX_ITEMS = (
+    "B1_confidence",
+    "B2_relied_on",
+    "B3_respect",
+    "B4_fair",
+    "B5_understand",
+    "B6_trust",
+)
+INDEX_MINIMUM_ITEMS = 4
+REASONS = tuple((value, label) for value, label in DECLINE_REASONS if value != "pns")
+HELPS = tuple((value, label) for value, label in WOULD_HELP)

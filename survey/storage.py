@@ -193,6 +193,92 @@ def iter_export_rows(db: Database) -> Iterator[dict]:
         yield dict(zip(columns, values, strict=True))
 
 
+def _in(column: str, values) -> str:
+    listed = ", ".join(f"'{value}'" for value in sorted(values))
+    return f'"{column}" IN ({listed})'
+
+
+def _score(column: str) -> str:
+    # Likert answers are stored as '1'…'5', 'dk' or NULL (checked on the way in), so
+    # this is the score, or NULL for don't know and unanswered.
+    return f"CAST(nullif(\"{column}\", 'dk') AS INTEGER)"
+
+
+def _counts_sql() -> str:
+    """The one GROUP BY that supplies every count the analysis needs, per group.
+
+    It works in steps, as materialised common table expressions: left to itself
+    SQLite would flatten them and evaluate each derived value (scores, the index,
+    whether a reason was given) again wherever it is used, several times a row.
+    """
+    q = questionnaire
+    items = range(len(q.INDEX_ITEMS))
+    reasons = [f'"D3_reasons.{r}"' for r, _ in q.REASONS]
+    helps = [f'"D6_would_help.{h}"' for h, _ in q.HELPS if h != "pns"]
+    measured = list(dict.fromkeys(f'"{m.column}"' for m in q.MEASURES))
+    scores = [f"{_score(column)} AS s{i}" for i, column in enumerate(q.INDEX_ITEMS)]
+    scored = (
+        "SELECT period, channel, coalesce(A1_offence, '') AS offence, "
+        "D2_answered IN ('some', 'none') AS declined, "
+        f'"D6_would_help.pns" AS help_pns, {", ".join(measured + reasons + helps)}, '
+        f"{', '.join(scores)} FROM responses"
+    )
+    rated = " + ".join(f"(s{i} IS NOT NULL)" for i in items)
+    total = " + ".join(f"coalesce(s{i}, 0)" for i in items)
+    flagged = (
+        f"SELECT *, CASE WHEN {rated} >= {q.INDEX_MINIMUM_ITEMS} "
+        f"THEN ({total}) * 25.0 / ({rated}) - 25 END AS idx, "
+        f"declined AND ({' + '.join(reasons)}) >= 1 AS gave_reason, "
+        f"declined AND help_pns = 0 AND ({' + '.join(helps)}) >= 1 AS said_help, "
+        f"{' AND '.join(f's{i} IS NOT NULL' for i in items)} AS complete "
+        "FROM scored"
+    )
+    columns = ["period", "channel", "offence", "count(*) AS responses"]
+    for m in q.MEASURES:
+        columns.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
+        columns.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+    columns += [f'sum(s0 = {v}) AS "B1_confidence.{v}"' for v in range(1, 6)]
+    columns.append('count(idx) AS "confidence_index.n"')
+    columns.append('sum(idx) AS "confidence_index.sum"')
+    columns.append('sum(idx * idx) AS "confidence_index.sumsq"')
+    columns.append('sum(gave_reason) AS "reasons.n"')
+    columns += [
+        f'sum(CASE WHEN gave_reason THEN {column} END) AS "reason.{r}"'
+        for column, (r, _) in zip(reasons, q.REASONS, strict=True)
+    ]
+    columns.append('sum(said_help) AS "helps.n"')
+    columns += [
+        f'sum(CASE WHEN said_help THEN {column} END) AS "help.{h}"'
+        for column, (h, _) in zip(helps, q.HELPS, strict=False)
+    ]
+    # Sums of the scores and their products over complete B1–B6 rows: Cronbach's alpha.
+    columns.append('sum(complete) AS "items.n"')
+    columns += [f'sum(CASE WHEN complete THEN s{i} END) AS "items.s{i}"' for i in items]
+    columns += [
+        f'sum(CASE WHEN complete THEN s{i} * s{j} END) AS "items.s{i}_{j}"'
+        for i in items
+        for j in items
+        if j >= i
+    ]
+    return (
+        f"WITH scored AS MATERIALIZED ({scored}), flagged AS MATERIALIZED ({flagged}) "
+        f"SELECT {', '.join(columns)} FROM flagged GROUP BY period, channel, offence"
+    )
+
+
+COUNTS_SQL = _counts_sql()
+
+
+def count_measures(db: Database) -> list[dict]:
+    """Counts for every measure by ISO week, channel and offence type (GROUP BY)."""
+    cursor = db.execute(COUNTS_SQL)
+    names = [column[0] for column in cursor.description]
+    return [
+        {name: value or 0 for name, value in zip(names, row, strict=True)}
+        for row in cursor
+    ]
+
+
 def purge_responses(db: Database, before_period: str) -> int:
     """Delete responses from weeks before `before_period`, then compact the file."""
     with db.atomic():
