@@ -195,18 +195,22 @@ def cochran_armitage(
 
 
 def stratified_cochran_armitage(
-    strata: Sequence[tuple[Sequence[int], Sequence[int]]],
+    strata: Sequence[tuple],
     scores: Sequence[float] | None = None,
 ) -> TestResult:
     """Cochran–Armitage trend test summed over strata (e.g. channels): adjusted trend.
 
-    Each stratum contributes its own score-weighted deviation and variance, so a
-    change in the mix of strata over time is not mistaken for a trend.
+    Each stratum is (successes, totals) or (successes, totals, its own scores), for a
+    stratum seen in only some periods. Each contributes its own score-weighted
+    deviation and variance, so a change in the mix of strata over time is not
+    mistaken for a trend.
     """
     if not strata:
         raise ValueError("strata must hold at least one (successes, totals) pair")
     numerator = variance = 0.0
-    for successes, totals in strata:
+    for stratum in strata:
+        successes, totals = stratum[0], stratum[1]
+        own_scores = stratum[2] if len(stratum) > 2 else scores
         if len(successes) != len(totals):
             raise ValueError("successes and totals must have the same length")
         k = len(totals)
@@ -217,8 +221,8 @@ def stratified_cochran_armitage(
             for i, (x, n) in enumerate(zip(successes, totals, strict=True))
         ]
         score = (
-            _values("scores", scores, k)
-            if scores is not None
+            _values("scores", own_scores, k)
+            if own_scores is not None
             else list(range(1, k + 1))
         )
         if len(score) != k:

@@ -1,0 +1,102 @@
+"""`python -m analysis report --db PATH`: the report from a survey database.
+
+This shell is the one part of the package that reads the database (through the
+survey's storage module); everything it calls is pure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+
+from survey import questionnaire, storage
+
+from analysis import render, report
+
+
+def spec() -> report.ReportSpec:
+    """The measures and answer lists of the questionnaire, as the report needs them."""
+    return report.ReportSpec(
+        measures=[
+            report.MeasureSpec(
+                name=m.name,
+                title=m.name.replace("_", " ").capitalize(),
+                population=m.population,
+                outcome=m.outcome,
+            )
+            for m in questionnaire.MEASURES
+        ],
+        reasons=list(questionnaire.REASONS),
+        helps=[(code, label) for code, label in questionnaire.HELPS if code != "pns"],
+        index_items=len(questionnaire.INDEX_ITEMS),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m analysis")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("report", help="the commissioner's report")
+    command.add_argument("--db", required=True, help="the survey's SQLite file")
+    command.add_argument(
+        "--period", choices=("month", "quarter", "year"), default="quarter"
+    )
+    command.add_argument(
+        "--calendar",
+        action="store_true",
+        help="calendar quarters and years instead of financial ones",
+    )
+    command.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text"
+    )
+    command.add_argument(
+        "--threshold",
+        type=int,
+        default=10,
+        help="suppress counts below this (never below 5)",
+    )
+    command.add_argument(
+        "--min-base",
+        type=int,
+        default=50,
+        help="smallest base a percentage is shown for",
+    )
+    command.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="report as if today were this date (YYYY-MM-DD)",
+    )
+    args = parser.parse_args(argv)
+    if args.threshold < 5:
+        parser.error("--threshold may never be below 5")
+    if not os.path.exists(args.db):
+        parser.error(f"no database at {args.db}")
+    db = storage.connect(args.db)
+    try:
+        rows = storage.count_measures(db)
+    finally:
+        db.close()
+    options = report.Options(
+        today=args.today or date.today(),
+        period_type=args.period,
+        calendar=args.calendar,
+        threshold=args.threshold,
+        min_base=args.min_base,
+    )
+    built = report.build(rows, spec(), options)
+    if args.format == "json":
+        json.dump(built, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render.markdown(built))
+    else:
+        sys.stdout.write(render.text(built))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The report as text for a person to read, or as Markdown for a document."""
+
+from __future__ import annotations
+
+from analysis.wording import percent
+
+
+def _figure(entry: dict) -> tuple[str, str, str]:
+    base = "—" if entry.get("base") is None else f"{entry['base']:,}"
+    if entry.get("suppressed", True):
+        return base, "suppressed", ""
+    if entry["estimate"] > 1:  # the 0–100 index
+        return (
+            base,
+            f"{entry['estimate']:.0f}",
+            (f"{entry['ci_low']:.0f} to {entry['ci_high']:.0f}"),
+        )
+    return (
+        base,
+        percent(entry["estimate"]),
+        (f"{percent(entry['ci_low'])} to {percent(entry['ci_high'])}"),
+    )
+
+
+def _sections(report: dict):
+    for name, entry in report["measures"].items():
+        yield entry["title"], entry["summary"], entry["periods"], name
+    index = report.get("confidence_index")
+    if index:
+        yield "Confidence index (0 to 100)", index["summary"], index["periods"], "index"
+
+
+def _reasons(report: dict, key: str):
+    ranked = report.get(key, {})
+    for item in ranked.get("ranked", []):
+        if not item.get("suppressed", True):
+            yield item["label"], percent(item["estimate"])
+
+
+def text(report: dict) -> str:
+    """A readable summary, one section per measure."""
+    lines = [
+        f"Report by {report['period_type']}"
+        + (" (calendar)" if report.get("calendar") else " (financial)")
+        + f"; counts under {report['threshold']} are not shown.",
+    ]
+    if not report["measures"]:
+        return "\n".join([*lines, report.get("summary", "")]) + "\n"
+    for title, summary, rows, _ in _sections(report):
+        lines += ["", title, "=" * len(title), summary, ""]
+        lines.append(f"{'period':<12} {'base':>9} {'estimate':>10}  95% CI")
+        for row in rows:
+            base, estimate, interval = _figure(row)
+            lines.append(f"{row['period']:<12} {base:>9} {estimate:>10}  {interval}")
+    for key, title in (
+        ("reasons", "Why people declined"),
+        ("would_help", "What would have helped"),
+    ):
+        items = list(_reasons(report, key))
+        if items:
+            lines += ["", f"{title} ({report[key]['period']})", "=" * len(title)]
+            lines += [f"{share:>5}  {label}" for label, share in items]
+    alpha = report.get("cronbach_alpha", {})
+    if alpha.get("alpha") is not None:
+        lines += ["", f"Cronbach's alpha for B1 to B6: {alpha['alpha']:.2f}"]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(report: dict) -> str:
+    """The report as Markdown, with a table per measure."""
+    lines = [f"# Victim confidence report, by {report['period_type']}", ""]
+    lines.append(
+        f"Counts under {report['threshold']} are not shown; counts are rounded to 5."
+    )
+    if not report["measures"]:
+        return "\n".join([*lines, "", report.get("summary", "")]) + "\n"
+    for title, summary, rows, _ in _sections(report):
+        lines += ["", f"## {title}", "", summary, ""]
+        lines += ["| period | base | estimate | 95% CI |", "|---|---:|---:|---|"]
+        for row in rows:
+            base, estimate, interval = _figure(row)
+            lines.append(f"| {row['period']} | {base} | {estimate} | {interval} |")
+    for key, title in (
+        ("reasons", "Why people declined"),
+        ("would_help", "What would have helped"),
+    ):
+        items = list(_reasons(report, key))
+        if items:
+            lines += [
+                "",
+                f"## {title} ({report[key]['period']})",
+                "",
+                "| share | answer |",
+                "|---:|---|",
+            ]
+            lines += [f"| {share} | {label} |" for label, share in items]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,479 @@
+"""The commissioner's report: every headline measure per period, its changes and trend.
+
+Input is the weekly counts storage supplies (one row per ISO week, channel and offence
+type); output is a plain dict, ready for JSON, with a sentence for each figure.
+Estimates, intervals and tests use the unrounded counts; what is published obeys the
+disclosure rules. Only complete periods are reported: the unfinished one never is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from analysis import disclosure, periods, stats, wording
+
+SIGNIFICANCE = 0.05
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """What the report needs to know of a proportion measure."""
+
+    name: str
+    title: str
+    population: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """The measures, reasons and help options to report, with their wording."""
+
+    measures: Sequence[MeasureSpec]
+    reasons: Sequence[tuple[str, str]]
+    helps: Sequence[tuple[str, str]]
+    index_items: int = 6
+
+
+@dataclass
+class Options:
+    """How to cut and publish the report."""
+
+    today: date
+    period_type: str = "quarter"
+    calendar: bool = False
+    threshold: int = 10
+    min_base: int = 50
+
+
+@dataclass
+class _Tests:
+    """Every test the report shows, so that p-values can be adjusted together."""
+
+    entries: list[dict] = field(default_factory=list)
+
+    def add(self, entry: dict) -> dict:
+        self.entries.append(entry)
+        return entry
+
+    def adjust(self) -> None:
+        adjusted = stats.benjamini_hochberg(
+            [entry["p_value"] for entry in self.entries]
+        )
+        for entry, p in zip(self.entries, adjusted, strict=True):
+            entry["p_adjusted"] = p
+            entry["significant"] = p < SIGNIFICANCE
+
+
+def build(rows: Iterable[dict], spec: ReportSpec, options: Options) -> dict:
+    """The whole report from storage's weekly counts."""
+    k = options.threshold
+    by_period: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    by_channel: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    by_offence: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    for row in rows:
+        period = periods.period_of_week(
+            row["period"], options.period_type, options.calendar
+        )
+        if not periods.complete(
+            period, options.period_type, options.today, options.calendar
+        ):
+            continue
+        for key, value in row.items():
+            if isinstance(value, int | float):
+                by_period[period][key] += value
+                by_channel[period][row["channel"]][key] += value
+                by_offence[period][row["offence"] or "not given"][key] += value
+    if not by_period:
+        return {
+            "period_type": options.period_type,
+            "calendar": options.calendar,
+            "threshold": k,
+            "periods": [],
+            "measures": {},
+            "summary": "There are no responses from a complete period yet.",
+        }
+    ordered = periods.span(
+        min(by_period), max(by_period), options.period_type, options.calendar
+    )
+    tests = _Tests()
+    report = {
+        "period_type": options.period_type,
+        "calendar": options.calendar,
+        "threshold": k,
+        "minimum_base_for_percentages": options.min_base,
+        "periods": ordered,
+        "latest_complete_period": ordered[-1],
+        "responses": [
+            {
+                "period": p,
+                "base": disclosure.publish_count(int(by_period[p]["responses"]), k),
+            }
+            for p in ordered
+        ],
+        "measures": {},
+    }
+    for measure in spec.measures:
+        report["measures"][measure.name] = _measure(
+            measure, ordered, by_period, by_channel, by_offence, options, tests
+        )
+    report["confidence_index"] = _index(ordered, by_period, options, tests)
+    report["reasons"] = _ranked(
+        "reason", "reasons.n", spec.reasons, ordered, by_period, options, tests
+    )
+    report["would_help"] = _ranked(
+        "help", "helps.n", spec.helps, ordered, by_period, options, tests
+    )
+    report["cronbach_alpha"] = _alpha(by_period, spec.index_items)
+    tests.adjust()
+    report["tests_adjusted_together"] = len(tests.entries)
+    for measure in spec.measures:
+        entry = report["measures"][measure.name]
+        entry["summary"] = wording.measure_summary(measure, entry, options)
+    report["confidence_index"]["summary"] = wording.index_summary(
+        report["confidence_index"]
+    )
+    return report
+
+
+def _cells(counts: dict, name: str) -> tuple[int, int]:
+    return int(counts.get(f"{name}.x", 0)), int(counts.get(f"{name}.n", 0))
+
+
+def _estimate(period: str, x: int, n: int, options: Options) -> dict:
+    """One period's published figure for a proportion."""
+    k = options.threshold
+    entry = {"period": period, "base": disclosure.publish_count(n, k)}
+    if not disclosure.can_show_proportion(x, n, k, options.min_base):
+        entry["suppressed"] = True
+        return entry
+    interval = stats.wilson_interval(x, n)
+    entry.update(
+        estimate=x / n, ci_low=interval.low, ci_high=interval.high, suppressed=False
+    )
+    return entry
+
+
+def _comparison(
+    label: str,
+    later: tuple[str, int, int],
+    earlier: tuple[str, int, int],
+    options: Options,
+    tests: _Tests,
+) -> dict:
+    """One period against another: difference, Newcombe interval and test."""
+    (p2, x2, n2), (p1, x1, n1) = later, earlier
+    entry = {"period": p2, "compared_with": p1, "comparison": label}
+    if (
+        n1 == 0
+        or n2 == 0
+        or not disclosure.can_test((x1, n1 - x1, x2, n2 - x2), options.threshold)
+    ):
+        entry["shown"] = False
+        entry["reason"] = "too few responses in one of the periods to compare them"
+        return entry
+    interval = stats.newcombe_interval(x2, n2, x1, n1)
+    test = stats.compare_proportions(x2, n2, x1, n1)
+    entry.update(
+        shown=True,
+        estimate=x2 / n2,
+        earlier_estimate=x1 / n1,
+        difference=x2 / n2 - x1 / n1,
+        ci_low=interval.low,
+        ci_high=interval.high,
+        method=test.method,
+        statistic=test.statistic,
+        p_value=test.p_value,
+        base=disclosure.round_count(n2),
+        earlier_base=disclosure.round_count(n1),
+    )
+    detectable = _detectable_change(min(n1, n2), x1 / n1)
+    if detectable is not None:
+        entry["minimum_detectable_change"] = detectable
+    return tests.add(entry)
+
+
+def _detectable_change(n: int, p1: float) -> float | None:
+    """The smallest rise from p1 that n per group would detect (80% power)."""
+    if n < 2 or not 0 < p1 < 1:
+        return None
+    try:
+        return stats.minimum_detectable_proportion(n, p1) - p1
+    except ValueError:
+        return None
+
+
+def _measure(
+    measure, ordered, by_period, by_channel, by_offence, options, tests
+) -> dict:
+    k = options.threshold
+    cells = [(p, *_cells(by_period[p], measure.name)) for p in ordered]
+    entry: dict = {
+        "title": measure.title,
+        "periods": [_estimate(p, x, n, options) for p, x, n in cells],
+    }
+    latest = cells[-1]
+    previous = periods.shift(latest[0], options.period_type, -1, options.calendar)
+    year_ago = periods.same_period_a_year_earlier(
+        latest[0], options.period_type, options.calendar
+    )
+    lookup = {p: (p, x, n) for p, x, n in cells}
+    if previous in lookup:
+        entry["latest_change"] = _comparison(
+            "previous period", latest, lookup[previous], options, tests
+        )
+    if year_ago in lookup:
+        entry["year_on_year"] = _comparison(
+            "same period a year earlier", latest, lookup[year_ago], options, tests
+        )
+    if options.period_type == "quarter" and len(cells) >= 8:
+        recent, before = cells[-4:], cells[-8:-4]
+        entry["rolling_year"] = _comparison(
+            "four quarters before",
+            (
+                f"{recent[0][0]} to {recent[-1][0]}",
+                sum(c[1] for c in recent),
+                sum(c[2] for c in recent),
+            ),
+            (
+                f"{before[0][0]} to {before[-1][0]}",
+                sum(c[1] for c in before),
+                sum(c[2] for c in before),
+            ),
+            options,
+            tests,
+        )
+    used = [c for c in cells if c[2] > 0]
+    if len(used) >= 3 and disclosure.can_test(
+        [v for _, x, n in used for v in (x, n - x)], k
+    ):
+        trend = stats.cochran_armitage([x for _, x, _ in used], [n for _, _, n in used])
+        entry["trend"] = tests.add(
+            {
+                "method": trend.method,
+                "statistic": trend.statistic,
+                "p_value": trend.p_value,
+                "periods": len(used),
+                "direction": _direction(used),
+            }
+        )
+        chart = stats.p_chart([x for _, x, _ in used], [n for _, _, n in used])
+        entry["p_chart"] = {
+            "centre": chart.centre[0],
+            "flagged": [
+                p for (p, _, _), flag in zip(used, chart.flagged, strict=True) if flag
+            ],
+        }
+    else:
+        entry["trend"] = {
+            "shown": False,
+            "reason": "some periods have too few responses for a trend test",
+        }
+    entry["by_channel"] = _breakdown(measure, by_channel, latest[0], options, tests)
+    entry["by_offence"] = _breakdown(measure, by_offence, latest[0], options, tests)
+    entry["channel_adjusted_trend"] = _adjusted_trend(
+        measure, ordered, by_channel, options, tests
+    )
+    return entry
+
+
+def _direction(used) -> str:
+    first = used[0][1] / used[0][2]
+    last = used[-1][1] / used[-1][2]
+    return "rising" if last > first else "falling" if last < first else "flat"
+
+
+def _breakdown(measure, groups_by_period, period, options, tests) -> dict:
+    """The latest period by group (channel or offence type), small groups merged."""
+    k = options.threshold
+    raw = {
+        name: _cells(counts, measure.name)
+        for name, counts in groups_by_period[period].items()
+    }
+    mapping = disclosure.merge_small_groups(
+        {name: n for name, (_, n) in raw.items()}, k
+    )
+    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, (x, n) in raw.items():
+        merged[mapping[name]][0] += x
+        merged[mapping[name]][1] += n
+    names = sorted(merged, key=lambda name: (name == disclosure.OTHER, name))
+    table = [[merged[name][0], merged[name][1] - merged[name][0]] for name in names]
+    entry: dict = {"period": period, "groups": []}
+    if len(names) < 2:
+        entry["groups"] = [
+            _estimate(name, *merged[name], options) | {"group": name} for name in names
+        ]
+        return entry
+    hidden = disclosure.suppress(table, k)
+    for name, (x, n), cells_hidden in zip(
+        names, (merged[n] for n in names), hidden, strict=True
+    ):
+        if any(cells_hidden):
+            entry["groups"].append({"group": name, "base": None, "suppressed": True})
+        else:
+            entry["groups"].append({"group": name, **_estimate(name, x, n, options)})
+    if disclosure.can_test([cell for row in table for cell in row], k):
+        test = stats.chi_square(table)
+        entry["test"] = tests.add(
+            {
+                "method": test.method,
+                "statistic": test.statistic,
+                "p_value": test.p_value,
+                "groups": len(names),
+            }
+        )
+    else:
+        entry["test"] = {
+            "shown": False,
+            "reason": "some groups have too few responses for a test",
+        }
+    return entry
+
+
+def _adjusted_trend(measure, ordered, by_channel, options, tests) -> dict:
+    """The trend within channels, so a changing mix of channels is not taken for one."""
+    strata, every_cell = [], []
+    for channel in sorted({c for p in ordered for c in by_channel[p]}):
+        # Each channel is scored by the periods it has responses in, on one scale.
+        present = [
+            (index + 1, *_cells(by_channel[p][channel], measure.name))
+            for index, p in enumerate(ordered)
+            if channel in by_channel[p]
+        ]
+        present = [(score, x, n) for score, x, n in present if n > 0]
+        if len(present) >= 2:
+            strata.append(
+                (
+                    [x for _, x, _ in present],
+                    [n for _, _, n in present],
+                    [score for score, _, _ in present],
+                )
+            )
+            every_cell += [v for _, x, n in present for v in (x, n - x)]
+    if not strata or not disclosure.can_test(every_cell, options.threshold):
+        return {
+            "shown": False,
+            "reason": "some channels have too few responses in some periods",
+        }
+    trend = stats.stratified_cochran_armitage(strata)
+    return tests.add(
+        {
+            "method": "stratified-cochran-armitage",
+            "statistic": trend.statistic,
+            "p_value": trend.p_value,
+            "strata": len(strata),
+        }
+    )
+
+
+def _index(ordered, by_period, options, tests) -> dict:
+    """The 0–100 confidence index per period: mean, interval, and its trend."""
+    k = options.threshold
+    entries, means = [], []
+    for p in ordered:
+        counts = by_period[p]
+        n = int(counts.get("confidence_index.n", 0))
+        entry = {"period": p, "base": disclosure.publish_count(n, k)}
+        if n < max(k, 2):
+            entries.append(entry | {"suppressed": True})
+            continue
+        mean = counts["confidence_index.sum"] / n
+        variance = max(
+            0.0, (counts["confidence_index.sumsq"] - n * mean * mean) / (n - 1)
+        )
+        half = 1.959963984540054 * math.sqrt(variance / n)
+        entries.append(
+            entry
+            | {
+                "suppressed": False,
+                "estimate": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+            }
+        )
+        means.append(mean)
+    result: dict = {"periods": entries}
+    if len(means) >= 3 and len(means) == len(ordered):
+        trend = stats.mann_kendall(means)
+        result["trend"] = tests.add(
+            {
+                "method": "mann-kendall",
+                "statistic": trend.statistic,
+                "z": trend.z,
+                "p_value": trend.p_value,
+                "sen_slope": trend.sen_slope,
+            }
+        )
+    else:
+        result["trend"] = {
+            "shown": False,
+            "reason": "some periods have too few responses for a trend test",
+        }
+    return result
+
+
+def _ranked(prefix, base_key, options_, ordered, by_period, options, tests) -> dict:
+    """Reasons (or what would have helped) in the latest period, ranked, with change."""
+    latest = ordered[-1]
+    previous = periods.shift(latest, options.period_type, -1, options.calendar)
+    n = int(by_period[latest].get(base_key, 0))
+    n_before = int(by_period[previous].get(base_key, 0)) if previous in by_period else 0
+    items = []
+    for code, text in options_:
+        x = int(by_period[latest].get(f"{prefix}.{code}", 0))
+        item = {"code": code, "label": text, **_estimate(latest, x, n, options)}
+        if n_before:
+            x_before = int(by_period[previous].get(f"{prefix}.{code}", 0))
+            item["change"] = _comparison(
+                "previous period",
+                (latest, x, n),
+                (previous, x_before, n_before),
+                options,
+                tests,
+            )
+        items.append(item)
+    items.sort(key=lambda item: -item.get("estimate", -1))
+    return {
+        "period": latest,
+        "base": disclosure.publish_count(n, options.threshold),
+        "ranked": items,
+    }
+
+
+def _alpha(by_period, k_items: int) -> dict:
+    """Cronbach's α for B1–B6 over every complete period's complete rows."""
+    n = sum(counts.get("items.n", 0) for counts in by_period.values())
+    if n < 2:
+        return {"shown": False, "reason": "too few complete answers"}
+
+    def total(key):
+        return sum(counts.get(key, 0) for counts in by_period.values())
+
+    sums = [total(f"items.s{i}") for i in range(k_items)]
+
+    def covariance(i, j):
+        a, b = min(i, j), max(i, j)
+        return (total(f"items.s{a}_{b}") - sums[i] * sums[j] / n) / (n - 1)
+
+    def alpha(items):
+        variances = sum(covariance(i, i) for i in items)
+        whole = sum(covariance(i, j) for i in items for j in items)
+        if whole == 0:
+            return None
+        return len(items) / (len(items) - 1) * (1 - variances / whole)
+
+    every = list(range(k_items))
+    return {
+        "alpha": alpha(every),
+        "if_item_deleted": [alpha([i for i in every if i != left]) for left in every],
+        "complete_rows": disclosure.round_count(int(n)),
+    }

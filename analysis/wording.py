@@ -1,0 +1,134 @@
+"""Plain-English sentences for the report's figures, worded so as never to overstate.
+
+A change is called a rise or a fall only when it is statistically significant after
+adjusting for the report's other tests; a percentage is never given without its base;
+a difference that is not significant says how large a change could have been seen.
+"""
+
+from __future__ import annotations
+
+
+def percent(value: float) -> str:
+    """A proportion as a whole percentage."""
+    return f"{round(100 * value)}%"
+
+
+def p_text(p: float) -> str:
+    """A p-value as people read it."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def responses(base: int | None) -> str:
+    """A published base, with its unit."""
+    return f"{base:,} responses" if base is not None else "fewer than the threshold"
+
+
+def estimate_sentence(measure, entry: dict) -> str:
+    """One period's figure, with its interval and base."""
+    if entry.get("suppressed", True):
+        return (
+            f"Too few responses in {entry['period']} to publish a figure for "
+            f"{measure.title.lower()}."
+        )
+    return (
+        f"{percent(entry['estimate'])} of {measure.population} {measure.outcome} in "
+        f"{entry['period']} (95% CI {percent(entry['ci_low'])} to "
+        f"{percent(entry['ci_high'])}, {responses(entry['base'])})."
+    )
+
+
+def change_sentence(measure, change: dict) -> str:
+    """A comparison of two periods, worded by its significance."""
+    if not change.get("shown"):
+        return (
+            f"{measure.title} in {change['period']} cannot be compared with "
+            f"{change['compared_with']}: {change['reason']}."
+        )
+    later = f"{percent(change['estimate'])} ({responses(change['base'])})"
+    earlier = (
+        f"{percent(change['earlier_estimate'])} ({responses(change['earlier_base'])})"
+    )
+    if change["significant"]:
+        verb, noun = ("rose", "rise") if change["difference"] > 0 else ("fell", "fall")
+        return (
+            f"{measure.title} {verb} from {earlier} in {change['compared_with']} to "
+            f"{later} in {change['period']}. This {noun} is statistically significant "
+            f"({p_text(change['p_adjusted'])}, adjusted for the other tests in this "
+            "report)."
+        )
+    sentence = (
+        f"{measure.title} was {later} in {change['period']} and {earlier} in "
+        f"{change['compared_with']}. This difference is not statistically significant"
+    )
+    detectable = change.get("minimum_detectable_change")
+    if detectable is not None:
+        points = round(100 * detectable)
+        sentence += (
+            f": with this many responses, only changes of about {points} percentage "
+            "points or more could be detected"
+        )
+    return sentence + "."
+
+
+def trend_sentence(title: str, trend: dict, count_label: str) -> str:
+    """The trend test over all periods, worded by its significance."""
+    if not trend.get("shown", True):
+        return f"No trend test is shown for {title.lower()}: {trend['reason']}."
+    if trend["significant"]:
+        direction = trend.get("direction") or (
+            "rising" if trend.get("statistic", 0) > 0 else "falling"
+        )
+        return (
+            f"Over these {count_label}, {title.lower()} shows a statistically "
+            f"significant {direction} trend ({p_text(trend['p_adjusted'])}, adjusted)."
+        )
+    return (
+        f"Over these {count_label}, {title.lower()} shows no statistically significant "
+        f"trend ({p_text(trend['p_adjusted'])}, adjusted)."
+    )
+
+
+def measure_summary(measure, entry: dict, options) -> str:
+    """The sentences a councillor can read aloud for one measure."""
+    parts = [estimate_sentence(measure, entry["periods"][-1])]
+    if "latest_change" in entry:
+        parts.append(change_sentence(measure, entry["latest_change"]))
+    count_label = f"{len(entry['periods'])} {options.period_type}s"
+    parts.append(trend_sentence(measure.title, entry["trend"], count_label))
+    flagged = entry.get("p_chart", {}).get("flagged", [])
+    if flagged:
+        parts.append(
+            "Unusual periods (outside the control limits): " + ", ".join(flagged) + "."
+        )
+    return " ".join(parts)
+
+
+def index_summary(index: dict) -> str:
+    """Sentences for the 0–100 confidence index."""
+    latest = index["periods"][-1]
+    if latest.get("suppressed", True):
+        first = (
+            f"Too few responses in {latest['period']} to publish the confidence index."
+        )
+    else:
+        first = (
+            f"The confidence index (0 to 100) was {latest['estimate']:.0f} in "
+            f"{latest['period']} (95% CI {latest['ci_low']:.0f} to "
+            f"{latest['ci_high']:.0f}, {responses(latest['base'])})."
+        )
+    trend = index["trend"]
+    if not trend.get("shown", True):
+        return f"{first} {trend['reason'].capitalize()}."
+    direction = "rising" if trend["sen_slope"] > 0 else "falling"
+    if trend["significant"]:
+        second = (
+            f"It shows a statistically significant {direction} trend "
+            f"({trend['sen_slope']:+.1f} points a period, "
+            f"{p_text(trend['p_adjusted'])}, adjusted)."
+        )
+    else:
+        second = (
+            "It shows no statistically significant trend "
+            f"({p_text(trend['p_adjusted'])}, adjusted)."
+        )
+    return f"{first} {second}"

@@ -1,0 +1,154 @@
+"""Disclosure control (PRIVACY.md §3): property tests over random tables and reports."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import disclosure
+from analysis import report as reports
+
+K = 10
+
+
+@pytest.mark.parametrize(
+    ("n", "published"), [(10, 10), (12, 10), (13, 15), (17, 15), (0, 0)]
+)
+def test_counts_are_rounded_to_5(n, published):
+    assert disclosure.round_count(n) == published
+
+
+def test_small_counts_are_not_published():
+    assert disclosure.publish_count(9, K) is None
+    assert disclosure.publish_count(0, K) is None
+    assert disclosure.publish_count(10, K) == 10
+
+
+@pytest.mark.parametrize(
+    ("x", "n", "shown"),
+    [(30, 60, True), (9, 60, False), (55, 60, False), (20, 49, False), (0, 100, False)],
+)
+def test_a_percentage_needs_a_base_of_50_and_no_small_cell(x, n, shown):
+    assert disclosure.can_show_proportion(x, n, K, 50) is shown
+
+
+tables = st.integers(2, 7).flatmap(
+    lambda rows: st.integers(2, 4).flatmap(
+        lambda columns: st.lists(
+            st.lists(st.integers(0, 60), min_size=columns, max_size=columns),
+            min_size=rows,
+            max_size=rows,
+        )
+    )
+)
+
+
+@settings(max_examples=300)
+@given(table=tables, k=st.integers(5, 15))
+def test_no_shown_cell_is_small_and_no_hidden_cell_can_be_worked_out(table, k):
+    hidden = disclosure.suppress(table, k)
+    for row, row_hidden in zip(table, hidden, strict=True):
+        for cell, is_hidden in zip(row, row_hidden, strict=True):
+            assert is_hidden or cell >= k
+    assert disclosure.determined_cells(hidden) == []
+
+
+def test_a_single_small_cell_takes_others_with_it():
+    table = [[40, 3], [50, 60], [45, 55]]
+    hidden = disclosure.suppress(table, K)
+    assert hidden[0] == [True, True]  # the small cell and its complement in the row
+    assert sum(row[1] for row in hidden) >= 2  # and another in its column
+    assert disclosure.determined_cells(hidden) == []
+
+
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=5), st.integers(0, 40), max_size=8),
+    st.integers(5, 15),
+)
+def test_small_groups_are_merged_into_other_until_it_is_big_enough(totals, k):
+    mapping = disclosure.merge_small_groups(totals, k)
+    published: dict[str, int] = {}
+    for name, n in totals.items():
+        published[mapping[name]] = published.get(mapping[name], 0) + n
+    for n in published.values():
+        # Either big enough, or "other" holds every group and there is nothing else.
+        assert n >= k or set(mapping.values()) == {disclosure.OTHER}
+
+
+# The whole report, over random weekly counts ---------------------------------------
+
+MEASURE = reports.MeasureSpec(
+    "confidence", "Confidence", "respondents", "had confidence"
+)
+SPEC = reports.ReportSpec(measures=[MEASURE], reasons=[("fear", "Fear")], helps=[])
+WEEKS = ["2025-W15", "2025-W28", "2025-W41", "2026-W02", "2026-W15", "2026-W28"]
+
+weekly = st.lists(
+    st.tuples(
+        st.sampled_from(WEEKS),
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(0, 120),
+        st.integers(0, 120),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def rows_of(draws):
+    rows = []
+    for week, channel, x, rest in draws:
+        rows.append(
+            {
+                "period": week,
+                "channel": channel,
+                "offence": "da",
+                "responses": x + rest,
+                "confidence.x": x,
+                "confidence.n": x + rest,
+                "reasons.n": rest,
+                "reason.fear": rest // 2,
+            }
+        )
+    return rows
+
+
+def totals(rows, options):
+    found: dict = {}
+    for row in rows:
+        key = reports.periods.period_of_week(row["period"], "quarter")
+        x, n = found.get(key, (0, 0))
+        found[key] = (x + row["confidence.x"], n + row["confidence.n"])
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(weekly)
+def test_report_shows_no_small_count_and_no_test_on_small_cells(draws):
+    rows = rows_of(draws)
+    options = reports.Options(today=date(2026, 11, 23), threshold=K, min_base=50)
+    built = reports.build(rows, SPEC, options)
+    if not built["measures"]:
+        return
+    counts = totals(rows, options)
+    entry = built["measures"]["confidence"]
+    for period in entry["periods"]:
+        x, n = counts.get(period["period"], (0, 0))
+        assert period["base"] is None or (n >= K and period["base"] % 5 == 0)
+        if "estimate" in period:
+            assert n >= 50 and x >= K and n - x >= K
+            assert period["estimate"] == x / n  # computed on the unrounded counts
+        else:
+            assert period["suppressed"] is True
+    for key in ("latest_change", "year_on_year"):
+        change = entry.get(key)
+        if change and change.get("shown"):
+            for label in (change["period"], change["compared_with"]):
+                x, n = counts[label]
+                assert x >= K and n - x >= K
+    if "p_value" in entry["trend"]:
+        for x, n in counts.values():
+            assert n == 0 or (x >= K and n - x >= K)
+    for group in entry["by_channel"]["groups"]:
+        assert group.get("base") is None or group["base"] >= K

@@ -1,0 +1,81 @@
+"""Periods: weeks go to the month of their Thursday; financial quarters by default."""
+
+from datetime import date
+
+import pytest
+
+from analysis import periods
+
+
+@pytest.mark.parametrize(
+    ("week", "month", "quarter", "year", "calendar_quarter"),
+    [
+        ("2026-W14", "2026-04", "2026/27 Q1", "2026/27", "2026 Q2"),  # Thu 2 April
+        ("2026-W13", "2026-03", "2025/26 Q4", "2025/26", "2026 Q1"),  # Thu 26 March
+        ("2025-W01", "2025-01", "2024/25 Q4", "2024/25", "2025 Q1"),  # Thu 2 January
+        ("2020-W53", "2020-12", "2020/21 Q3", "2020/21", "2020 Q4"),  # Thu 31 December
+        ("2026-W27", "2026-07", "2026/27 Q2", "2026/27", "2026 Q3"),  # Thu 2 July
+        ("2026-W40", "2026-10", "2026/27 Q3", "2026/27", "2026 Q4"),  # Thu 1 October
+    ],
+)
+def test_week_belongs_to_the_period_of_its_thursday(
+    week, month, quarter, year, calendar_quarter
+):
+    assert periods.period_of_week(week, "month") == month
+    assert periods.period_of_week(week, "quarter") == quarter
+    assert periods.period_of_week(week, "year") == year
+    assert periods.period_of_week(week, "quarter", calendar=True) == calendar_quarter
+
+
+def test_a_week_split_across_months_goes_to_one_month_only():
+    # Monday 29 June to Sunday 5 July 2026: Thursday 2 July, so July.
+    assert periods.period_of_week("2026-W27", "month") == "2026-07"
+    assert periods.period_of_week("2026-W26", "month") == "2026-06"
+
+
+@pytest.mark.parametrize(
+    ("period", "kind", "calendar", "before", "year_ago"),
+    [
+        ("2026/27 Q1", "quarter", False, "2025/26 Q4", "2025/26 Q1"),
+        ("2026-01", "month", False, "2025-12", "2025-01"),
+        ("2026/27", "year", False, "2025/26", "2025/26"),
+        ("2026 Q1", "quarter", True, "2025 Q4", "2025 Q1"),
+        ("2026", "year", True, "2025", "2025"),
+    ],
+)
+def test_previous_and_year_earlier_periods(period, kind, calendar, before, year_ago):
+    assert periods.shift(period, kind, -1, calendar) == before
+    assert periods.same_period_a_year_earlier(period, kind, calendar) == year_ago
+
+
+def test_complete_periods_exclude_the_one_this_week_belongs_to():
+    today = date(2026, 11, 23)  # week 48, Thursday 26 November
+    assert not periods.complete("2026/27 Q3", "quarter", today)
+    assert periods.complete("2026/27 Q2", "quarter", today)
+    assert periods.complete("2026-10", "month", today)
+    assert not periods.complete("2026-11", "month", today)
+    # Wednesday 1 July 2026 is in week 27, which belongs to July: June is complete.
+    assert periods.complete("2026-06", "month", date(2026, 7, 1))
+    # Tuesday 30 June is in week 27 too: June is over then as well.
+    assert periods.complete("2026-06", "month", date(2026, 6, 30))
+    assert not periods.complete("2026-06", "month", date(2026, 6, 28))
+
+
+def test_span_fills_empty_periods():
+    assert periods.span("2025/26 Q3", "2026/27 Q2", "quarter") == [
+        "2025/26 Q3",
+        "2025/26 Q4",
+        "2026/27 Q1",
+        "2026/27 Q2",
+    ]
+
+
+@pytest.mark.parametrize("week", ["2026-W54", "2026-14", "W14", "2025-W53"])
+def test_bad_weeks_raise_value_error(week):
+    with pytest.raises(ValueError, match="not an ISO week"):
+        periods.period_of_week(week, "month")
+
+
+def test_unknown_period_type_is_refused():
+    with pytest.raises(ValueError, match="period type must be one of"):
+        periods.period_of_week("2026-W14", "fortnight")

@@ -1,0 +1,226 @@
+"""The report: built from a real database's counts, worded honestly, run by command."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from analysis import report as reports
+from analysis.__main__ import spec
+from survey import demo, storage
+
+TODAY = date(2026, 11, 23)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """A database of 20,000 demo responses."""
+    path = str(tmp_path_factory.mktemp("report") / "survey.db")
+    db = storage.connect(path)
+    storage.migrate(db)
+    storage.add_rows(db, demo.generate(20_000, 4, TODAY))
+    db.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(demo_db):
+    db = storage.connect(demo_db)
+    rows = storage.count_measures(db)
+    db.close()
+    return reports.build(rows, spec(), reports.Options(today=TODAY))
+
+
+def test_report_has_the_agreed_json_shape(built):
+    assert built["period_type"] == "quarter"
+    confidence = built["measures"]["confidence"]
+    first = confidence["periods"][0]
+    assert set(first) >= {
+        "period",
+        "base",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    }
+    assert confidence["trend"]["method"] == "cochran-armitage"
+    assert {"statistic", "p_value", "p_adjusted"} <= set(confidence["trend"])
+    assert confidence["latest_change"]["compared_with"] == "2026/27 Q1"
+    assert confidence["summary"]
+    for name in (
+        "satisfaction",
+        "report_again",
+        "declined",
+        "declined_fully",
+        "told_about_orders",
+    ):
+        assert built["measures"][name]["periods"]
+    json.dumps(built)  # everything is plain data
+
+
+def test_only_complete_periods_are_reported(built):
+    assert built["latest_complete_period"] == "2026/27 Q2"
+    assert built["periods"][0] == "2024/25 Q1"
+    assert "2026/27 Q3" not in built["periods"]
+
+
+def test_estimates_use_unrounded_counts_and_bases_are_rounded(built, demo_db):
+    db = storage.connect(demo_db)
+    x, n = db.execute(
+        "SELECT sum(B1_confidence IN ('4', '5')), sum(B1_confidence IN ('1','2','3','4','5'))"
+        " FROM responses WHERE period BETWEEN '2026-W14' AND '2026-W26'"
+    ).fetchone()
+    db.close()
+    [q1] = [
+        p
+        for p in built["measures"]["confidence"]["periods"]
+        if p["period"] == "2026/27 Q1"
+    ]
+    assert q1["estimate"] == x / n
+    assert q1["base"] == 5 * ((n + 2) // 5)
+    assert q1["ci_low"] < q1["estimate"] < q1["ci_high"]
+
+
+def test_demo_data_trend_is_found_and_called_a_fall(built):
+    confidence = built["measures"]["confidence"]
+    assert (
+        confidence["trend"]["significant"]
+        and confidence["trend"]["direction"] == "falling"
+    )
+    assert "significant falling trend" in confidence["summary"]
+
+
+def test_every_test_is_adjusted_together(built):
+    assert built["tests_adjusted_together"] > 20
+    trend = built["measures"]["declined"]["trend"]
+    assert trend["p_adjusted"] >= trend["p_value"]
+
+
+def test_reasons_are_ranked_with_their_change(built):
+    ranked = built["reasons"]["ranked"]
+    shown = [item["estimate"] for item in ranked if "estimate" in item]
+    assert shown == sorted(shown, reverse=True)
+    assert ranked[0]["code"] == "fear_found_out"
+    assert "change" in ranked[0]
+
+
+def test_breakdowns_test_between_groups_and_adjust_for_channels(built):
+    confidence = built["measures"]["confidence"]
+    groups = {g["group"] for g in confidence["by_channel"]["groups"]}
+    assert "stalking-advocacy" in groups
+    assert confidence["by_channel"]["test"]["method"] == "pearson-chi2"
+    assert (
+        confidence["channel_adjusted_trend"]["method"] == "stratified-cochran-armitage"
+    )
+    assert {g["group"] for g in confidence["by_offence"]["groups"]} >= {
+        "da",
+        "stalking",
+    }
+
+
+def test_index_alpha_and_detectable_change(built):
+    index = built["confidence_index"]
+    assert 0 <= index["periods"][-1]["estimate"] <= 100
+    assert index["trend"]["method"] == "mann-kendall"
+    assert 0.5 < built["cronbach_alpha"]["alpha"] < 1
+    assert len(built["cronbach_alpha"]["if_item_deleted"]) == 6
+    change = built["measures"]["confidence"]["latest_change"]
+    assert 0 < change["minimum_detectable_change"] < 0.2
+
+
+def counts(week, x, n):
+    return {
+        "period": week,
+        "channel": "a",
+        "offence": "da",
+        "responses": n,
+        "confidence.x": x,
+        "confidence.n": n,
+    }
+
+
+MEASURE = reports.MeasureSpec(
+    "confidence", "Confidence", "respondents", "had confidence in the police"
+)
+ONE = reports.ReportSpec(measures=[MEASURE], reasons=[], helps=[])
+
+
+def test_a_difference_that_is_not_significant_is_never_called_a_rise():
+    rows = [
+        counts("2026-W02", 51, 100),
+        counts("2026-W15", 48, 100),
+        counts("2025-W40", 50, 100),
+    ]
+    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    summary = built["measures"]["confidence"]["summary"]
+    assert "not statistically significant" in summary
+    assert " rose " not in summary and " fell " not in summary
+    assert "only changes of about" in summary and "percentage points" in summary
+
+
+def test_a_significant_fall_is_called_one_with_its_bases():
+    rows = [
+        counts("2026-W02", 160, 300),
+        counts("2026-W15", 100, 300),
+        counts("2025-W40", 150, 300),
+    ]
+    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    summary = built["measures"]["confidence"]["summary"]
+    assert (
+        "Confidence fell from 53% (300 responses) in 2025/26 Q4 to 33% (300 " in summary
+    )
+    assert "This fall is statistically significant" in summary
+
+
+def test_small_periods_are_suppressed_without_an_estimate():
+    rows = [counts("2026-W02", 8, 40), counts("2026-W15", 30, 60)]
+    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    small = built["measures"]["confidence"]["periods"][0]
+    assert small["suppressed"] is True and "estimate" not in small
+    assert small["base"] == 40
+    assert built["measures"]["confidence"]["latest_change"]["shown"] is False
+
+
+def test_empty_database_gives_a_clear_report():
+    built = reports.build([], ONE, reports.Options(today=TODAY))
+    assert built["measures"] == {}
+    assert "no responses" in built["summary"]
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_command_prints_json_text_and_markdown(demo_db):
+    result = run("report", "--db", demo_db, "--format", "json", "--today", "2026-11-23")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
+    text = run("report", "--db", demo_db, "--today", "2026-11-23", "--period", "year")
+    assert "Confidence\n==========" in text.stdout and "2025/26" in text.stdout
+    markdown = run(
+        "report",
+        "--db",
+        demo_db,
+        "--format",
+        "markdown",
+        "--calendar",
+        "--today",
+        "2026-11-23",
+    )
+    assert "## Confidence" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
+
+
+def test_command_refuses_bad_arguments_clearly(tmp_path):
+    low = run("report", "--db", "x.db", "--threshold", "4")
+    assert low.returncode == 2 and "never be below 5" in low.stderr
+    missing = run("report", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 2 and "no database at" in missing.stderr
