@@ -71,8 +71,9 @@ def test_only_complete_periods_are_reported(built):
 def test_estimates_use_unrounded_counts_and_bases_are_rounded(built, demo_db):
     db = storage.connect(demo_db)
     x, n = db.execute(
-        "SELECT sum(B1_confidence IN ('4', '5')), sum(B1_confidence IN ('1','2','3','4','5'))"
-        " FROM responses WHERE period BETWEEN '2026-W14' AND '2026-W26'"
+        "SELECT sum(B1_confidence IN ('4', '5')),"
+        " sum(B1_confidence IN ('1', '2', '3', '4', '5')) FROM responses"
+        " WHERE period BETWEEN '2026-W14' AND '2026-W26'"
     ).fetchone()
     db.close()
     [q1] = [
