@@ -36,7 +36,6 @@ class ReportSpec:
     measures: Sequence[MeasureSpec]
     reasons: Sequence[tuple[str, str]]
     helps: Sequence[tuple[str, str]]
-    index_items: int = 6
 
 
 @dataclass
@@ -69,8 +68,13 @@ class _Tests:
             entry["significant"] = p < SIGNIFICANCE
 
 
-def build(rows: Iterable[dict], spec: ReportSpec, options: Options) -> dict:
-    """The whole report from storage's weekly counts."""
+def build(
+    rows: Iterable[dict],
+    spec: ReportSpec,
+    options: Options,
+    score_patterns: Iterable[tuple[Sequence[int], int]] = (),
+) -> dict:
+    """The whole report from storage's weekly counts (and B1–B6 score patterns)."""
     k = options.threshold
     by_period: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     by_channel: dict[str, dict[str, dict[str, float]]] = defaultdict(
@@ -132,7 +136,7 @@ def build(rows: Iterable[dict], spec: ReportSpec, options: Options) -> dict:
     report["would_help"] = _ranked(
         "help", "helps.n", spec.helps, ordered, by_period, options, tests
     )
-    report["cronbach_alpha"] = _alpha(by_period, spec.index_items)
+    report["cronbach_alpha"] = _alpha(score_patterns, k)
     tests.adjust()
     report["tests_adjusted_together"] = len(tests.entries)
     for measure in spec.measures:
@@ -449,31 +453,33 @@ def _ranked(prefix, base_key, options_, ordered, by_period, options, tests) -> d
     }
 
 
-def _alpha(by_period, k_items: int) -> dict:
-    """Cronbach's α for B1–B6 over every complete period's complete rows."""
-    n = sum(counts.get("items.n", 0) for counts in by_period.values())
-    if n < 2:
-        return {"shown": False, "reason": "too few complete answers"}
-
-    def total(key):
-        return sum(counts.get(key, 0) for counts in by_period.values())
-
-    sums = [total(f"items.s{i}") for i in range(k_items)]
+def _alpha(score_patterns, k: int) -> dict:
+    """Cronbach's α for B1–B6 over every response that rated all six."""
+    patterns = [(list(scores), count) for scores, count in score_patterns]
+    n = sum(count for _, count in patterns)
+    if n < max(k, 2) or not patterns or len(patterns[0][0]) < 3:
+        return {"shown": False, "reason": "too few responses rated all six statements"}
+    items = range(len(patterns[0][0]))
+    sums = [sum(scores[i] * count for scores, count in patterns) for i in items]
 
     def covariance(i, j):
-        a, b = min(i, j), max(i, j)
-        return (total(f"items.s{a}_{b}") - sums[i] * sums[j] / n) / (n - 1)
+        products = sum(scores[i] * scores[j] * count for scores, count in patterns)
+        return (products - sums[i] * sums[j] / n) / (n - 1)
 
-    def alpha(items):
-        variances = sum(covariance(i, i) for i in items)
-        whole = sum(covariance(i, j) for i in items for j in items)
+    matrix = [[covariance(i, j) for j in items] for i in items]
+
+    def alpha(kept):
+        whole = sum(matrix[i][j] for i in kept for j in kept)
         if whole == 0:
             return None
-        return len(items) / (len(items) - 1) * (1 - variances / whole)
+        return (
+            len(kept) / (len(kept) - 1) * (1 - sum(matrix[i][i] for i in kept) / whole)
+        )
 
-    every = list(range(k_items))
+    every = list(items)
     return {
+        "shown": True,
         "alpha": alpha(every),
         "if_item_deleted": [alpha([i for i in every if i != left]) for left in every],
-        "complete_rows": disclosure.round_count(int(n)),
+        "base": disclosure.round_count(n),
     }

@@ -536,3 +536,11 @@ INDEX_ITEMS = (
 INDEX_MINIMUM_ITEMS = 4
 REASONS = tuple((value, label) for value, label in DECLINE_REASONS if value != "pns")
 HELPS = tuple((value, label) for value, label in WOULD_HELP)
+
+
+def confidence_index(answers: Answers) -> float | None:
+    """The 0–100 confidence index: mean of B1–B6 as (score − 1) × 25, if 4+ rated."""
+    scores = [int(v) for c in INDEX_ITEMS if (v := answers.get(c)) in LIKERT_VALUES]
+    if len(scores) < INDEX_MINIMUM_ITEMS:
+        return None
+    return (sum(scores) / len(scores) - 1) * 25

@@ -60,6 +60,11 @@ def _answer_columns_sql(version: int) -> list[str]:
     return columns
 
 
+def _in(column: str, values) -> str:
+    listed = ", ".join(f"'{value}'" for value in sorted(values))
+    return f'"{column}" IN ({listed})'
+
+
 @migrations()
 def m001_responses_and_links(db: Database) -> None:
     """Responses keyed by random ids in a WITHOUT ROWID table; distribution links."""
@@ -74,6 +79,13 @@ def m001_responses_and_links(db: Database) -> None:
             "channel TEXT NOT NULL",
             "version INTEGER NOT NULL",
             *_answer_columns_sql(1),
+            # The respondent's confidence index, worked out from B1–B6 once, when the
+            # row is stored (response_row), instead of in every report. It adds
+            # nothing that is not in the answers and is not part of the CSV layout.
+            # A plain column, not a generated one: SQLite reads a generated column
+            # from the table even when an index holds it, so the report's covering
+            # index would no longer cover.
+            "confidence_index REAL",
         ]
     )
     db.execute(f"CREATE TABLE responses (\n  {columns}\n) WITHOUT ROWID")
@@ -88,6 +100,24 @@ def m001_responses_and_links(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX links_channel ON links (channel)")
+
+
+@migrations()
+def m002_indexes_for_the_report(db: Database) -> None:
+    """What the report's GROUP BY reads, in group order, so it needs no sort."""
+    # A covering index ordered by week, channel and offence: the report's GROUP BY
+    # walks it in order. Like the table, it says nothing of arrival order: rows with
+    # the same values are ordered by their random id.
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    columns = ["period", "channel", "A1_offence", *measured, "confidence_index"]
+    db.execute(
+        "CREATE INDEX responses_counts ON responses ("
+        + ", ".join(f'"{c}"' for c in columns)
+        + ")"
+    )
+    items = ", ".join(f'"{c}"' for c in questionnaire.INDEX_ITEMS)
+    db.execute(f"CREATE INDEX responses_items ON responses ({items})")
+    db.execute("DROP INDEX responses_period_channel")
 
 
 # Responses ---------------------------------------------------------------------------
@@ -111,6 +141,7 @@ def response_row(
     for code in questionnaire.FREE_TEXT_CODES:
         if row.get(code):
             row[code] = redact(row[code])
+    row["confidence_index"] = questionnaire.confidence_index(answers)
     return {
         "id": response_id or new_response_id(),
         "submission_id": submission_id,
@@ -122,7 +153,7 @@ def response_row(
 
 
 ROW_COLUMNS = ["id", "submission_id", "period", "channel", "version"]
-ROW_COLUMNS += questionnaire.storage_columns()
+ROW_COLUMNS += [*questionnaire.storage_columns(), "confidence_index"]
 INSERT_RESPONSE = "INSERT INTO responses ({}) VALUES ({})".format(
     ", ".join(f'"{name}"' for name in ROW_COLUMNS), ", ".join("?" * len(ROW_COLUMNS))
 )
@@ -193,89 +224,109 @@ def iter_export_rows(db: Database) -> Iterator[dict]:
         yield dict(zip(columns, values, strict=True))
 
 
-def _in(column: str, values) -> str:
-    listed = ", ".join(f"'{value}'" for value in sorted(values))
-    return f'"{column}" IN ({listed})'
-
-
-def _score(column: str) -> str:
-    # Likert answers are stored as '1'…'5', 'dk' or NULL (checked on the way in), so
-    # this is the score, or NULL for don't know and unanswered.
-    return f"CAST(nullif(\"{column}\", 'dk') AS INTEGER)"
-
-
 def _counts_sql() -> str:
-    """The one GROUP BY that supplies every count the analysis needs, per group.
+    """Counts for every measure per week, channel and offence type.
 
-    It works in steps, as materialised common table expressions: left to itself
-    SQLite would flatten them and evaluate each derived value (scores, the index,
-    whether a reason was given) again wherever it is used, several times a row.
+    It reads only the covering index responses_counts, in its order: no sort, no
+    lookups into the table (see docs/performance.md).
     """
     q = questionnaire
-    items = range(len(q.INDEX_ITEMS))
-    reasons = [f'"D3_reasons.{r}"' for r, _ in q.REASONS]
-    helps = [f'"D6_would_help.{h}"' for h, _ in q.HELPS if h != "pns"]
-    measured = list(dict.fromkeys(f'"{m.column}"' for m in q.MEASURES))
-    scores = [f"{_score(column)} AS s{i}" for i, column in enumerate(q.INDEX_ITEMS)]
-    scored = (
-        "SELECT period, channel, coalesce(A1_offence, '') AS offence, "
-        "D2_answered IN ('some', 'none') AS declined, "
-        f'"D6_would_help.pns" AS help_pns, {", ".join(measured + reasons + helps)}, '
-        f"{', '.join(scores)} FROM responses"
-    )
-    rated = " + ".join(f"(s{i} IS NOT NULL)" for i in items)
-    total = " + ".join(f"coalesce(s{i}, 0)" for i in items)
-    flagged = (
-        f"SELECT *, CASE WHEN {rated} >= {q.INDEX_MINIMUM_ITEMS} "
-        f"THEN ({total}) * 25.0 / ({rated}) - 25 END AS idx, "
-        f"declined AND ({' + '.join(reasons)}) >= 1 AS gave_reason, "
-        f"declined AND help_pns = 0 AND ({' + '.join(helps)}) >= 1 AS said_help, "
-        f"{' AND '.join(f's{i} IS NOT NULL' for i in items)} AS complete "
-        "FROM scored"
-    )
-    columns = ["period", "channel", "offence", "count(*) AS responses"]
+    columns = [
+        "period",
+        "channel",
+        "coalesce(A1_offence, '') AS offence",
+        "count(*) AS responses",
+    ]
     for m in q.MEASURES:
         columns.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
         columns.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
-    columns += [f'sum(s0 = {v}) AS "B1_confidence.{v}"' for v in range(1, 6)]
-    columns.append('count(idx) AS "confidence_index.n"')
-    columns.append('sum(idx) AS "confidence_index.sum"')
-    columns.append('sum(idx * idx) AS "confidence_index.sumsq"')
-    columns.append('sum(gave_reason) AS "reasons.n"')
     columns += [
-        f'sum(CASE WHEN gave_reason THEN {column} END) AS "reason.{r}"'
+        f'sum("B1_confidence" = \'{v}\') AS "B1_confidence.{v}"' for v in "12345"
+    ]
+    columns.append('count(confidence_index) AS "confidence_index.n"')
+    columns.append('sum(confidence_index) AS "confidence_index.sum"')
+    columns.append(
+        'sum(confidence_index * confidence_index) AS "confidence_index.sumsq"'
+    )
+    return (
+        f"SELECT {', '.join(columns)} FROM responses INDEXED BY responses_counts "
+        "GROUP BY period, channel, A1_offence"
+    )
+
+
+def _reasons_sql() -> str:
+    """Decline reasons and what would have helped, per week, channel and offence type.
+
+    Only people who declined gave them, about a tenth of the responses: the query
+    reads just those rows.
+    """
+    q = questionnaire
+    reasons = [f'"D3_reasons.{r}"' for r, _ in q.REASONS]
+    helps = [(h, f'"D6_would_help.{h}"') for h, _ in q.HELPS if h != "pns"]
+    gave_reason = f"({' + '.join(reasons)}) >= 1"
+    said_help = (
+        f'("D6_would_help.pns" = 0 AND ({" + ".join(c for _, c in helps)}) >= 1)'
+    )
+    columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
+    # A ticked reason means a reason was given, and "prefer not to say" cannot be
+    # ticked with anything else: the option columns need no condition of their own.
+    columns.append(f'sum({gave_reason}) AS "reasons.n"')
+    columns += [
+        f'sum({column}) AS "reason.{r}"'
         for column, (r, _) in zip(reasons, q.REASONS, strict=True)
     ]
-    columns.append('sum(said_help) AS "helps.n"')
-    columns += [
-        f'sum(CASE WHEN said_help THEN {column} END) AS "help.{h}"'
-        for column, (h, _) in zip(helps, q.HELPS, strict=False)
-    ]
-    # Sums of the scores and their products over complete B1–B6 rows: Cronbach's alpha.
-    columns.append('sum(complete) AS "items.n"')
-    columns += [f'sum(CASE WHEN complete THEN s{i} END) AS "items.s{i}"' for i in items]
-    columns += [
-        f'sum(CASE WHEN complete THEN s{i} * s{j} END) AS "items.s{i}_{j}"'
-        for i in items
-        for j in items
-        if j >= i
-    ]
+    columns.append(f'sum({said_help}) AS "helps.n"')
+    columns += [f'sum({column}) AS "help.{h}"' for h, column in helps]
+    # The unary + keeps SQLite off the index here: it would look every decliner up in
+    # the table at random; a plain scan and a sort of those rows is quicker.
     return (
-        f"WITH scored AS MATERIALIZED ({scored}), flagged AS MATERIALIZED ({flagged}) "
-        f"SELECT {', '.join(columns)} FROM flagged GROUP BY period, channel, offence"
+        f"SELECT {', '.join(columns)} FROM responses "
+        "WHERE +D2_answered IN ('some', 'none') GROUP BY +period, channel, A1_offence"
+    )
+
+
+def _patterns_sql() -> str:
+    """How many complete B1–B6 rows have each pattern of scores (for Cronbach's α)."""
+    items = [f'"{c}"' for c in questionnaire.INDEX_ITEMS]
+    complete = " AND ".join(
+        _in(c, questionnaire.LIKERT_VALUES) for c in questionnaire.INDEX_ITEMS
+    )
+    return (
+        f"SELECT {', '.join(items)}, count(*) "
+        "FROM responses INDEXED BY responses_items "
+        f"WHERE {complete} GROUP BY {', '.join(items)}"
     )
 
 
 COUNTS_SQL = _counts_sql()
+REASONS_SQL = _reasons_sql()
+PATTERNS_SQL = _patterns_sql()
 
 
-def count_measures(db: Database) -> list[dict]:
-    """Counts for every measure by ISO week, channel and offence type (GROUP BY)."""
-    cursor = db.execute(COUNTS_SQL)
+def _dicts(db: Database, sql: str) -> list[dict]:
+    cursor = db.execute(sql)
     names = [column[0] for column in cursor.description]
     return [
         {name: value or 0 for name, value in zip(names, row, strict=True)}
         for row in cursor
+    ]
+
+
+def count_measures(db: Database) -> list[dict]:
+    """Counts for every measure by ISO week, channel and offence type (GROUP BY)."""
+    return _dicts(db, COUNTS_SQL)
+
+
+def count_reasons(db: Database) -> list[dict]:
+    """Decline reasons and what would have helped, by week, channel and offence type."""
+    return _dicts(db, REASONS_SQL)
+
+
+def count_score_patterns(db: Database) -> list[tuple[list[int], int]]:
+    """Each pattern of B1–B6 scores among complete rows, with how many have it."""
+    return [
+        ([int(score) for score in row[:-1]], row[-1])
+        for row in db.execute(PATTERNS_SQL)
     ]
 
 

@@ -30,9 +30,10 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(demo_db):
     db = storage.connect(demo_db)
-    rows = storage.count_measures(db)
+    rows = storage.count_measures(db) + storage.count_reasons(db)
+    patterns = storage.count_score_patterns(db)
     db.close()
-    return reports.build(rows, spec(), reports.Options(today=TODAY))
+    return reports.build(rows, spec(), reports.Options(today=TODAY), patterns)
 
 
 def test_report_has_the_agreed_json_shape(built):
@@ -225,3 +226,28 @@ def test_command_refuses_bad_arguments_clearly(tmp_path):
     assert low.returncode == 2 and "never be below 5" in low.stderr
     missing = run("report", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 2 and "no database at" in missing.stderr
+
+
+def test_alpha_from_score_patterns_matches_the_reference_method():
+    from analysis import stats
+
+    rows = [
+        [4, 4, 3, 4],
+        [5, 5, 4, 5],
+        [2, 3, 2, 2],
+        [3, 3, 3, 4],
+        [4, 5, 4, 4],
+        [1, 2, 1, 2],
+        [3, 2, 3, 3],
+        [5, 4, 5, 5],
+        [2, 2, 3, 2],
+        [4, 4, 4, 3],
+    ]
+    patterns = [(row, 2) for row in rows]  # each respondent twice
+    built = reports._alpha(patterns, k=10)
+    direct = stats.cronbach_alpha(rows + rows)
+    assert abs(built["alpha"] - direct.alpha) < 1e-12
+    assert all(
+        abs(a - b) < 1e-12
+        for a, b in zip(built["if_item_deleted"], direct.if_item_deleted, strict=True)
+    )

@@ -43,7 +43,7 @@ def test_responses_have_no_column_finer_than_the_iso_week(db):
 def test_responses_have_one_column_per_answer_and_option(db):
     names = list(columns(db, "responses"))
     assert names[:5] == ["id", "submission_id", "period", "channel", "version"]
-    assert names[5:] == questionnaire.storage_columns()
+    assert names[5:] == [*questionnaire.storage_columns(), "confidence_index"]
     assert "D3_reasons.fear_found_out" in names and "D6_would_help.nothing" in names
 
 
@@ -120,3 +120,52 @@ def test_closed_link_is_not_open(db):
     assert storage.get_link(db, link["code"])["is_open"] == 0
     storage.set_link_open(db, link["code"], True)
     assert storage.get_open_link(db, link["code"])["channel"] == "c"
+
+
+@pytest.mark.parametrize(
+    ("answers", "index"),
+    [
+        (
+            {
+                "B1_confidence": "5",
+                "B2_relied_on": "5",
+                "B3_respect": "5",
+                "B4_fair": "5",
+            },
+            100,
+        ),
+        (
+            {
+                "B1_confidence": "1",
+                "B2_relied_on": "3",
+                "B3_respect": "dk",
+                "B4_fair": "2",
+                "B5_understand": "2",
+            },
+            25,
+        ),
+        ({"B1_confidence": "4", "B2_relied_on": "4", "B3_respect": "dk"}, None),
+    ],
+)
+def test_confidence_index_is_stored_with_the_response(db, answers, index):
+    row = storage.response_row(
+        {"A1_offence": "da", **answers},
+        period="2026-W14",
+        channel="c",
+        submission_id=storage.new_response_id(),
+    )
+    storage.add_rows(db, [row])
+    [stored] = list(db["responses"].rows)
+    assert stored["confidence_index"] == index
+
+
+def test_report_queries_read_indexes_in_group_order(db):
+    def plan(sql):
+        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+    # No sort and no lookups into the table: the covering index is walked in order.
+    assert (
+        plan(storage.COUNTS_SQL)
+        == "SCAN responses USING COVERING INDEX responses_counts"
+    )
+    assert "COVERING INDEX responses_items" in plan(storage.PATTERNS_SQL)
