@@ -27,6 +27,7 @@ def spec() -> report.ReportSpec:
                 title=m.name.replace("_", " ").capitalize(),
                 population=m.population,
                 outcome=m.outcome,
+                likert="B1_confidence" if m.column == "B1_confidence" else "",
             )
             for m in questionnaire.MEASURES
         ],

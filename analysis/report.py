@@ -27,6 +27,8 @@ class MeasureSpec:
     title: str
     population: str
     outcome: str
+    # The 1–5 question behind it, for tests on the whole scale ("" if none).
+    likert: str = ""
 
 
 @dataclass(frozen=True)
@@ -281,12 +283,82 @@ def _measure(
             "shown": False,
             "reason": "some periods have too few responses for a trend test",
         }
+    if measure.likert:
+        entry["likert"] = _likert(
+            measure.likert, latest[0], previous, by_period, by_channel, options, tests
+        )
     entry["by_channel"] = _breakdown(measure, by_channel, latest[0], options, tests)
     entry["by_offence"] = _breakdown(measure, by_offence, latest[0], options, tests)
     entry["channel_adjusted_trend"] = _adjusted_trend(
         measure, ordered, by_channel, options, tests
     )
     return entry
+
+
+def _distribution(counts: dict, column: str) -> list[int]:
+    return [int(counts.get(f"{column}.{score}", 0)) for score in range(1, 6)]
+
+
+def _median(distribution: list[int]) -> float:
+    """The median score of a 1–5 distribution given as counts."""
+    total = sum(distribution)
+
+    def score_at(position: int) -> int:  # 1-based position among the ordered scores
+        running = 0
+        for score, count in enumerate(distribution, start=1):
+            running += count
+            if running >= position:
+                return score
+        raise ValueError("position beyond the distribution")
+
+    if total % 2:
+        return float(score_at(total // 2 + 1))
+    return (score_at(total // 2) + score_at(total // 2 + 1)) / 2
+
+
+def _likert(column, latest, previous, by_period, by_channel, options, tests) -> dict:
+    """The 1–5 scale: latest period against the one before, and between channels."""
+    k = options.threshold
+    result: dict = {"column": column}
+    now = _distribution(by_period[latest], column)
+    before = _distribution(by_period.get(previous, {}), column)
+    if sum(before) and disclosure.can_test(now + before, k):
+        test = stats.mann_whitney_counts(now, before)
+        result["against_previous"] = tests.add(
+            {
+                "method": test.method,
+                "statistic": test.statistic,
+                "p_value": test.p_value,
+                "period": latest,
+                "compared_with": previous,
+                "median": _median(now),
+                "earlier_median": _median(before),
+            }
+        )
+    else:
+        result["against_previous"] = {
+            "shown": False,
+            "reason": "too few responses at some point of the scale",
+        }
+    groups = [_distribution(counts, column) for counts in by_channel[latest].values()]
+    groups = [group for group in groups if sum(group)]
+    if len(groups) >= 2 and disclosure.can_test([c for g in groups for c in g], k):
+        test = stats.kruskal_wallis_counts(*groups)
+        result["between_channels"] = tests.add(
+            {
+                "method": test.method,
+                "statistic": test.statistic,
+                "p_value": test.p_value,
+                "groups": len(groups),
+                "period": latest,
+            }
+        )
+    else:
+        result["between_channels"] = {
+            "shown": False,
+            "reason": "some channels have too few responses at some point of the scale",
+        }
+    return result
 
 
 def _direction(used) -> str:

@@ -296,6 +296,62 @@ def kruskal_wallis(*groups: Sequence[float]) -> TestResult:
     return TestResult(float(result.statistic), float(result.pvalue), "kruskal-wallis")
 
 
+def _midranks(tables: Sequence[Sequence[int]]) -> tuple[list[float], int, float]:
+    """Midrank of each category over all groups, N, and the tie term Σ(t³ − t)."""
+    totals = [sum(column) for column in zip(*tables, strict=True)]
+    ranks, below = [], 0
+    for t in totals:
+        ranks.append(below + (t + 1) / 2)
+        below += t
+    return ranks, below, float(sum(t**3 - t for t in totals))
+
+
+def _ordinal_counts(name: str, groups: Sequence[Sequence[int]]) -> list[list[int]]:
+    checked = [[_count(f"{name} count", c) for c in group] for group in groups]
+    if len({len(group) for group in checked}) != 1 or not checked[0]:
+        raise ValueError(f"{name}: every group needs a count for each category")
+    if any(sum(group) == 0 for group in checked):
+        raise ValueError(f"{name}: every group needs at least one response")
+    return checked
+
+
+def mann_whitney_counts(x: Sequence[int], y: Sequence[int]) -> TestResult:
+    """Mann–Whitney U of x from counts per ordered category; as mann_whitney gives.
+
+    The whole scale of a large survey is a handful of counts: working from them keeps
+    the cost independent of how many responses there are.
+    """
+    first, second = _ordinal_counts("mann_whitney_counts", [x, y])
+    ranks, n, ties = _midranks([first, second])
+    n1, n2 = sum(first), sum(second)
+    u = sum(c * r for c, r in zip(first, ranks, strict=True)) - n1 * (n1 + 1) / 2
+    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if variance <= 0:
+        return TestResult(float(u), 1.0, "mann-whitney")
+    shift = u - n1 * n2 / 2
+    z = (shift - math.copysign(0.5, shift) if shift else 0.0) / math.sqrt(variance)
+    return TestResult(float(u), float(2 * stats.norm.sf(abs(z))), "mann-whitney")
+
+
+def kruskal_wallis_counts(*groups: Sequence[int]) -> TestResult:
+    """Kruskal–Wallis H (tie-corrected) from counts per ordered category and group."""
+    if len(groups) < 2:
+        raise ValueError("kruskal_wallis_counts needs at least 2 groups")
+    tables = _ordinal_counts("kruskal_wallis_counts", groups)
+    ranks, n, ties = _midranks(tables)
+    correction = 1 - ties / (n**3 - n)
+    if correction <= 0:
+        return TestResult(0.0, 1.0, "kruskal-wallis")
+    h = 12 / (n * (n + 1)) * sum(
+        sum(c * r for c, r in zip(group, ranks, strict=True)) ** 2 / sum(group)
+        for group in tables
+    ) - 3 * (n + 1)
+    h /= correction
+    return TestResult(
+        float(h), float(stats.chi2.sf(h, len(tables) - 1)), "kruskal-wallis"
+    )
+
+
 # Many tests, unusual periods, shifts ------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """The baseline for bench/submissions.py: a bare Flask endpoint doing one insert.
 
-It opens the same database with the same pragmas (storage.connect) and inserts one
-response row per POST, with none of the survey's checking, rendering or headers.
+It opens the same database with the same pragmas (storage.connect) and inserts the
+posted answers as one response row, taken as they come: none of the survey's checking,
+routing, token, rendering or headers.
 """
 
 import os
@@ -9,19 +10,25 @@ import secrets
 
 from flask import Flask, request
 
-from survey import storage
+from survey import questionnaire, storage
 
 app = Flask(__name__)
 DATABASE = os.environ["BENCH_DATABASE"]
+MULTI = {q.code for q in questionnaire.QUESTIONS if q.kind == "multi"}
 
 
 @app.post("/insert")
 def insert():
-    """Store one fixed response and say so."""
+    """Store the posted answers as a response and say so."""
     db = storage.connect(DATABASE)
     try:
+        answers = {
+            code: values if code in MULTI else values[0]
+            for code, values in request.form.lists()
+            if code in questionnaire.BY_CODE
+        }
         row = storage.response_row(
-            {"A1_offence": request.form.get("A1_offence", "da")},
+            answers,
             period="2026-W14",
             channel="bare",
             submission_id=secrets.token_hex(16),

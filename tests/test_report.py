@@ -251,3 +251,21 @@ def test_alpha_from_score_patterns_matches_the_reference_method():
         abs(a - b) < 1e-12
         for a, b in zip(built["if_item_deleted"], direct.if_item_deleted, strict=True)
     )
+
+
+def test_likert_scale_tests_and_rolling_year(built):
+    confidence = built["measures"]["confidence"]
+    likert = confidence["likert"]
+    assert likert["against_previous"]["method"] == "mann-whitney"
+    assert 1 <= likert["against_previous"]["median"] <= 5
+    assert likert["between_channels"]["method"] == "kruskal-wallis"
+    assert "likert" not in built["measures"]["declined"]
+    rolling = confidence["rolling_year"]
+    assert rolling["shown"] and rolling["period"] == "2025/26 Q3 to 2026/27 Q2"
+    assert rolling["compared_with"] == "2024/25 Q3 to 2025/26 Q2"
+
+
+def test_median_of_a_distribution():
+    assert reports._median([1, 0, 0, 0, 0]) == 1
+    assert reports._median([1, 1, 0, 0, 0]) == 1.5
+    assert reports._median([0, 2, 3, 4, 0]) == 3

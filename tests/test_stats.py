@@ -260,3 +260,40 @@ def test_benjamini_hochberg_is_monotone_and_at_least_the_raw_p(p_values):
     assert all(a >= p - 1e-15 for a, p in zip(adjusted, p_values, strict=True))
     ranked = sorted(zip(p_values, adjusted, strict=True))
     assert all(b[1] >= a[1] - 1e-15 for a, b in zip(ranked, ranked[1:], strict=False))
+
+
+def test_mann_whitney_from_counts_reproduces_r():
+    g, expected, tol = vector("chisq_full_likert_2x5")
+    last, this = g["table"]
+    result = stats.mann_whitney_counts(this, last)
+    close(result.statistic, expected["mwu_U_this_q"], tol)
+    close(result.p_value, expected["mwu_p_continuity"], tol)
+
+
+def test_mann_whitney_from_counts_matches_the_value_version():
+    g, expected, tol = vector("mann_whitney_likert_with_ties")
+
+    def counts(values):
+        return [values.count(score) for score in range(1, 6)]
+
+    result = stats.mann_whitney_counts(counts(g["this_q"]), counts(g["last_q"]))
+    close(result.statistic, expected["U_this_q"], tol)
+    close(result.p_value, expected["p_two_sided_continuity"], tol)
+
+
+def test_kruskal_wallis_from_counts_reproduces_r():
+    g, expected, tol = vector("kruskal_wallis_3_channels")
+    groups = [g["victim_support"], g["idva_service"], g["sarc"]]
+    counted = [[group.count(score) for score in range(1, 6)] for group in groups]
+    result = stats.kruskal_wallis_counts(*counted)
+    close(result.statistic, expected["H"], tol)
+    close(result.p_value, expected["p"], tol)
+
+
+def test_counts_versions_refuse_bad_input():
+    with pytest.raises(ValueError, match="at least one response"):
+        stats.mann_whitney_counts([0, 0], [1, 2])
+    with pytest.raises(ValueError, match="a count for each category"):
+        stats.kruskal_wallis_counts([1, 2], [1, 2, 3])
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        stats.kruskal_wallis_counts([1, 2])
