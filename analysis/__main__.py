@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -100,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threshold may never be below 5")
     if not os.path.exists(args.db):
         parser.error(f"no database at {args.db}")
-    measures, reasons, patterns = read_counts(args.db)
+    try:
+        measures, reasons, patterns = read_counts(args.db)
+    except sqlite3.DatabaseError as error:
+        parser.error(
+            f"{args.db} is not a survey database ({error}); "
+            "create one with: flask --app survey init-db"
+        )
     options = report.Options(
         today=args.today or date.today(),
         period_type=args.period,

@@ -226,6 +226,20 @@ def test_command_refuses_bad_arguments_clearly(tmp_path):
     assert low.returncode == 2 and "never be below 5" in low.stderr
     missing = run("report", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 2 and "no database at" in missing.stderr
+    other = tmp_path / "other.db"
+    other.write_bytes(b"not a database at all" * 100)
+    wrong = run("report", "--db", str(other))
+    assert wrong.returncode == 2 and "is not a survey database" in wrong.stderr
+
+
+def test_command_on_an_empty_survey_database_says_so(tmp_path):
+    path = str(tmp_path / "empty.db")
+    db = storage.connect(path)
+    storage.migrate(db)
+    db.close()
+    result = run("report", "--db", path)
+    assert result.returncode == 0
+    assert "There are no responses from a complete period yet." in result.stdout
 
 
 def test_alpha_from_score_patterns_matches_the_reference_method():
