@@ -5,12 +5,14 @@ import os
 
 from flask import Flask, render_template, request
 from flask.logging import default_handler
+from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from survey import cli, db, privacy, respond
+from survey import cli, db, privacy, respond, staff
 from survey.integrity import FloodCounter
+from survey.sessions import DatabaseSessionInterface
 
 HERE = os.path.dirname(__file__)
 
@@ -39,6 +41,15 @@ DEFAULTS = {
     "RETENTION_MONTHS": 36,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 200,
+    # Staff sessions (PRIVACY.md §4): kept on the server, cookie only under /staff.
+    # SESSION_COOKIE_SECURE is switched off only for local development over http.
+    "SESSION_COOKIE_NAME": "staff_session",
+    "SESSION_COOKIE_PATH": "/staff",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "STAFF_IDLE_MINUTES": 30,
+    "STAFF_ABSOLUTE_HOURS": 12,
 }
 MINIMUM_THRESHOLD = 5
 
@@ -82,7 +93,13 @@ def create_app(test_config=None):
 
     db.init_app(app)
     cli.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+    # CSRF tokens live in the staff session; respondent forms carry their own signed
+    # token and must never cause a session (PRIVACY.md §1).
+    csrf = CSRFProtect(app)
+    csrf.exempt(respond.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(staff.bp)
 
     app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 

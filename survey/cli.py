@@ -7,6 +7,7 @@ import csv
 import multiprocessing
 import os
 import re
+import sqlite3
 import sys
 from datetime import date
 
@@ -15,7 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
-from survey import answers, demo, privacy, questionnaire, storage
+from survey import accounts, answers, demo, privacy, questionnaire, storage
 from survey.db import get_db
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -33,6 +34,7 @@ def init_app(app) -> None:
         export_responses,
         backup,
         purge,
+        create_user,
     ):
         app.cli.add_command(command)
 
@@ -260,3 +262,38 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     last_day = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last_day))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--organisation", help="The support service a partner belongs to.")
+@click.password_option(
+    "--password", prompt="Password (12 to 128 characters)", confirmation_prompt=True
+)
+@with_appcontext
+def create_user(email, role, organisation, password):
+    """Create a staff account; the password is asked for twice and never shown."""
+    if (role == "partner") != bool(organisation):
+        raise click.UsageError(
+            "give --organisation for a partner, and only for a partner"
+        )
+    problem = accounts.password_problem(password)
+    if problem:
+        raise click.ClickException(f"{problem}; nothing was created.")
+    db = get_db()
+    organisation_id = None
+    if organisation:
+        found = accounts.get_organisation_by_name(db, organisation)
+        if found is None:
+            found = accounts.add_organisation(db, organisation)
+            click.echo(f"Created the organisation {organisation}.")
+        organisation_id = found["id"]
+    try:
+        accounts.add_staff(db, email, password, role, organisation_id)
+    except sqlite3.IntegrityError as error:
+        raise click.ClickException(
+            f"There is already an account for {email}."
+        ) from error
+    accounts.record(db, None, "created an account (command line)", f"{email} ({role})")
+    click.echo(f"Created the {role} account {email}.")

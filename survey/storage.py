@@ -120,6 +120,57 @@ def m002_indexes_for_the_report(db: Database) -> None:
     db.execute("DROP INDEX responses_period_channel")
 
 
+@migrations()
+def m003_staff(db: Database) -> None:
+    """Staff accounts, organisations, server-side sessions and the audit log."""
+    db.execute(
+        """CREATE TABLE organisations (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE
+        )"""
+    )
+    # Failed logins are counted here, not in a process's memory, so every worker
+    # sees the same count and a lock-out holds across them.
+    db.execute(
+        """CREATE TABLE staff (
+          id INTEGER PRIMARY KEY,
+          email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          password_hash TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'partner')),
+          organisation_id INTEGER REFERENCES organisations (id),
+          disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+          failed_logins INTEGER NOT NULL DEFAULT 0,
+          locked_until REAL NOT NULL DEFAULT 0,
+          CHECK ((role = 'partner') = (organisation_id IS NOT NULL))
+        )"""
+    )
+    # Only a hash of each session id is kept: a copy of the database gives no one a
+    # session to replay. Times here are staff times, never a respondent's.
+    db.execute(
+        """CREATE TABLE sessions (
+          id_hash TEXT PRIMARY KEY,
+          staff_id INTEGER REFERENCES staff (id) ON DELETE CASCADE,
+          data TEXT NOT NULL DEFAULT '{}',
+          created REAL NOT NULL,
+          last_seen REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit (
+          id INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          staff_email TEXT,
+          action TEXT NOT NULL,
+          detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute(
+        "ALTER TABLE links ADD COLUMN organisation_id INTEGER "
+        "REFERENCES organisations (id)"
+    )
+    db.execute("ALTER TABLE links ADD COLUMN expires TEXT")
+
+
 # Responses ---------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ def app(tmp_path):
             "TESTING": True,
             "SECRET_KEY": SECRET,
             "DATABASE": str(tmp_path / "survey.db"),
+            # The test client speaks http; the Secure flag has a test of its own.
+            "SESSION_COOKIE_SECURE": False,
         }
     )
     db = storage.connect(app.config["DATABASE"])
@@ -113,3 +115,54 @@ def walk_survey(client, code, answers, *, headers=None):
         if last or page.status_code != 200:
             return page
     raise AssertionError("the survey did not end within 10 pages")
+
+
+# Staff personas ------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path="/staff/login"):
+    """The CSRF token of a staff form, as a browser would read it."""
+    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def log_in(client, email, password=PASSWORD):
+    """Log in through the login form; returns the response."""
+    token = csrf_token(client)
+    return client.post(
+        "/staff/login", data={"csrf_token": token, "email": email, "password": password}
+    )
+
+
+@pytest.fixture
+def staff_accounts(db):
+    """One account per persona, in two organisations."""
+    from survey import accounts
+
+    service_a = accounts.add_organisation(db, "Service A")
+    service_b = accounts.add_organisation(db, "Service B")
+    return {
+        "admin": accounts.add_staff(db, "admin@example.org", PASSWORD, "admin", None),
+        "analyst": accounts.add_staff(
+            db, "analyst@example.org", PASSWORD, "analyst", None
+        ),
+        "partner_a": accounts.add_staff(
+            db, "partner.a@example.org", PASSWORD, "partner", service_a["id"]
+        ),
+        "partner_b": accounts.add_staff(
+            db, "partner.b@example.org", PASSWORD, "partner", service_b["id"]
+        ),
+    }
+
+
+@pytest.fixture
+def personas(app, staff_accounts):
+    """A logged-in client per persona, and an anonymous one."""
+    clients = {"anonymous": app.test_client()}
+    for name, account in staff_accounts.items():
+        client = app.test_client()
+        assert log_in(client, account["email"]).status_code == 303
+        clients[name] = client
+    return clients

@@ -469,5 +469,14 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     [row] = list(db["responses"].rows)
     assert row["F1_comments"] == "ring [removed]"
     tables = {table.name for table in db.tables}
-    assert tables == {"responses", "links", "_sqlite_migrations"}
+    # No table keeps anything of a respondent but the response itself.
+    assert tables == {
+        "responses",
+        "links",
+        "_sqlite_migrations",
+        "organisations",
+        "staff",
+        "sessions",
+        "audit",
+    }
     assert storage.count_responses(db) == 1

@@ -1,0 +1,268 @@
+"""Staff accounts, organisations, server-side sessions and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = ("admin", "analyst", "partner")
+MAX_FAILED_LOGINS = 10
+LOCK_SECONDS = 15 * 60
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+# Checked against when the e-mail address is unknown, so that a wrong address takes as
+# long as a wrong password and timing says nothing about which accounts exist.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+def _one(db: Database, sql: str, params=()) -> dict | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+
+def _all(db: Database, sql: str, params=()) -> list[dict]:
+    cursor = db.execute(sql, params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+# Organisations ---------------------------------------------------------------------
+
+
+def add_organisation(db: Database, name: str) -> dict:
+    """Create an organisation (a support service) and return it."""
+    with db.atomic():
+        db.execute("INSERT INTO organisations (name) VALUES (?)", [name])
+    return get_organisation_by_name(db, name)
+
+
+def get_organisation_by_name(db: Database, name: str) -> dict | None:
+    """The organisation with this name, or None."""
+    return _one(db, "SELECT * FROM organisations WHERE name = ?", [name])
+
+
+def list_organisations(db: Database) -> list[dict]:
+    """Every organisation, by name."""
+    return _all(db, "SELECT * FROM organisations ORDER BY name")
+
+
+# Staff -----------------------------------------------------------------------------
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, in plain words, or None."""
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"Use no more than {PASSWORD_MAX} characters"
+    return None
+
+
+def add_staff(
+    db: Database, email: str, password: str, role: str, organisation_id: int | None
+) -> dict:
+    """Create a staff account (the password stored as an scrypt hash) and return it."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if (role == "partner") != (organisation_id is not None):
+        raise ValueError("partners, and only partners, belong to an organisation")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    with db.atomic():
+        db.execute(
+            "INSERT INTO staff (email, password_hash, role, organisation_id) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                email.strip(),
+                generate_password_hash(password, method="scrypt"),
+                role,
+                organisation_id,
+            ],
+        )
+    return get_staff_by_email(db, email.strip())
+
+
+def get_staff(db: Database, staff_id: int) -> dict | None:
+    """The staff account with this id, with its organisation's name, or None."""
+    return _one(
+        db,
+        "SELECT staff.*, organisations.name AS organisation FROM staff "
+        "LEFT JOIN organisations ON organisations.id = staff.organisation_id "
+        "WHERE staff.id = ?",
+        [staff_id],
+    )
+
+
+def get_staff_by_email(db: Database, email: str) -> dict | None:
+    """The staff account with this e-mail address (any case), or None."""
+    found = _one(db, "SELECT id FROM staff WHERE email = ?", [email.strip()])
+    return get_staff(db, found["id"]) if found else None
+
+
+def list_staff(db: Database) -> list[dict]:
+    """Every staff account, by e-mail address."""
+    return _all(
+        db,
+        "SELECT staff.id, email, role, disabled, organisations.name AS organisation "
+        "FROM staff LEFT JOIN organisations "
+        "ON organisations.id = staff.organisation_id "
+        "ORDER BY email",
+    )
+
+
+def check_login(db: Database, email: str, password: str, now: float) -> dict | None:
+    """The account if the password is right and the account usable, else None.
+
+    Failures are counted in the database: after MAX_FAILED_LOGINS the account is
+    locked for LOCK_SECONDS, whatever the password, in every worker process.
+    """
+    db.execute("BEGIN IMMEDIATE")  # read the count, then write it: no lost updates
+    try:
+        staff = _one(db, "SELECT * FROM staff WHERE email = ?", [email.strip()])
+        if staff is None:
+            check_password_hash(_DUMMY_HASH, password)
+            db.conn.commit()
+            return None
+        locked = staff["locked_until"] > now
+        right = check_password_hash(staff["password_hash"], password)
+        if right and not locked and not staff["disabled"]:
+            db.execute("UPDATE staff SET failed_logins = 0 WHERE id = ?", [staff["id"]])
+            db.conn.commit()
+            return get_staff(db, staff["id"])
+        if not locked:
+            failures = staff["failed_logins"] + 1
+            locked_until = now + LOCK_SECONDS if failures >= MAX_FAILED_LOGINS else 0
+            db.execute(
+                "UPDATE staff SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                [0 if locked_until else failures, locked_until, staff["id"]],
+            )
+        db.conn.commit()
+        return None
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def set_role(
+    db: Database, staff_id: int, role: str, organisation_id: int | None
+) -> None:
+    """Change an account's role (and organisation, which only partners have)."""
+    with db.atomic():
+        db.execute(
+            "UPDATE staff SET role = ?, organisation_id = ? WHERE id = ?",
+            [role, organisation_id, staff_id],
+        )
+
+
+def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
+    """Disable an account (ending its sessions) or enable it again."""
+    with db.atomic():
+        db.execute(
+            "UPDATE staff SET disabled = ? WHERE id = ?", [int(disabled), staff_id]
+        )
+        if disabled:
+            db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+
+
+def set_password(db: Database, staff_id: int, password: str) -> None:
+    """Set a new password, unlock the account and end its sessions."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    with db.atomic():
+        db.execute(
+            "UPDATE staff SET password_hash = ?, failed_logins = 0, locked_until = 0 "
+            "WHERE id = ?",
+            [generate_password_hash(password, method="scrypt"), staff_id],
+        )
+        db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+
+
+# Sessions --------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(db: Database, staff_id: int | None, data: dict, now: float) -> str:
+    """Start a session and return its id (only a hash of it is stored)."""
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        db.execute(
+            "INSERT INTO sessions (id_hash, staff_id, data, created, last_seen) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [_hash(token), staff_id, json.dumps(data), now, now],
+        )
+    return token
+
+
+def get_session(
+    db: Database, token: str, now: float, idle_seconds: float, absolute_seconds: float
+) -> dict | None:
+    """The live session with this id, or None if unknown, idle too long or too old."""
+    found = _one(db, "SELECT * FROM sessions WHERE id_hash = ?", [_hash(token)])
+    if found is None:
+        return None
+    if (
+        now - found["last_seen"] > idle_seconds
+        or now - found["created"] > absolute_seconds
+    ):
+        delete_session(db, token)
+        return None
+    found["data"] = json.loads(found["data"])
+    return found
+
+
+def save_session(db: Database, token: str, data: dict, now: float) -> None:
+    """Store a session's data and note that it was used now."""
+    with db.atomic():
+        db.execute(
+            "UPDATE sessions SET data = ?, last_seen = ? WHERE id_hash = ?",
+            [json.dumps(data), now, _hash(token)],
+        )
+
+
+def delete_session(db: Database, token: str) -> None:
+    """End a session: its id is refused from now on."""
+    with db.atomic():
+        db.execute("DELETE FROM sessions WHERE id_hash = ?", [_hash(token)])
+
+
+def delete_stale_sessions(
+    db: Database, now: float, idle_seconds: float, absolute_seconds: float
+) -> None:
+    """Remove sessions that have timed out."""
+    with db.atomic():
+        db.execute(
+            "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+            [now - idle_seconds, now - absolute_seconds],
+        )
+
+
+# Audit -----------------------------------------------------------------------------
+
+
+def record(
+    db: Database, staff_email: str | None, action: str, detail: str = ""
+) -> None:
+    """Write one staff action to the audit log, with the time it happened."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")  # a staff action's time
+    with db.atomic():
+        db.execute(
+            "INSERT INTO audit (at, staff_email, action, detail) VALUES (?, ?, ?, ?)",
+            [at, staff_email, action, detail],
+        )
+
+
+def list_audit(db: Database, limit: int = 500) -> list[dict]:
+    """The latest entries of the audit log, newest first."""
+    return _all(db, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit])

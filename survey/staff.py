@@ -1,0 +1,330 @@
+"""Blueprint "staff": logging in and out, staff accounts, organisations, the audit log.
+
+Every view declares who may use it with @requires(...), or @public; the access test
+reads those declarations from the URL map, so a new route without one fails it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from survey import accounts
+from survey.db import get_db
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+WRONG_LOGIN = (
+    "The e-mail address or password is not right, or the account cannot be used just "
+    "now. Try again, or ask an administrator."
+)
+
+
+def requires(*roles: str):
+    """Only logged-in staff with one of these roles may use the view."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(**kwargs):
+            if g.staff is None:
+                return redirect(url_for("staff.login"))
+            if g.staff["role"] not in roles:
+                abort(403)
+            return view(**kwargs)
+
+        wrapped.allowed_roles = frozenset(roles)
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Anyone may use the view (logging in, for instance)."""
+    view.allowed_roles = None
+    return view
+
+
+@bp.before_app_request
+def load_staff():
+    """Who is logged in, from the server-side session; disabled accounts are not."""
+    g.staff = None
+    staff_id = getattr(session, "staff_id", None)
+    if staff_id is not None:
+        staff = accounts.get_staff(get_db(), staff_id)
+        if staff is None or staff["disabled"]:
+            session.end()
+        else:
+            g.staff = staff
+
+
+@bp.after_request
+def no_store(response):
+    """Staff pages show data: never kept in a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def audit(action: str, detail: str = "") -> None:
+    """Write what the logged-in member of staff did to the audit log."""
+    email = g.staff["email"] if g.get("staff") else None
+    accounts.record(get_db(), email, action, detail)
+
+
+class LoginForm(FlaskForm):
+    """E-mail address and password."""
+
+    email = StringField(
+        "E-mail address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter your e-mail address"), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Enter your password"),
+            Length(max=accounts.PASSWORD_MAX),
+        ],
+    )
+    submit = SubmitField("Log in", widget=GovSubmitInput())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Log in; one message for every failure, so it never says who has an account."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        staff = accounts.check_login(
+            get_db(), form.email.data, form.password.data, time.time()
+        )
+        if staff is not None:
+            session.clear()
+            session.begin(staff["id"])
+            g.staff = staff
+            audit("logged in")
+            return redirect(url_for("staff.home"), 303)
+        accounts.record(get_db(), None, "failed login")
+        form.password.errors.append(WRONG_LOGIN)
+    if form.errors:
+        status = 400
+    return render_template("staff/login.html", form=form), status
+
+
+class LogoutForm(FlaskForm):
+    """Just the CSRF token."""
+
+
+@bp.post("/logout")
+@requires(*accounts.ROLES)
+def logout():
+    """Log out: the session is deleted on the server, so its cookie is worth nothing."""
+    if not LogoutForm().validate_on_submit():
+        abort(400, "The form had expired. Please try again.")
+    audit("logged out")
+    session.end()
+    return redirect(url_for("staff.login"), 303)
+
+
+@bp.get("/")
+@requires(*accounts.ROLES)
+def home():
+    """Where staff start: what they can do with their role."""
+    return render_template("staff/home.html")
+
+
+@bp.get("/audit")
+@requires("admin")
+def audit_log():
+    """The latest staff actions, newest first."""
+    audit("read the audit log")
+    return render_template(
+        "staff/audit.html",
+        entries=accounts.list_audit(get_db()),
+    )
+
+
+class StaffForm(FlaskForm):
+    """A new account: e-mail, role, organisation (partners only), password twice."""
+
+    email = StringField(
+        "E-mail address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter an e-mail address"),
+            Email("Enter an e-mail address like name@example.org"),
+            Length(max=254),
+        ],
+    )
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(r, r.capitalize()) for r in accounts.ROLES],
+        validators=[InputRequired("Choose a role")],
+    )
+    organisation = SelectField(
+        "Organisation (partners only)", widget=GovSelect(), validate_choice=True
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        description=f"At least {accounts.PASSWORD_MIN} characters.",
+        validators=[
+            InputRequired("Enter a password"),
+            Length(
+                min=accounts.PASSWORD_MIN,
+                max=accounts.PASSWORD_MAX,
+                message=f"Use {accounts.PASSWORD_MIN} to "
+                f"{accounts.PASSWORD_MAX} characters",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Password again",
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", "The passwords do not match")],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+def _organisation_choices():
+    return [SelectChoice("", "None")] + [
+        SelectChoice(str(o["id"]), o["name"])
+        for o in accounts.list_organisations(get_db())
+    ]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("admin")
+def users():
+    """Staff accounts, and a form to create one."""
+    form = StaffForm()
+    form.organisation.choices = _organisation_choices()
+    status = 200
+    if form.validate_on_submit():
+        organisation = int(form.organisation.data) if form.organisation.data else None
+        if (form.role.data == "partner") != (organisation is not None):
+            form.organisation.errors.append(
+                "Choose an organisation for a partner, and none for other roles"
+            )
+        else:
+            try:
+                accounts.add_staff(
+                    get_db(),
+                    form.email.data,
+                    form.password.data,
+                    form.role.data,
+                    organisation,
+                )
+            except sqlite3.IntegrityError:
+                form.email.errors.append(
+                    "There is already an account with this address"
+                )
+            else:
+                audit("created an account", f"{form.email.data} ({form.role.data})")
+                return redirect(url_for("staff.users"), 303)
+    if form.errors:
+        status = 400
+    return render_template(
+        "staff/users.html",
+        form=form,
+        accounts=accounts.list_staff(get_db()),
+    ), status
+
+
+class AccountForm(FlaskForm):
+    """Changing an account: its role, disabling or enabling it, or a new password."""
+
+    action = RadioField(
+        "What to do",
+        widget=GovRadioInput(),
+        choices=[
+            SelectChoice("role", "Change the role"),
+            SelectChoice("disable", "Disable the account"),
+            SelectChoice("enable", "Enable the account"),
+            SelectChoice("password", "Set a new password"),
+        ],
+        validators=[InputRequired("Choose what to do")],
+    )
+    role = RadioField(
+        "New role (only to change it)",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(r, r.capitalize()) for r in accounts.ROLES],
+        validate_choice=False,
+    )
+    organisation = SelectField(
+        "Organisation (partners only)", widget=GovSelect(), validate_choice=False
+    )
+    password = PasswordField(
+        "New password (only to set one)", widget=GovPasswordInput()
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+@bp.route("/users/<int:staff_id>", methods=["GET", "POST"])
+@requires("admin")
+def account(staff_id):
+    """One account: change its role, disable or enable it, or reset its password."""
+    found = accounts.get_staff(get_db(), staff_id)
+    if found is None:
+        abort(404)
+    form = AccountForm()
+    form.organisation.choices = _organisation_choices()
+    status = 200
+    if form.validate_on_submit():
+        db = get_db()
+        if form.action.data == "role":
+            # Checked here, not by the field: it matters only when the role changes.
+            known = {c.value for c in form.organisation.choices}
+            given = form.organisation.data or ""
+            organisation = int(given) if given and given in known else None
+            if given not in known:
+                form.organisation.errors.append("Choose one of the organisations")
+            elif form.role.data not in accounts.ROLES:
+                form.role.errors.append("Choose the new role")
+            elif (form.role.data == "partner") != (organisation is not None):
+                form.organisation.errors.append(
+                    "Choose an organisation for a partner, and none for other roles"
+                )
+            else:
+                accounts.set_role(db, staff_id, form.role.data, organisation)
+                audit("changed a role", f"{found['email']} to {form.role.data}")
+                return redirect(url_for("staff.users"), 303)
+        elif form.action.data == "password":
+            problem = accounts.password_problem(form.password.data or "")
+            if problem:
+                form.password.errors.append(problem)
+            else:
+                accounts.set_password(db, staff_id, form.password.data)
+                audit("reset a password", found["email"])
+                return redirect(url_for("staff.users"), 303)
+        else:
+            accounts.set_disabled(db, staff_id, form.action.data == "disable")
+            audit(f"{form.action.data}d an account", found["email"])
+            return redirect(url_for("staff.users"), 303)
+    if form.errors:
+        status = 400
+    return render_template("staff/account.html", form=form, account=found), status

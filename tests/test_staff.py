@@ -1,0 +1,380 @@
+"""Staff accounts and sessions (PRIVACY.md §4), used as staff and attackers use them."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import PASSWORD, csrf_token, log_in
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survey import accounts, create_app, staff
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUBLIC = {"staff.login", "static"}
+
+
+def test_login_sets_a_strict_httponly_cookie_for_staff_pages_only(app, staff_accounts):
+    client = app.test_client()
+    response = log_in(client, "admin@example.org")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        "/staff/"
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert (
+        "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff" in cookie
+    )
+    assert client.get("/staff/").status_code == 200
+
+
+def test_session_cookie_is_secure_outside_local_development(tmp_path, db):
+    app = create_app(
+        {
+            "SECRET_KEY": "k",
+            "DATABASE": db.conn.execute("PRAGMA database_list").fetchone()[2],
+        }
+    )
+    accounts.add_staff(db, "a@example.org", PASSWORD, "admin", None)
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/staff/login",
+        base_url="https://localhost",
+        data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD},
+        headers={"Referer": "https://localhost/staff/login"},
+    )
+    assert "Secure" in response.headers.get("Set-Cookie", "")
+
+
+def test_wrong_password_and_unknown_account_look_the_same(app, staff_accounts):
+    def attempt(email):
+        client = app.test_client()
+        response = log_in(client, email, "wrong password here")
+        html = re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
+        return response.status_code, html
+
+    assert attempt("admin@example.org") == attempt("nobody@example.org")
+    status, html = attempt("admin@example.org")
+    assert status == 400 and staff.WRONG_LOGIN in html
+
+
+def test_session_id_changes_at_login(app, staff_accounts):
+    client = app.test_client()
+    client.get("/staff/login")  # an anonymous session holds the CSRF token
+    before = client.get_cookie("staff_session", path="/staff").value
+    log_in(client, "admin@example.org")
+    after = client.get_cookie("staff_session", path="/staff").value
+    assert before != after
+
+
+def test_cookie_replayed_after_logout_is_refused(app, personas):
+    client = personas["admin"]
+    cookie = client.get_cookie("staff_session", path="/staff").value
+    token = csrf_token(client, "/staff/")
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("staff_session", cookie, path="/staff")
+    response = replay.get("/staff/")
+    assert (
+        response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    )
+
+
+@pytest.mark.parametrize(("idle", "age"), [(31 * 60, 31 * 60), (60, 13 * 3600)])
+def test_idle_and_absolute_timeouts_end_the_session(app, db, personas, idle, age):
+    now = time.time()
+    db.execute(
+        "UPDATE sessions SET last_seen = ?, created = ?", [now - idle, now - age]
+    )
+    db.conn.commit()
+    response = personas["admin"].get("/staff/")
+    assert (
+        response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    )
+
+
+def test_lockout_after_10_failures_holds_in_another_process(app, staff_accounts):
+    client = app.test_client()
+    for _ in range(10):
+        assert (
+            log_in(client, "analyst@example.org", "not the password").status_code == 400
+        )
+    assert log_in(client, "analyst@example.org").status_code == 400  # locked, right pw
+    # Another process, its own connection, sees the lock: it is counted in the database.
+    script = (
+        "import sys, time; sys.path.insert(0, '.');"
+        "from survey import accounts, storage;"
+        f"db = storage.connect({app.config['DATABASE']!r});"
+        "print(accounts.check_login("
+        f"db, 'analyst@example.org', {PASSWORD!r}, time.time()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert result.stdout.strip() == "None"
+    # Fifteen minutes later it opens again.
+    later = time.time() + accounts.LOCK_SECONDS + 1
+    db = __import__("survey.storage", fromlist=["connect"]).connect(
+        app.config["DATABASE"]
+    )
+    assert accounts.check_login(db, "analyst@example.org", PASSWORD, later) is not None
+
+
+def test_passwords_are_stored_as_scrypt_hashes(db, staff_accounts):
+    for row in db.execute("SELECT password_hash FROM staff"):
+        assert row[0].startswith("scrypt:") and PASSWORD not in row[0]
+
+
+def test_logs_never_hold_a_password_or_session_id(app, staff_accounts, caplog):
+    caplog.set_level("DEBUG")
+    client = app.test_client()
+    log_in(client, "admin@example.org", "a wrong password!")
+    log_in(client, "admin@example.org")
+    cookie = client.get_cookie("staff_session", path="/staff").value
+    client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+    for text in (PASSWORD, "a wrong password!", cookie):
+        assert text not in caplog.text
+
+
+def staff_rules(app):
+    return [
+        rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")
+    ]
+
+
+def test_every_staff_route_declares_who_may_use_it(app):
+    for rule in staff_rules(app):
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "allowed_roles"), f"{rule.rule} declares no access rule"
+
+
+SAMPLE_ARGUMENTS = {"staff_id": 1}
+
+
+def test_access_matrix_from_the_url_map(app, personas):
+    checked = 0
+    for rule in staff_rules(app):
+        allowed = app.view_functions[rule.endpoint].allowed_roles
+        path = rule.build(SAMPLE_ARGUMENTS)[1]
+        for persona, client in personas.items():
+            role = None if persona == "anonymous" else persona.split("_")[0]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(path, method=method)
+                status = response.status_code
+                if allowed is None:
+                    assert status != 403, (rule.rule, persona)
+                elif role is None:
+                    assert status in (302, 400), (rule.rule, method, persona, status)
+                    if status == 302:
+                        assert "/staff/login" in response.headers["Location"]
+                elif role not in allowed:
+                    assert status in (403, 400), (rule.rule, method, persona, status)
+                else:
+                    assert status not in (403, 500), (
+                        rule.rule,
+                        method,
+                        persona,
+                        status,
+                    )
+                checked += 1
+    assert checked >= 5 * 6
+
+
+def post_forms(client):
+    """Each staff POST endpoint with what a browser would send, less the CSRF token."""
+    return {
+        "/staff/login": {"email": "admin@example.org", "password": PASSWORD},
+        "/staff/logout": {},
+        "/staff/users": {
+            "email": "new@example.org",
+            "role": "analyst",
+            "organisation": "",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+        "/staff/users/2": {"action": "disable"},
+    }
+
+
+def test_every_staff_form_refuses_a_missing_csrf_token(app, db, personas):
+    client = personas["admin"]
+    before = list(db.execute("SELECT * FROM staff"))
+    for path, data in post_forms(client).items():
+        response = client.post(path, data=data)
+        assert response.status_code == 400, path
+    assert list(db.execute("SELECT * FROM staff")) == before
+    assert client.get("/staff/").status_code == 200  # still logged in
+
+
+def test_no_state_changes_on_get(app, db, personas):
+    def state():
+        return [
+            list(db.execute(f"SELECT * FROM {table}"))
+            for table in ("staff", "organisations", "links", "responses")
+        ]
+
+    before = state()
+    for rule in staff_rules(app):
+        if "GET" in rule.methods:
+            for client in personas.values():
+                client.get(rule.build(SAMPLE_ARGUMENTS)[1])
+    assert state() == before
+
+
+def test_admin_creates_changes_disables_and_resets_accounts(app, db, personas):
+    admin = personas["admin"]
+    token = csrf_token(admin, "/staff/users")
+    created = admin.post(
+        "/staff/users",
+        data={
+            "csrf_token": token,
+            "email": "new@example.org",
+            "role": "partner",
+            "organisation": "1",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
+    assert created.status_code == 303
+    new = accounts.get_staff_by_email(db, "new@example.org")
+    assert new["role"] == "partner" and new["organisation"] == "Service A"
+
+    def change(data):
+        return admin.post(
+            f"/staff/users/{new['id']}",
+            data={"csrf_token": csrf_token(admin, "/staff/users"), **data},
+        )
+
+    assert (
+        change({"action": "role", "role": "analyst", "organisation": ""}).status_code
+        == 303
+    )
+    assert accounts.get_staff(db, new["id"])["role"] == "analyst"
+    user = app.test_client()
+    assert log_in(user, "new@example.org").status_code == 303
+    assert change({"action": "disable"}).status_code == 303
+    assert user.get("/staff/").status_code == 302  # its session ended at once
+    assert change({"action": "enable"}).status_code == 303
+    assert change({"action": "password", "password": "short"}).status_code == 400
+    assert (
+        change({"action": "password", "password": "a brand new password"}).status_code
+        == 303
+    )
+    assert (
+        log_in(app.test_client(), "new@example.org", "a brand new password").status_code
+        == 303
+    )
+    actions = [entry["action"] for entry in accounts.list_audit(db)]
+    for expected in (
+        "created an account",
+        "changed a role",
+        "disabled an account",
+        "enabled an account",
+        "reset a password",
+        "logged in",
+    ):
+        assert expected in actions
+
+
+def test_new_account_form_errors_are_shown_not_500(personas):
+    admin = personas["admin"]
+    response = admin.post(
+        "/staff/users",
+        data={
+            "csrf_token": csrf_token(admin, "/staff/users"),
+            "email": "not an address",
+            "role": "partner",
+            "organisation": "",
+            "password": "short",
+            "confirm": "other",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "govuk-error-summary" in html
+    assert "Enter an e-mail address like name@example.org" in html
+
+
+def test_create_user_command_asks_for_the_password_twice(runner, db):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "p@example.org",
+            "--role",
+            "partner",
+            "--organisation",
+            "Refuge North",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    assert "Created the organisation Refuge North" in result.output
+    account = accounts.get_staff_by_email(db, "p@example.org")
+    assert account["organisation"] == "Refuge North"
+    mismatch = runner.invoke(
+        args=["create-user", "q@example.org", "--role", "admin"],
+        input=f"{PASSWORD}\nsomething else!!\n" * 3,
+    )
+    assert mismatch.exit_code != 0
+    assert accounts.get_staff_by_email(db, "q@example.org") is None
+    short = runner.invoke(
+        args=["create-user", "r@example.org", "--role", "admin"], input="short\nshort\n"
+    )
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+    no_org = runner.invoke(
+        args=["create-user", "s@example.org", "--role", "partner"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert no_org.exit_code == 2
+
+
+FIELDS = st.sampled_from(
+    [
+        "email",
+        "password",
+        "confirm",
+        "role",
+        "organisation",
+        "action",
+        "csrf_token",
+        "x",
+    ]
+)
+VALUES = st.text(max_size=300) | st.sampled_from(
+    ["admin", "partner", "1", "", "disable"]
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    path=st.sampled_from(
+        [
+            "/staff/login",
+            "/staff/logout",
+            "/staff/users",
+            "/staff/users/1",
+            "/staff/users/99",
+        ]
+    ),
+    data=st.dictionaries(FIELDS, VALUES, max_size=7),
+    with_token=st.booleans(),
+)
+def test_staff_forms_never_give_a_500(personas, path, data, with_token):
+    client = personas["admin"]
+    if with_token:
+        data = {**data, "csrf_token": csrf_token(client, "/staff/users")}
+    response = client.post(path, data=data)
+    assert response.status_code < 500
+    if path == "/staff/logout" and response.status_code == 303:
+        log_in(client, "admin@example.org")  # stay logged in for the next example
