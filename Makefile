@@ -10,7 +10,9 @@ DEMO_RESPONSES ?= 20000
 .PHONY: run test setup assets instance lint browser-deps clean
 
 run: setup instance
-	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt) (Ctrl+C stops it)"
+	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
+	@echo "Staff log in at http://$(HOST):$(PORT)/staff/login as admin@example.org,"
+	@echo "password in instance/demo-admin.txt. Ctrl+C stops the server."
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --config gunicorn.conf.py 'survey:create_app()'
 
 test: setup browser-deps
@@ -40,11 +42,15 @@ instance: instance/config.py instance/survey.db
 instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	@# make run serves plain http on this machine: the staff cookie cannot be Secure.
+	echo "SESSION_COOKIE_SECURE = False  # local development over http only" >> $@
 
 instance/survey.db: instance/config.py
 	$(FLASK) init-db
 	$(FLASK) demo-data --responses $(DEMO_RESPONSES) --seed 1
 	$(FLASK) create-link "Demonstration link" --channel demo > instance/demo-link.txt
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > instance/demo-admin.txt
+	$(FLASK) create-user admin@example.org --role admin --password "$$(cat instance/demo-admin.txt)"
 
 # Browser tests drive Debian's Chromium; a test tool's own browser download fails here.
 browser-deps:

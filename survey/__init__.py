@@ -10,7 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from survey import cli, db, privacy, respond, staff
+from survey import cli, db, links, privacy, respond, staff
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 
@@ -100,6 +100,7 @@ def create_app(test_config=None):
     csrf.exempt(respond.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(links.bp)
 
     app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 

@@ -47,7 +47,9 @@ def no_store(response):
 
 def get_open_link_or_404(code: str) -> dict:
     """The open link with this code; unknown and closed codes get the same 404."""
-    link = storage.get_open_link(get_db(), code) if len(code) <= 32 else None
+    link = (
+        storage.get_open_link(get_db(), code, date.today()) if len(code) <= 32 else None
+    )
     if link is None:
         abort(404)
     return link

@@ -296,7 +296,13 @@ def account(staff_id):
     status = 200
     if form.validate_on_submit():
         db = get_db()
-        if form.action.data == "role":
+        own = staff_id == g.staff["id"]
+        if own and form.action.data in ("role", "disable"):
+            # Keeps at least one way in: an admin cannot lock themselves out.
+            form.action.errors.append(
+                "You cannot disable your own account or change your own role"
+            )
+        elif form.action.data == "role":
             # Checked here, not by the field: it matters only when the role changes.
             known = {c.value for c in form.organisation.choices}
             given = form.organisation.data or ""

@@ -411,7 +411,15 @@ def new_link_code() -> str:
     return "".join(secrets.choice(LINK_ALPHABET) for _ in range(LINK_CODE_LENGTH))
 
 
-def add_link(db: Database, *, label: str, channel: str, today: date) -> dict:
+def add_link(
+    db: Database,
+    *,
+    label: str,
+    channel: str,
+    today: date,
+    organisation_id: int | None = None,
+    expires: date | None = None,
+) -> dict:
     """Create an open link for a channel and return it."""
     link = {
         "code": new_link_code(),
@@ -419,36 +427,71 @@ def add_link(db: Database, *, label: str, channel: str, today: date) -> dict:
         "channel": channel,
         "is_open": 1,
         "created": today.isoformat(),
+        "organisation_id": organisation_id,
+        "expires": expires.isoformat() if expires else None,
     }
     db["links"].insert(link)
     return link
 
 
 def get_link(db: Database, code: str) -> dict | None:
-    """The link with this code, or None."""
+    """The link with this code, with its organisation's name, or None."""
     # Plain SQL: every survey request looks its link up, and rows_where would first
     # read the schema three times.
-    cursor = db.execute("SELECT * FROM links WHERE code = ?", [code.lower()])
+    cursor = db.execute(
+        "SELECT links.*, organisations.name AS organisation FROM links "
+        "LEFT JOIN organisations ON organisations.id = links.organisation_id "
+        "WHERE code = ?",
+        [code.lower()],
+    )
     found = cursor.fetchone()
     if found is None:
         return None
     return dict(zip([column[0] for column in cursor.description], found, strict=True))
 
 
-def get_open_link(db: Database, code: str) -> dict | None:
-    """The link with this code if open, else None: unknown and closed look alike."""
+def get_open_link(db: Database, code: str, today: date) -> dict | None:
+    """The link if open and not expired, else None: unknown, closed, expired alike."""
     link = get_link(db, code)
-    return link if link and link["is_open"] else None
+    if link is None or not link["is_open"]:
+        return None
+    if link["expires"] and link["expires"] < today.isoformat():
+        return None
+    return link
 
 
 def set_link_open(db: Database, code: str, is_open: bool) -> None:
     """Open or close a link."""
-    db["links"].update(code, {"is_open": int(is_open)})
+    with db.atomic():
+        db.execute("UPDATE links SET is_open = ? WHERE code = ?", [int(is_open), code])
 
 
-def list_links(db: Database) -> list[dict]:
-    """Every link, by label."""
-    return list(db["links"].rows_where(order_by="label, code"))
+def list_links(db: Database, organisation_id: int | None = None) -> list[dict]:
+    """Every link (or one organisation's), by label."""
+    where, params = (
+        ("WHERE links.organisation_id = ?", [organisation_id])
+        if (organisation_id is not None)
+        else ("", [])
+    )
+    cursor = db.execute(
+        "SELECT links.*, organisations.name AS organisation FROM links "
+        "LEFT JOIN organisations ON organisations.id = links.organisation_id "
+        f"{where} ORDER BY label, code",
+        params,
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def count_channel_weeks(db: Database, channel: str) -> list[tuple[str, int]]:
+    """How many responses came through a channel, week by week."""
+    return list(
+        db.execute(
+            "SELECT period, count(*) FROM responses INDEXED BY responses_counts "
+            "WHERE period >= '' AND channel = ? GROUP BY period ORDER BY period",
+            [channel],
+        )
+    )
 
 
 def list_channels(db: Database) -> set[str]:

@@ -5,13 +5,14 @@ import re
 import subprocess
 import sys
 import time
+from datetime import date
 
 import pytest
 from conftest import PASSWORD, csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey import accounts, create_app, staff
+from survey import accounts, create_app, staff, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PUBLIC = {"staff.login", "static"}
@@ -144,9 +145,8 @@ def test_logs_never_hold_a_password_or_session_id(app, staff_accounts, caplog):
 
 
 def staff_rules(app):
-    return [
-        rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")
-    ]
+    """Every route under /staff, whatever blueprint it belongs to."""
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")]
 
 
 def test_every_staff_route_declares_who_may_use_it(app):
@@ -155,14 +155,24 @@ def test_every_staff_route_declares_who_may_use_it(app):
         assert hasattr(view, "allowed_roles"), f"{rule.rule} declares no access rule"
 
 
-SAMPLE_ARGUMENTS = {"staff_id": 1}
+@pytest.fixture
+def sample_arguments(db, staff_accounts):
+    """Values for the URL map's parameters: organisation A's link, the first account."""
+    link = storage.add_link(
+        db,
+        label="A's link",
+        channel="service-a",
+        today=date(2026, 4, 1),
+        organisation_id=staff_accounts["partner_a"]["organisation_id"],
+    )
+    return {"staff_id": 1, "code": link["code"]}
 
 
-def test_access_matrix_from_the_url_map(app, personas):
+def test_access_matrix_from_the_url_map(app, personas, sample_arguments):
     checked = 0
     for rule in staff_rules(app):
         allowed = app.view_functions[rule.endpoint].allowed_roles
-        path = rule.build(SAMPLE_ARGUMENTS)[1]
+        path = rule.build(sample_arguments)[1]
         for persona, client in personas.items():
             role = None if persona == "anonymous" else persona.split("_")[0]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -187,7 +197,7 @@ def test_access_matrix_from_the_url_map(app, personas):
     assert checked >= 5 * 6
 
 
-def post_forms(client):
+def post_forms(code):
     """Each staff POST endpoint with what a browser would send, less the CSRF token."""
     return {
         "/staff/login": {"email": "admin@example.org", "password": PASSWORD},
@@ -200,20 +210,32 @@ def post_forms(client):
             "confirm": PASSWORD,
         },
         "/staff/users/2": {"action": "disable"},
+        "/staff/links/new": {"label": "X", "channel": "x", "organisation": "1"},
+        f"/staff/links/{code}/close": {},
+        f"/staff/links/{code}/reopen": {},
     }
 
 
-def test_every_staff_form_refuses_a_missing_csrf_token(app, db, personas):
+def test_every_staff_form_refuses_a_missing_csrf_token(
+    app, db, personas, sample_arguments
+):
     client = personas["admin"]
-    before = list(db.execute("SELECT * FROM staff"))
-    for path, data in post_forms(client).items():
+    forms = post_forms(sample_arguments["code"])
+    posts = [rule for rule in staff_rules(app) if "POST" in rule.methods]
+    assert len(forms) == len(posts)  # a new staff form must be added to post_forms
+
+    def state():
+        return [list(db.execute(f"SELECT * FROM {t}")) for t in ("staff", "links")]
+
+    before = state()
+    for path, data in forms.items():
         response = client.post(path, data=data)
         assert response.status_code == 400, path
-    assert list(db.execute("SELECT * FROM staff")) == before
+    assert state() == before
     assert client.get("/staff/").status_code == 200  # still logged in
 
 
-def test_no_state_changes_on_get(app, db, personas):
+def test_no_state_changes_on_get(app, db, personas, sample_arguments):
     def state():
         return [
             list(db.execute(f"SELECT * FROM {table}"))
@@ -224,7 +246,7 @@ def test_no_state_changes_on_get(app, db, personas):
     for rule in staff_rules(app):
         if "GET" in rule.methods:
             for client in personas.values():
-                client.get(rule.build(SAMPLE_ARGUMENTS)[1])
+                client.get(rule.build(sample_arguments)[1])
     assert state() == before
 
 
@@ -372,9 +394,26 @@ VALUES = st.text(max_size=300) | st.sampled_from(
 )
 def test_staff_forms_never_give_a_500(personas, path, data, with_token):
     client = personas["admin"]
+    if client.get("/staff/").status_code != 200:
+        log_in(client, "admin@example.org")  # an example may have ended the session
     if with_token:
-        data = {**data, "csrf_token": csrf_token(client, "/staff/users")}
+        data = {**data, "csrf_token": csrf_token(client, "/staff/login")}
     response = client.post(path, data=data)
     assert response.status_code < 500
-    if path == "/staff/logout" and response.status_code == 303:
-        log_in(client, "admin@example.org")  # stay logged in for the next example
+
+
+def test_an_admin_cannot_lock_themselves_out(personas, db, staff_accounts):
+    admin = personas["admin"]
+    own = staff_accounts["admin"]["id"]
+    for data in (
+        {"action": "disable"},
+        {"action": "role", "role": "analyst", "organisation": ""},
+    ):
+        response = admin.post(
+            f"/staff/users/{own}",
+            data={"csrf_token": csrf_token(admin, "/staff/users"), **data},
+        )
+        assert response.status_code == 400
+        assert "cannot disable your own account" in response.get_data(as_text=True)
+    account = accounts.get_staff(db, own)
+    assert account["role"] == "admin" and not account["disabled"]

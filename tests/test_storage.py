@@ -116,10 +116,18 @@ def test_link_codes_are_short_and_unambiguous(db):
 def test_closed_link_is_not_open(db):
     link = storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))
     storage.set_link_open(db, link["code"], False)
-    assert storage.get_open_link(db, link["code"]) is None
+    assert storage.get_open_link(db, link["code"], date(2026, 5, 1)) is None
     assert storage.get_link(db, link["code"])["is_open"] == 0
     storage.set_link_open(db, link["code"], True)
-    assert storage.get_open_link(db, link["code"])["channel"] == "c"
+    assert storage.get_open_link(db, link["code"], date(2026, 5, 1))["channel"] == "c"
+
+
+def test_expired_link_is_not_open_from_the_day_after(db):
+    link = storage.add_link(
+        db, label="x", channel="c", today=date(2026, 4, 1), expires=date(2026, 6, 30)
+    )
+    assert storage.get_open_link(db, link["code"], date(2026, 6, 30)) is not None
+    assert storage.get_open_link(db, link["code"], date(2026, 7, 1)) is None
 
 
 @pytest.mark.parametrize(

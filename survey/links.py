@@ -1,0 +1,234 @@
+"""Blueprint "links": distribution links, their response counts and hand-out cards.
+
+Admins see every link; a partner sees only its own organisation's, and any other link
+is a 404 to them, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from datetime import date
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from analysis import disclosure, periods
+from survey import accounts, storage
+from survey.db import get_db
+from survey.staff import audit, requires
+
+bp = Blueprint("links", __name__, url_prefix="/staff/links")
+
+# Wording for hand-out cards. A card may be found by the person who hurts someone: the
+# default says nothing about abuse, the police or crime.
+CARD_WORDINGS = {
+    "views": "Have your say about local services",
+    "feedback": "We would like your feedback",
+    "survey": "A short survey, about 5 minutes",
+}
+CARD_SIZES = {"a6": "A6 (postcard)", "business": "Business card"}
+CHANNEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def get_link_or_404(code: str) -> dict:
+    """The link, if this member of staff may see it; otherwise a 404."""
+    link = storage.get_link(get_db(), code) if len(code) <= 32 else None
+    if link is None:
+        abort(404)
+    if (
+        g.staff["role"] == "partner"
+        and link["organisation_id"] != g.staff["organisation_id"]
+    ):
+        abort(404)
+    return link
+
+
+class LinkForm(FlaskForm):
+    """A new link: its label, channel, organisation and optional expiry date."""
+
+    label = StringField(
+        "Label",
+        widget=GovTextInput(),
+        description="Who hands it out, for example: Outreach team, north.",
+        validators=[InputRequired("Enter a label"), Length(max=80)],
+    )
+    channel = StringField(
+        "Channel code",
+        widget=GovTextInput(),
+        description="Lower-case letters, digits and hyphens, like outreach-north.",
+        validators=[
+            InputRequired("Enter a channel code"),
+            Regexp(
+                CHANNEL.pattern + "$",
+                message="Use 1 to 40 lower-case letters, "
+                "digits or hyphens, starting with a letter or digit",
+            ),
+        ],
+    )
+    organisation = SelectField("Organisation", widget=GovSelect())
+    expires = DateField(
+        "Last day the link works (optional)",
+        widget=GovTextInput(),
+        description="For example, 2027-03-31. Leave empty for no end date.",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    submit = SubmitField("Create link", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """Closing or reopening a link: just the CSRF token."""
+
+
+@bp.get("")
+@requires("admin", "partner")
+def index():
+    """The links this member of staff may see."""
+    organisation = g.staff["organisation_id"] if g.staff["role"] == "partner" else None
+    return render_template(
+        "links/index.html", links=storage.list_links(get_db(), organisation)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("admin", "partner")
+def new_link():
+    """Create a link for a channel (partners: for their own organisation)."""
+    form = LinkForm()
+    if g.staff["role"] == "partner":
+        form.organisation.choices = [
+            SelectChoice(str(g.staff["organisation_id"]), g.staff["organisation"])
+        ]
+    else:
+        form.organisation.choices = [
+            SelectChoice(str(o["id"]), o["name"])
+            for o in accounts.list_organisations(get_db())
+        ]
+    status = 200
+    if form.validate_on_submit():
+        link = storage.add_link(
+            get_db(),
+            label=form.label.data.strip(),
+            channel=form.channel.data,
+            today=date.today(),
+            organisation_id=int(form.organisation.data),
+            expires=form.expires.data,
+        )
+        audit("created a link", f"{link['code']} ({link['channel']})")
+        return redirect(url_for("links.show", code=link["code"]), 303)
+    if form.errors:
+        status = 400
+    return render_template("links/new.html", form=form), status
+
+
+@bp.get("/<code>")
+@requires("admin", "partner")
+def show(code):
+    """One link: its state and responses per month, under the disclosure rules."""
+    link = get_link_or_404(code)
+    audit("read a link's counts", link["code"])
+    k = current_app.config["SUPPRESSION_THRESHOLD"]
+    today = date.today()
+    months: dict[str, int] = defaultdict(int)
+    for week, count in storage.count_channel_weeks(get_db(), link["channel"]):
+        months[periods.period_of_week(week, "month")] += count
+    # Only finished months: counts for the month under way could single out one
+    # person's response as it arrives.
+    rows = [
+        {"month": month, "count": disclosure.publish_count(n, k)}
+        for month, n in sorted(months.items())
+        if periods.complete(month, "month", today)
+    ]
+    return render_template(
+        "links/show.html",
+        link=link,
+        rows=rows,
+        threshold=k,
+        form=ActionForm(),
+        open_now=storage.get_open_link(get_db(), link["code"], today) is not None,
+    )
+
+
+@bp.post("/<code>/close")
+@requires("admin", "partner")
+def close(code):
+    """Close a link: it then gives the same 404 as an unknown one."""
+    return _set_open(code, False)
+
+
+@bp.post("/<code>/reopen")
+@requires("admin", "partner")
+def reopen(code):
+    """Open a closed link again."""
+    return _set_open(code, True)
+
+
+def _set_open(code: str, is_open: bool):
+    link = get_link_or_404(code)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form had expired. Please try again.")
+    storage.set_link_open(get_db(), link["code"], is_open)
+    audit("reopened a link" if is_open else "closed a link", link["code"])
+    return redirect(url_for("links.show", code=link["code"]), 303)
+
+
+def _survey_url(link: dict) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/s/{link['code']}"
+
+
+@bp.get("/<code>/card")
+@requires("admin", "partner")
+def card(code):
+    """A printable hand-out card with the short address and a QR code."""
+    link = get_link_or_404(code)
+    wording = request.args.get("wording", "views")
+    size = request.args.get("size", "a6")
+    if wording not in CARD_WORDINGS or size not in CARD_SIZES:
+        abort(404)
+    url = _survey_url(link)
+    return render_template(
+        "links/card.html",
+        link=link,
+        url=url,
+        display_url=url.split("://", 1)[-1],
+        wording=wording,
+        size=size,
+        wordings=CARD_WORDINGS,
+        sizes=CARD_SIZES,
+    )
+
+
+@bp.get("/<code>/qr.svg")
+@requires("admin", "partner")
+def qr(code):
+    """The link's QR code as SVG: medium error correction survives a worn card."""
+    link = get_link_or_404(code)
+    buffer = io.BytesIO()
+    segno.make(_survey_url(link), error="m").save(
+        buffer,
+        kind="svg",
+        scale=4,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="QR code for the survey address",
+    )
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")

@@ -1,0 +1,175 @@
+"""Distribution links for staff: who sees which, closing, expiry, counts and cards."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from conftest import csrf_token
+
+from survey import accounts, storage
+
+
+@pytest.fixture
+def link_a(db, staff_accounts):
+    """A link of organisation A."""
+    return storage.add_link(
+        db,
+        label="Outreach, north",
+        channel="outreach-north",
+        today=date(2026, 4, 1),
+        organisation_id=staff_accounts["partner_a"]["organisation_id"],
+    )
+
+
+def test_partner_creates_a_link_for_its_own_organisation(personas, db):
+    client = personas["partner_a"]
+    response = client.post(
+        "/staff/links/new",
+        data={
+            "csrf_token": csrf_token(client, "/staff/links/new"),
+            "label": "Drop-in, Tuesdays",
+            "channel": "drop-in",
+            "organisation": "2",
+            "expires": "",
+        },
+    )
+    # Partners cannot choose another organisation: "2" (Service B) is not offered.
+    assert response.status_code == 400
+    response = client.post(
+        "/staff/links/new",
+        data={
+            "csrf_token": csrf_token(client, "/staff/links/new"),
+            "label": "Drop-in, Tuesdays",
+            "channel": "drop-in",
+            "organisation": "1",
+            "expires": "2027-03-31",
+        },
+    )
+    assert response.status_code == 303
+    [link] = storage.list_links(db)
+    assert link["organisation"] == "Service A" and link["expires"] == "2027-03-31"
+    assert "created a link" in [e["action"] for e in accounts.list_audit(db)]
+
+
+def test_link_form_errors_are_shown(personas):
+    client = personas["admin"]
+    response = client.post(
+        "/staff/links/new",
+        data={
+            "csrf_token": csrf_token(client, "/staff/links/new"),
+            "label": "",
+            "channel": "Bad Channel",
+            "organisation": "1",
+            "expires": "31/03/2027",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "govuk-error-summary" in html
+    assert "Enter a label" in html and "lower-case letters" in html
+
+
+def test_partners_see_only_their_own_links(personas, link_a):
+    code = link_a["code"]
+    for path in (
+        f"/staff/links/{code}",
+        f"/staff/links/{code}/card",
+        f"/staff/links/{code}/qr.svg",
+    ):
+        assert personas["partner_a"].get(path).status_code == 200, path
+        assert personas["partner_b"].get(path).status_code == 404, path
+        assert personas["admin"].get(path).status_code == 200, path
+        assert personas["analyst"].get(path).status_code == 403, path
+    other = personas["partner_b"]
+    closing = other.post(
+        f"/staff/links/{code}/close",
+        data={"csrf_token": csrf_token(other, "/staff/links")},
+    )
+    assert closing.status_code == 404
+    assert "Outreach, north" in personas["partner_a"].get("/staff/links").get_data(
+        as_text=True
+    )
+    assert "Outreach, north" not in other.get("/staff/links").get_data(as_text=True)
+
+
+def test_closing_and_expiry_give_the_same_404_as_an_unknown_link(
+    app, db, personas, link_a
+):
+    client = personas["partner_a"]
+    respondent = app.test_client()
+    unknown = respondent.get("/s/zzzzzzzz").get_data()
+    close = client.post(
+        f"/staff/links/{link_a['code']}/close",
+        data={"csrf_token": csrf_token(client, "/staff/links")},
+    )
+    assert close.status_code == 303
+    closed = respondent.get(f"/s/{link_a['code']}")
+    assert closed.status_code == 404 and closed.get_data() == unknown
+    client.post(
+        f"/staff/links/{link_a['code']}/reopen",
+        data={"csrf_token": csrf_token(client, "/staff/links")},
+    )
+    assert respondent.get(f"/s/{link_a['code']}").status_code == 200
+    expired = storage.add_link(
+        db,
+        label="Old",
+        channel="old",
+        today=date(2026, 1, 1),
+        expires=date.today() - timedelta(days=1),
+    )
+    gone = respondent.get(f"/s/{expired['code']}")
+    assert gone.status_code == 404 and gone.get_data() == unknown
+    actions = [e["action"] for e in accounts.list_audit(db)]
+    assert "closed a link" in actions and "reopened a link" in actions
+
+
+def test_monthly_counts_are_suppressed_and_rounded(db, personas, link_a):
+    rows = []
+    for week, count in (("2026-W02", 12), ("2026-W03", 1), ("2026-W07", 3)):
+        rows += [
+            storage.response_row(
+                {"A1_offence": "da"},
+                period=week,
+                channel="outreach-north",
+                submission_id=storage.new_response_id(),
+            )
+            for _ in range(count)
+        ]
+    storage.add_rows(db, rows)
+    html = (
+        personas["partner_a"]
+        .get(f"/staff/links/{link_a['code']}")
+        .get_data(as_text=True)
+    )
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]+)</td>', html)
+    assert cells == ["2026-01", "15", "2026-02", "fewer than 10"]  # 13 → 15; 3 hidden
+
+
+def test_card_is_discreet_and_carries_the_short_address(personas, link_a):
+    html = (
+        personas["partner_a"]
+        .get(f"/staff/links/{link_a['code']}/card")
+        .get_data(as_text=True)
+    )
+    start = html.index('class="survey-card ')
+    card = html[start : html.index("</div>", start)]
+    assert "Have your say about local services" in card
+    assert f"/s/{link_a['code']}" in card
+    assert not re.search(r"abuse|police|crime|stalk|harass|victim", card, re.I)
+    business = personas["partner_a"].get(
+        f"/staff/links/{link_a['code']}/card?size=business&wording=feedback"
+    )
+    assert "survey-card--business" in business.get_data(as_text=True)
+    assert (
+        personas["partner_a"]
+        .get(f"/staff/links/{link_a['code']}/card?size=huge")
+        .status_code
+        == 404
+    )
+
+
+def test_qr_code_is_svg_served_by_the_app(personas, link_a):
+    response = personas["partner_a"].get(f"/staff/links/{link_a['code']}/qr.svg")
+    assert response.mimetype == "image/svg+xml"
+    body = response.get_data(as_text=True)
+    assert body.startswith("<svg") and "<path" in body
+    assert "QR code for the survey address" in body
