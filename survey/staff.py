@@ -334,3 +334,39 @@ def account(staff_id):
     if form.errors:
         status = 400
     return render_template("staff/account.html", form=form, account=found), status
+
+
+class OrganisationForm(FlaskForm):
+    """A new organisation (a support service)."""
+
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the organisation's name"), Length(max=120)],
+    )
+    submit = SubmitField("Add organisation", widget=GovSubmitInput())
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@requires("admin")
+def organisations():
+    """The support services partners belong to, and a form to add one."""
+    form = OrganisationForm()
+    status = 200
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if not name:
+            form.name.errors.append("Enter the organisation's name")
+        elif accounts.get_organisation_by_name(get_db(), name):
+            form.name.errors.append("There is already an organisation with this name")
+        else:
+            accounts.add_organisation(get_db(), name)
+            audit("added an organisation", name)
+            return redirect(url_for("staff.organisations"), 303)
+    if form.errors:
+        status = 400
+    return render_template(
+        "staff/organisations.html",
+        form=form,
+        organisations=accounts.list_organisations(get_db()),
+    ), status

@@ -211,6 +211,7 @@ def post_forms(code):
         },
         "/staff/users/2": {"action": "disable"},
         "/staff/links/new": {"label": "X", "channel": "x", "organisation": "1"},
+        "/staff/organisations": {"name": "Refuge East"},
         f"/staff/links/{code}/close": {},
         f"/staff/links/{code}/reopen": {},
     }
@@ -225,7 +226,8 @@ def test_every_staff_form_refuses_a_missing_csrf_token(
     assert len(forms) == len(posts)  # a new staff form must be added to post_forms
 
     def state():
-        return [list(db.execute(f"SELECT * FROM {t}")) for t in ("staff", "links")]
+        tables = ("staff", "links", "organisations")
+        return [list(db.execute(f"SELECT * FROM {t}")) for t in tables]
 
     before = state()
     for path, data in forms.items():
@@ -367,10 +369,14 @@ FIELDS = st.sampled_from(
         "action",
         "csrf_token",
         "x",
+        "name",
+        "label",
+        "channel",
+        "expires",
     ]
 )
 VALUES = st.text(max_size=300) | st.sampled_from(
-    ["admin", "partner", "1", "", "disable"]
+    ["admin", "partner", "1", "", "disable", "2027-03-31", "outreach-north"]
 )
 
 
@@ -387,6 +393,10 @@ VALUES = st.text(max_size=300) | st.sampled_from(
             "/staff/users",
             "/staff/users/1",
             "/staff/users/99",
+            "/staff/organisations",
+            "/staff/links/new",
+            "/staff/links/zzzzzzzz/close",
+            "/staff/links/zzzzzzzz/reopen",
         ]
     ),
     data=st.dictionaries(FIELDS, VALUES, max_size=7),
@@ -417,3 +427,23 @@ def test_an_admin_cannot_lock_themselves_out(personas, db, staff_accounts):
         assert "cannot disable your own account" in response.get_data(as_text=True)
     account = accounts.get_staff(db, own)
     assert account["role"] == "admin" and not account["disabled"]
+
+
+def test_admin_adds_organisations_once(personas, db):
+    admin = personas["admin"]
+
+    def add(name):
+        return admin.post(
+            "/staff/organisations",
+            data={
+                "csrf_token": csrf_token(admin, "/staff/organisations"),
+                "name": name,
+            },
+        )
+
+    assert add("Refuge East").status_code == 303
+    again = add("Refuge East")
+    assert again.status_code == 400
+    assert "already an organisation" in again.get_data(as_text=True)
+    assert add("   ").status_code == 400
+    assert "Refuge East" in [o["name"] for o in accounts.list_organisations(db)]
