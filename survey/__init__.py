@@ -106,6 +106,9 @@ def create_app(test_config=None):
 
     @app.after_request
     def security_headers(response):
+        # no-store on everything, static files too: a cached stylesheet is as much a
+        # trace of the survey on a shared device as a cached page (PRIVACY.md §1).
+        response.headers["Cache-Control"] = "no-store"
         privacy.add_security_headers(response.headers, https=request.is_secure)
         return response
 

@@ -38,13 +38,6 @@ from survey.questionnaire import previous_page as page_before
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
 
-@bp.after_request
-def no_store(response):
-    """Respondent pages are never kept by the browser or any cache on the way."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def get_open_link_or_404(code: str) -> dict:
     """The open link with this code; unknown and closed codes get the same 404."""
     link = (

@@ -79,13 +79,6 @@ def load_staff():
             g.staff = staff
 
 
-@bp.after_request
-def no_store(response):
-    """Staff pages show data: never kept in a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def audit(action: str, detail: str = "") -> None:
     """Write what the logged-in member of staff did to the audit log."""
     email = g.staff["email"] if g.get("staff") else None

@@ -1,10 +1,15 @@
-"""Fixtures: an app on a real SQLite file per test, its clients, and a survey walker."""
+"""Fixtures: an app on a real SQLite file per test, clients, personas and a browser."""
 
+import logging
 import re
+import shutil
+import threading
 from html.parser import HTMLParser
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.datastructures import MultiDict
+from werkzeug.serving import make_server
 
 from survey import create_app, storage
 
@@ -137,6 +142,12 @@ def log_in(client, email, password=PASSWORD):
 
 
 @pytest.fixture
+def password():
+    """Every persona's password."""
+    return PASSWORD
+
+
+@pytest.fixture
 def staff_accounts(db):
     """One account per persona, in two organisations."""
     from survey import accounts
@@ -166,3 +177,49 @@ def personas(app, staff_accounts):
         assert log_in(client, account["email"]).status_code == 303
         clients[name] = client
     return clients
+
+
+# Browser tests: the app served on 127.0.0.1 by the tests, in Debian's Chromium ------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root, on a machine with no network: no sandbox, and no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served on a free port of 127.0.0.1; its base URL."""
+    # Werkzeug's request log would print addresses and times; nothing needs them.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page (no cookies or storage from other tests)."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

@@ -67,13 +67,19 @@ def test_every_respondent_route_in_the_url_map_is_covered(app):
     assert rules == {"/s/<code>", "/s/<code>/questions", "/s/<code>/done"}
 
 
-def test_respondent_pages_are_never_cached(client, link):
+def test_respondent_pages_and_their_assets_are_never_cached(client, link):
+    code = link["code"]
     for path in (
-        f"/s/{link['code']}",
-        f"/s/{link['code']}/questions",
-        f"/s/{link['code']}/done",
+        f"/s/{code}",
+        f"/s/{code}/questions",
+        f"/s/{code}/done",
+        "/s/unknown1",
+        "/static/survey.css",
+        "/static/survey.js",
     ):
-        assert client.get(path).headers["Cache-Control"] == "no-store"
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        response.close()
 
 
 def test_content_security_policy_forbids_inline_code_and_other_origins(client, link):

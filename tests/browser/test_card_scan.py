@@ -1,0 +1,38 @@
+"""A printed hand-out card's QR code scans to the survey's address."""
+
+import io
+
+import zxingcpp
+from PIL import Image
+
+from survey import storage
+
+
+def test_printed_card_qr_code_scans_to_the_link(
+    page, live_server, db, staff_accounts, password
+):
+    from datetime import date
+
+    link = storage.add_link(
+        db,
+        label="Drop-in",
+        channel="drop-in",
+        today=date(2026, 4, 1),
+        organisation_id=staff_accounts["partner_a"]["organisation_id"],
+    )
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#email", "partner.a@example.org")
+    page.fill("#password", password)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{live_server}/staff/")
+    for size in ("a6", "business"):
+        page.goto(f"{live_server}/staff/links/{link['code']}/card?size={size}")
+        page.emulate_media(media="print")
+        card = page.locator(".survey-card")
+        picture = Image.open(io.BytesIO(card.screenshot()))
+        found = zxingcpp.read_barcodes(picture)
+        assert [code.text for code in found] == [f"{live_server}/s/{link['code']}"], (
+            size
+        )
+        assert card.inner_text().count(f"/s/{link['code']}") == 1
+        page.emulate_media(media="screen")
