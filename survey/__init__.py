@@ -29,6 +29,8 @@ DEFAULTS = {
         "A summary of the results is published every three months, for the public "
         "meeting where the commissioner holds the police to account."
     ),
+    # The address printed on hand-out cards; the request's own host when empty.
+    "PUBLIC_BASE_URL": "",
     # Where Exit this page goes: a busy, ordinary site that raises no questions.
     "EXIT_URL": "https://www.bbc.co.uk/weather",
     # k of PRIVACY.md §3: counts below it are never shown to staff. Never below 5.

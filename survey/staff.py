@@ -16,6 +16,7 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -214,6 +215,8 @@ def _organisation_choices():
 @requires("admin")
 def users():
     """Staff accounts, and a form to create one."""
+    if request.method == "GET":
+        audit("read the staff accounts")
     form = StaffForm()
     form.organisation.choices = _organisation_choices()
     status = 200

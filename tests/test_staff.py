@@ -296,7 +296,10 @@ def test_admin_creates_changes_disables_and_resets_accounts(app, db, personas):
         == 303
     )
     actions = [entry["action"] for entry in accounts.list_audit(db)]
+    admin.get("/staff/users")
+    actions = [entry["action"] for entry in accounts.list_audit(db)]
     for expected in (
+        "read the staff accounts",
         "created an account",
         "changed a role",
         "disabled an account",
