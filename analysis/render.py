@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from analysis.wording import percent
 
+RANKED = (("reasons", "Why people declined"), ("would_help", "What would have helped"))
+
 
 def _figure(entry: dict) -> tuple[str, str, str]:
     base = "—" if entry.get("base") is None else f"{entry['base']:,}"
@@ -52,10 +54,7 @@ def text(report: dict) -> str:
         for row in rows:
             base, estimate, interval = _figure(row)
             lines.append(f"{row['period']:<12} {base:>9} {estimate:>10}  {interval}")
-    for key, title in (
-        ("reasons", "Why people declined"),
-        ("would_help", "What would have helped"),
-    ):
+    for key, title in RANKED:
         items = list(_reasons(report, key))
         if items:
             lines += ["", f"{title} ({report[key]['period']})", "=" * len(title)]
@@ -80,10 +79,7 @@ def markdown(report: dict) -> str:
         for row in rows:
             base, estimate, interval = _figure(row)
             lines.append(f"| {row['period']} | {base} | {estimate} | {interval} |")
-    for key, title in (
-        ("reasons", "Why people declined"),
-        ("would_help", "What would have helped"),
-    ):
+    for key, title in RANKED:
         items = list(_reasons(report, key))
         if items:
             lines += [

@@ -32,7 +32,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from analysis import disclosure, periods
 from survey import accounts, storage
 from survey.db import get_db
-from survey.staff import audit, requires
+from survey.staff import audit, form_page, requires
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
 
@@ -121,7 +121,6 @@ def new_link():
             SelectChoice(str(o["id"]), o["name"])
             for o in accounts.list_organisations(get_db())
         ]
-    status = 200
     if form.validate_on_submit():
         link = storage.add_link(
             get_db(),
@@ -133,9 +132,7 @@ def new_link():
         )
         audit("created a link", f"{link['code']} ({link['channel']})")
         return redirect(url_for("links.show", code=link["code"]), 303)
-    if form.errors:
-        status = 400
-    return render_template("links/new.html", form=form), status
+    return form_page("links/new.html", form)
 
 
 @bp.get("/<code>")

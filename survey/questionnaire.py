@@ -10,6 +10,7 @@ PNS = ("pns", "Prefer not to say")
 DK = ("dk", "Don't know")
 NOT_SURE = ("dk", "Not sure")
 YES_NO_NOT_SURE = (("yes", "Yes"), ("no", "No"), NOT_SURE)
+YES_NO_DK = (("yes", "Yes"), ("no", "No"), DK)
 AGREE_SCALE = (
     ("5", "Strongly agree"),
     ("4", "Tend to agree"),
@@ -261,14 +262,14 @@ QUESTIONS: tuple[Question, ...] = (
         "D4_explained",
         "Did the officer explain why they were asking the questions?",
         "single",
-        (("yes", "Yes"), ("no", "No"), DK),
+        YES_NO_DK,
         when=("D1_offered", frozenset({"yes"})),
     ),
     Question(
         "D5_private",
         "Were you somewhere private where it was safe to talk?",
         "single",
-        (("yes", "Yes"), ("no", "No"), DK),
+        YES_NO_DK,
         when=("D1_offered", frozenset({"yes"})),
     ),
     Question(

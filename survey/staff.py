@@ -80,6 +80,11 @@ def load_staff():
             g.staff = staff
 
 
+def form_page(template: str, form, **context):
+    """A page with a form: status 400 when the form came back with errors."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
 def audit(action: str, detail: str = "") -> None:
     """Write what the logged-in member of staff did to the audit log."""
     email = g.staff["email"] if g.get("staff") else None
@@ -110,7 +115,6 @@ class LoginForm(FlaskForm):
 def login():
     """Log in; one message for every failure, so it never says who has an account."""
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         staff = accounts.check_login(
             get_db(), form.email.data, form.password.data, time.time()
@@ -123,9 +127,7 @@ def login():
             return redirect(url_for("staff.home"), 303)
         accounts.record(get_db(), None, "failed login")
         form.password.errors.append(WRONG_LOGIN)
-    if form.errors:
-        status = 400
-    return render_template("staff/login.html", form=form), status
+    return form_page("staff/login.html", form)
 
 
 class LogoutForm(FlaskForm):
@@ -219,7 +221,6 @@ def users():
         audit("read the staff accounts")
     form = StaffForm()
     form.organisation.choices = _organisation_choices()
-    status = 200
     if form.validate_on_submit():
         organisation = int(form.organisation.data) if form.organisation.data else None
         if (form.role.data == "partner") != (organisation is not None):
@@ -242,13 +243,7 @@ def users():
             else:
                 audit("created an account", f"{form.email.data} ({form.role.data})")
                 return redirect(url_for("staff.users"), 303)
-    if form.errors:
-        status = 400
-    return render_template(
-        "staff/users.html",
-        form=form,
-        accounts=accounts.list_staff(get_db()),
-    ), status
+    return form_page("staff/users.html", form, accounts=accounts.list_staff(get_db()))
 
 
 class AccountForm(FlaskForm):
@@ -289,7 +284,6 @@ def account(staff_id):
         abort(404)
     form = AccountForm()
     form.organisation.choices = _organisation_choices()
-    status = 200
     if form.validate_on_submit():
         db = get_db()
         own = staff_id == g.staff["id"]
@@ -327,9 +321,7 @@ def account(staff_id):
             accounts.set_disabled(db, staff_id, form.action.data == "disable")
             audit(f"{form.action.data}d an account", found["email"])
             return redirect(url_for("staff.users"), 303)
-    if form.errors:
-        status = 400
-    return render_template("staff/account.html", form=form, account=found), status
+    return form_page("staff/account.html", form, account=found)
 
 
 class OrganisationForm(FlaskForm):
@@ -348,7 +340,6 @@ class OrganisationForm(FlaskForm):
 def organisations():
     """The support services partners belong to, and a form to add one."""
     form = OrganisationForm()
-    status = 200
     if form.validate_on_submit():
         name = form.name.data.strip()
         if not name:
@@ -359,10 +350,8 @@ def organisations():
             accounts.add_organisation(get_db(), name)
             audit("added an organisation", name)
             return redirect(url_for("staff.organisations"), 303)
-    if form.errors:
-        status = 400
-    return render_template(
+    return form_page(
         "staff/organisations.html",
-        form=form,
+        form,
         organisations=accounts.list_organisations(get_db()),
-    ), status
+    )
