@@ -10,7 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from survey import cli, db, links, privacy, respond, staff
+from survey import cli, db, links, pages, privacy, respond, staff
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 
@@ -31,6 +31,10 @@ DEFAULTS = {
     ),
     # The address printed on hand-out cards; the request's own host when empty.
     "PUBLIC_BASE_URL": "",
+    # For the accessibility statement: how to report a problem, and when it was
+    # last reviewed.
+    "ACCESSIBILITY_CONTACT": "",
+    "ACCESSIBILITY_REVIEWED": "23 November 2026",
     # Where Exit this page goes: a busy, ordinary site that raises no questions.
     "EXIT_URL": "https://www.bbc.co.uk/weather",
     # k of PRIVACY.md §3: counts below it are never shown to staff. Never below 5.
@@ -101,6 +105,7 @@ def create_app(test_config=None):
     csrf = CSRFProtect(app)
     csrf.exempt(respond.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(links.bp)
 

@@ -41,6 +41,8 @@ def respondent_responses(client, code):
         ),
     )
     yield "static", client.get("/static/survey.css")
+    yield "privacy notice", client.get("/privacy")
+    yield "accessibility statement", client.get("/accessibility")
 
 
 def test_every_respondent_response_sets_no_cookie_and_the_headers(client, link):
@@ -54,7 +56,7 @@ def test_every_respondent_response_sets_no_cookie_and_the_headers(client, link):
                 assert response.headers[header] == value, (name, header)
         assert "Server" not in response.headers, name
         response.close()
-    assert seen == 10
+    assert seen == 12
 
 
 def test_every_respondent_route_in_the_url_map_is_covered(app):
@@ -62,9 +64,15 @@ def test_every_respondent_route_in_the_url_map_is_covered(app):
     rules = {
         rule.rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("respond.")
+        if rule.endpoint.startswith(("respond.", "pages."))
     }
-    assert rules == {"/s/<code>", "/s/<code>/questions", "/s/<code>/done"}
+    assert rules == {
+        "/s/<code>",
+        "/s/<code>/questions",
+        "/s/<code>/done",
+        "/privacy",
+        "/accessibility",
+    }
 
 
 def test_respondent_pages_and_their_assets_are_never_cached(client, link):
@@ -486,3 +494,20 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
         "audit",
     }
     assert storage.count_responses(db) == 1
+
+
+def test_every_page_links_to_the_privacy_notice_and_accessibility_statement(
+    client, link
+):
+    for path in (f"/s/{link['code']}", "/s/unknown1", "/staff/login", "/privacy"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'href="/privacy"' in html and 'href="/accessibility"' in html, path
+
+
+def test_privacy_notice_says_what_is_and_is_not_collected(client):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "the week you answered in" in html
+    assert "your internet (IP) address, device, browser or location" in html
+    assert "cookies or anything else stored on your device" in html
+    assert "deleted after 36 months" in html
+    assert "Exit this page" in html and "0808 2000 247" in html
