@@ -1,0 +1,163 @@
+"""The survey in a real browser, by keyboard alone, with JavaScript on and off.
+
+On every page: no cookie, nothing in localStorage, sessionStorage or IndexedDB, and no
+request to any origin but the app's own.
+"""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from survey import storage
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
+ANSWERED_ALL = {
+    "A1_offence": "da",
+    "A2_contact": "lt3m",
+    "B1_confidence": "4",
+    "C1_satisfied": "5",
+    "D1_offered": "yes",
+    "D2_answered": "all",
+    "E1_age": "25to44",
+}
+DECLINED = {
+    "A1_offence": "da",
+    "A2_contact": "3to12m",
+    "B1_confidence": "1",
+    "D1_offered": "yes",
+    "D2_answered": "none",
+    "D3_reasons": ["fear_found_out", "other"],
+    "D3_other_text": "They were in the next room",
+    "D6_would_help": ["private_place"],
+    "F1_comments": "Thank you for asking",
+}
+PATHS = {"no-contact": NO_CONTACT, "answered-all": ANSWERED_ALL, "declined": DECLINED}
+
+
+@pytest.fixture
+def survey_link(db):
+    """An open link."""
+    return storage.add_link(
+        db, label="Browser", channel="browser", today=date(2026, 4, 1)
+    )
+
+
+def focused_matches(page, selector: str) -> bool:
+    return page.evaluate("s => document.activeElement.matches(s)", selector)
+
+
+def tab_to(page, selector: str, limit: int = 200) -> None:
+    """Press Tab until the element matching `selector` has the focus."""
+    for _ in range(limit):
+        if focused_matches(page, selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def choose_radio(page, name: str, value: str) -> None:
+    """Tab into a radio group, then move with the arrow keys to the answer."""
+    tab_to(page, f"input[name='{name}']")
+    for _ in range(12):
+        if focused_matches(page, f"input[name='{name}'][value='{value}']"):
+            page.keyboard.press("Space")
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"arrow keys never reached {name}={value}")
+
+
+def answer_page(page, answers: dict) -> None:
+    """Answer the questions on this page from `answers`, by keyboard."""
+    names = page.eval_on_selector_all(
+        "form input[name], form textarea[name]",
+        "els => [...new Set(els"
+        ".filter(e => e.type !== 'hidden' && e.name !== 'website')"
+        ".map(e => e.name))]",
+    )
+    for name in names:
+        if name not in answers:
+            continue
+        value = answers[name]
+        kind = page.get_attribute(f"[name='{name}']", "type")
+        if isinstance(value, list):
+            for one in value:
+                tab_to(page, f"input[name='{name}'][value='{one}']")
+                page.keyboard.press("Space")
+        elif kind == "radio":
+            choose_radio(page, name, value)
+        else:
+            if not page.is_visible(f"[name='{name}']"):
+                continue
+            tab_to(page, f"[name='{name}']")
+            page.keyboard.type(value)
+
+
+def assert_no_traces(page, context, base: str, requests: list[str], js: bool) -> None:
+    assert context.cookies() == []
+    assert all(url.startswith(base) for url in requests), [
+        u for u in requests if not u.startswith(base)
+    ]
+    if js:
+        assert page.evaluate("localStorage.length") == 0
+        assert page.evaluate("sessionStorage.length") == 0
+        assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
+@pytest.mark.parametrize("path", list(PATHS))
+def test_whole_survey_by_keyboard_leaves_no_trace(
+    browser, live_server, survey_link, db, path, js
+):
+    answers = PATHS[path]
+    context = browser.new_context(
+        java_script_enabled=js, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_server}/s/{survey_link['code']}")
+    assert_no_traces(page, context, live_server, requests, js)
+    tab_to(page, "a.govuk-button--start")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for number in range(1, 10):
+        assert_no_traces(page, context, live_server, requests, js)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(
+            path=SCREENSHOTS / f"{path}-{'js' if js else 'nojs'}-{number}.png",
+            full_page=True,
+        )
+        answer_page(page, answers)
+        last = page.is_visible("button[value='send']")
+        tab_to(page, "button[value='send']" if last else "button[value='next']")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        if last:
+            break
+    assert page.inner_text("h1") == "Thank you"
+    assert_no_traces(page, context, live_server, requests, js)
+    [row] = list(db["responses"].rows)
+    for code, value in answers.items():
+        if isinstance(value, list):
+            assert all(row[f"{code}.{one}"] == 1 for one in value)
+        else:
+            assert row[code] == value
+    context.close()
+
+
+def test_screenshots_at_phone_and_desktop_widths(browser, live_server, survey_link):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for width in (375, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{live_server}/s/{survey_link['code']}")
+        page.screenshot(path=SCREENSHOTS / f"start-{width}.png", full_page=True)
+        page.goto(f"{live_server}/s/{survey_link['code']}/questions")
+        page.screenshot(path=SCREENSHOTS / f"page-1-{width}.png", full_page=True)
+        page.click("button[value='next']")  # no answer to the required question
+        page.screenshot(path=SCREENSHOTS / f"page-1-error-{width}.png", full_page=True)
+        assert page.is_visible(".govuk-error-summary")
+        context.close()
+    assert len(list(SCREENSHOTS.glob("*-375.png"))) >= 3
