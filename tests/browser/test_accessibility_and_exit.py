@@ -1,15 +1,18 @@
 """Exit this page, axe-core on every page, 400% zoom, and focus never hidden."""
 
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import SECRET
 
-from survey import storage
+from survey import integrity, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ).read_text()
+SCREENSHOTS = Path(__file__).parent / "screenshots"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -121,6 +124,16 @@ def respondent_pages(page, base, code):
         page.click("button[value='next']")
 
     yield "page 6", fix_and_continue
+
+    def send_with_an_old_token():
+        # A form left open for hours: the answers come back with a notice.
+        old = integrity.issue_token(SECRET, int(time.time()) // 3600 - 24)
+        page.evaluate(
+            "t => document.querySelector(\"input[name='token']\").value = t", old
+        )
+        page.click("button[value='send']")
+
+    yield "page 6, form too old", send_with_an_old_token
     yield "thanks", lambda: page.click("button[value='send']")
     yield "not found", lambda: page.goto(f"{base}/s/unknown1")
     yield "privacy", lambda: page.goto(f"{base}/privacy")
@@ -130,20 +143,30 @@ def respondent_pages(page, base, code):
 def test_no_accessibility_violations_on_respondent_pages(
     browser, live_server, survey_link
 ):
-    context = browser.new_context(bypass_csp=True)  # to inject axe-core
+    context = browser.new_context(  # bypass_csp lets the test inject axe-core
+        bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     checked = []
     for name, action in respondent_pages(page, live_server, survey_link["code"]):
         action()
         page.wait_for_load_state()
         assert axe_violations(page) == [], name
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(
+            path=SCREENSHOTS / f"desktop-{name.replace(' ', '-')}.png", full_page=True
+        )
+        assert context.cookies() == [], name
         checked.append(name)
-    assert len(checked) == 13
+    assert len(checked) == 14
+    assert [url for url in requests if not url.startswith(live_server)] == []
     context.close()
 
 
 def test_no_accessibility_violations_on_staff_pages(
-    browser, live_server, db, staff_accounts, password
+    app, browser, live_server, db, staff_accounts, password
 ):
     link = storage.add_link(
         db,
@@ -152,6 +175,7 @@ def test_no_accessibility_violations_on_staff_pages(
         today=date(2026, 4, 1),
         organisation_id=staff_accounts["partner_a"]["organisation_id"],
     )
+    arguments = {"staff_id": 2, "code": link["code"]}
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server}/staff/login")
@@ -160,22 +184,30 @@ def test_no_accessibility_violations_on_staff_pages(
     page.fill("#email", "admin@example.org")
     page.fill("#password", password)
     page.click("button:has-text('Log in')")
-    for path in (
-        "/staff/",
-        "/staff/users",
-        "/staff/users/2",
-        "/staff/organisations",
-        "/staff/audit",
-        "/staff/links",
-        "/staff/links/new",
-        f"/staff/links/{link['code']}",
-        f"/staff/links/{link['code']}/card",
+    # Every page under /staff and /dashboard, from the URL map: a new page is checked
+    # without anyone having to remember to add it here.
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if (
+            not rule.rule.startswith(("/staff", "/dashboard"))
+            or "GET" not in rule.methods
+        ):
+            continue
+        response = page.goto(f"{live_server}{rule.build(arguments)[1]}")
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue  # the QR code's SVG, exports
+        assert axe_violations(page) == [], rule.rule
+        checked.append(rule.rule)
+    assert len(checked) >= 10
+    for path, button in (
+        ("/staff/users", "Create account"),
+        ("/staff/links/new", "Create link"),
+        ("/staff/organisations", "Add organisation"),
     ):
         page.goto(f"{live_server}{path}")
-        assert axe_violations(page) == [], path
-    page.goto(f"{live_server}/staff/users")
-    page.click("button:has-text('Create account')")  # empty: the error state
-    assert axe_violations(page) == [], "new account with errors"
+        page.click(f"button:has-text('{button}')")  # empty: the error state
+        assert page.is_visible(".govuk-error-summary"), path
+        assert axe_violations(page) == [], f"{path} with errors"
     context.close()
 
 
@@ -183,27 +215,34 @@ def test_survey_reflows_at_400_percent_zoom(browser, live_server, survey_link):
     # 400% zoom of a 1280 px wide window leaves 320 CSS pixels.
     context = browser.new_context(viewport={"width": 320, "height": 256})
     page = context.new_page()
-    for path in (f"/s/{survey_link['code']}", f"/s/{survey_link['code']}/questions"):
-        page.goto(f"{live_server}{path}")
+    checked = 0
+    for name, action in respondent_pages(page, live_server, survey_link["code"]):
+        action()
+        page.wait_for_load_state()
         overflow = page.evaluate(
             "document.documentElement.scrollWidth"
             " - document.documentElement.clientWidth"
         )
-        assert overflow <= 0, path
+        assert overflow <= 0, name
+        checked += 1
+    assert checked == 14
     context.close()
 
 
-def test_focus_is_never_hidden_behind_exit_this_page(browser, live_server, survey_link):
+def test_focus_is_visible_and_never_hidden_behind_exit_this_page(
+    browser, live_server, survey_link
+):
     context = browser.new_context(viewport={"width": 375, "height": 640})
     page = context.new_page()
     page.goto(f"{live_server}/s/{survey_link['code']}/questions")
-    hidden = []
-    for _ in range(40):
+    hidden, invisible, stops = [], [], 0
+    for _ in range(30):
         page.keyboard.press("Tab")
+        element = page.evaluate_handle("document.activeElement")
+        if page.evaluate("el => el === document.body", element):
+            continue
         covered = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              if (!el || el === document.body) return null;
+            """el => {
               const box = el.getBoundingClientRect();
               const x = box.left + box.width / 2, y = box.top + box.height / 2;
               const top = document.elementFromPoint(x, y);
@@ -212,9 +251,29 @@ def test_focus_is_never_hidden_behind_exit_this_page(browser, live_server, surve
                 return null;
               }
               return el.outerHTML.slice(0, 80);
-            }"""
+            }""",
+            element,
         )
         if covered:
             hidden.append(covered)
+        box = element.bounding_box()
+        if not box or box["width"] == 0:
+            continue
+        # The focus indicator must show: the element looks different with focus.
+        clip = {
+            "x": max(box["x"] - 6, 0),
+            "y": max(box["y"] - 6, 0),
+            "width": box["width"] + 12,
+            "height": box["height"] + 12,
+        }
+        focused = page.screenshot(clip=clip)
+        page.evaluate("el => el.blur()", element)
+        plain = page.screenshot(clip=clip)
+        page.evaluate("el => el.focus()", element)
+        if focused == plain:
+            invisible.append(page.evaluate("el => el.outerHTML.slice(0, 80)", element))
+        stops += 1
     assert hidden == []
+    assert invisible == []
+    assert stops >= 10
     context.close()
