@@ -14,27 +14,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from survey import questionnaire, storage
+from survey import storage
+from survey.measures import report_spec
 
 from analysis import render, report
-
-
-def spec() -> report.ReportSpec:
-    """The measures and answer lists of the questionnaire, as the report needs them."""
-    return report.ReportSpec(
-        measures=[
-            report.MeasureSpec(
-                name=m.name,
-                title=m.name.replace("_", " ").capitalize(),
-                population=m.population,
-                outcome=m.outcome,
-                likert="B1_confidence" if m.column == "B1_confidence" else "",
-            )
-            for m in questionnaire.MEASURES
-        ],
-        reasons=list(questionnaire.REASONS),
-        helps=[(code, label) for code, label in questionnaire.HELPS if code != "pns"],
-    )
 
 
 def read_counts(path: str) -> tuple[list[dict], list[dict], list]:
@@ -115,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         threshold=args.threshold,
         min_base=args.min_base,
     )
-    built = report.build(measures + reasons, spec(), options, patterns)
+    built = report.build(measures + reasons, report_spec(), options, patterns)
     if args.format == "json":
         json.dump(built, sys.stdout, indent=1)
         sys.stdout.write("\n")

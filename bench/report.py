@@ -25,8 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from analysis import report  # noqa: E402
-from analysis.__main__ import read_counts, spec  # noqa: E402
+from analysis.__main__ import read_counts  # noqa: E402
 from survey import storage  # noqa: E402
+from survey.measures import report_spec as spec  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from survey import cli, db, links, pages, privacy, respond, staff
+from survey import cli, dashboard, db, links, pages, privacy, respond, staff
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 
@@ -35,6 +35,10 @@ DEFAULTS = {
     # last reviewed.
     "ACCESSIBILITY_CONTACT": "",
     "ACCESSIBILITY_REVIEWED": "23 November 2026",
+    # PRIVACY.md §3: the smallest base a percentage is shown for.
+    "PERCENT_MINIMUM_BASE": 50,
+    # How long the dashboard keeps the counts it read (they take seconds to read).
+    "DASHBOARD_CACHE_SECONDS": 300,
     # Where Exit this page goes: a busy, ordinary site that raises no questions.
     "EXIT_URL": "https://www.bbc.co.uk/weather",
     # k of PRIVACY.md §3: counts below it are never shown to staff. Never below 5.
@@ -47,10 +51,10 @@ DEFAULTS = {
     "RETENTION_MONTHS": 36,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 200,
-    # Staff sessions (PRIVACY.md §4): kept on the server, cookie only under /staff.
+    # Staff sessions (PRIVACY.md §4): kept on the server; only staff pages read them.
     # SESSION_COOKIE_SECURE is switched off only for local development over http.
     "SESSION_COOKIE_NAME": "staff_session",
-    "SESSION_COOKIE_PATH": "/staff",
+    "SESSION_COOKIE_PATH": "/",
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
@@ -108,6 +112,7 @@ def create_app(test_config=None):
     app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(dashboard.bp)
 
     app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 

@@ -1,7 +1,7 @@
 """Server-side sessions for staff: the cookie holds a random id, the database the rest.
 
-Respondent pages never touch the session, so they never get a cookie; the staff
-cookie's path is /staff, so browsers do not even send it to the survey.
+Only staff pages (under /staff and /dashboard) read or write a session. Anywhere else,
+the survey above all, the cookie is ignored: no session is loaded, extended or set.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from werkzeug.datastructures import CallbackDict
 
 from survey import accounts
 from survey.db import get_db
+
+STAFF_PATHS = ("/staff", "/dashboard")
 
 
 class StaffSession(CallbackDict, SessionMixin):
@@ -51,6 +53,8 @@ class DatabaseSessionInterface(SessionInterface):
 
     def open_session(self, app, request):
         """The live session named by the cookie, or a new empty one."""
+        if not request.path.startswith(STAFF_PATHS):
+            return StaffSession()
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return StaffSession()

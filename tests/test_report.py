@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from analysis import report as reports
-from analysis.__main__ import spec
 from survey import demo, storage
+from survey.measures import report_spec as spec
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -25,9 +25,7 @@ def test_login_sets_a_strict_httponly_cookie_for_staff_pages_only(app, staff_acc
         "/staff/"
     )
     cookie = response.headers["Set-Cookie"]
-    assert (
-        "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff" in cookie
-    )
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     assert client.get("/staff/").status_code == 200
 
 
@@ -65,19 +63,19 @@ def test_wrong_password_and_unknown_account_look_the_same(app, staff_accounts):
 def test_session_id_changes_at_login(app, staff_accounts):
     client = app.test_client()
     client.get("/staff/login")  # an anonymous session holds the CSRF token
-    before = client.get_cookie("staff_session", path="/staff").value
+    before = client.get_cookie("staff_session", path="/").value
     log_in(client, "admin@example.org")
-    after = client.get_cookie("staff_session", path="/staff").value
+    after = client.get_cookie("staff_session", path="/").value
     assert before != after
 
 
 def test_cookie_replayed_after_logout_is_refused(app, personas):
     client = personas["admin"]
-    cookie = client.get_cookie("staff_session", path="/staff").value
+    cookie = client.get_cookie("staff_session", path="/").value
     token = csrf_token(client, "/staff/")
     assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 303
     replay = app.test_client()
-    replay.set_cookie("staff_session", cookie, path="/staff")
+    replay.set_cookie("staff_session", cookie, path="/")
     response = replay.get("/staff/")
     assert (
         response.status_code == 302 and "/staff/login" in response.headers["Location"]
@@ -138,15 +136,19 @@ def test_logs_never_hold_a_password_or_session_id(app, staff_accounts, caplog):
     client = app.test_client()
     log_in(client, "admin@example.org", "a wrong password!")
     log_in(client, "admin@example.org")
-    cookie = client.get_cookie("staff_session", path="/staff").value
+    cookie = client.get_cookie("staff_session", path="/").value
     client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/")})
     for text in (PASSWORD, "a wrong password!", cookie):
         assert text not in caplog.text
 
 
 def staff_rules(app):
-    """Every route under /staff, whatever blueprint it belongs to."""
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")]
+    """Every route under /staff and /dashboard, whatever blueprint it belongs to."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/staff", "/dashboard"))
+    ]
 
 
 def test_every_staff_route_declares_who_may_use_it(app):
@@ -450,3 +452,17 @@ def test_admin_adds_organisations_once(personas, db):
     assert "already an organisation" in again.get_data(as_text=True)
     assert add("   ").status_code == 400
     assert "Refuge East" in [o["name"] for o in accounts.list_organisations(db)]
+
+
+def test_survey_pages_ignore_a_staff_cookie(app, personas, db):
+    from datetime import date as day
+
+    link = storage.add_link(db, label="x", channel="x", today=day(2026, 4, 1))
+    client = personas["admin"]
+    before = db.execute("SELECT last_seen FROM sessions").fetchall()
+    for path in (f"/s/{link['code']}", f"/s/{link['code']}/questions"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert "Logged in as" not in response.get_data(as_text=True)
+    # Not even read: the session was not touched.
+    assert db.execute("SELECT last_seen FROM sessions").fetchall() == before

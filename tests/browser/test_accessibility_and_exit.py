@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SECRET
 
-from survey import integrity, storage
+from survey import demo, integrity, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -175,6 +175,8 @@ def test_no_accessibility_violations_on_staff_pages(
         today=date(2026, 4, 1),
         organisation_id=staff_accounts["partner_a"]["organisation_id"],
     )
+    # Figures to show, so the dashboard's tables are checked, not its empty state.
+    storage.add_rows(db, demo.generate(3000, 5, date.today()))
     arguments = {"staff_id": 2, "code": link["code"]}
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
