@@ -11,37 +11,12 @@ import json
 import os
 import sqlite3
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from survey import storage
-from survey.measures import report_spec
+from survey.measures import report_spec, since_week
 
 from analysis import render, report
-
-
-def read_counts(path: str) -> tuple[list[dict], list[dict], list]:
-    """The three GROUP BY queries, run side by side on their own connections.
-
-    SQLite lets other threads run while a query works, so on two cores the three
-    take about as long as the longest.
-    """
-
-    def run(query):
-        db = storage.connect(path)
-        try:
-            return query(db)
-        finally:
-            db.close()
-
-    queries = (
-        storage.count_measures,
-        storage.count_reasons,
-        storage.count_score_patterns,
-    )
-    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        measures, reasons, patterns = pool.map(run, queries)
-    return measures, reasons, patterns
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,13 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threshold may never be below 5")
     if not os.path.exists(args.db):
         parser.error(f"no database at {args.db}")
-    try:
-        measures, reasons, patterns = read_counts(args.db)
-    except sqlite3.DatabaseError as error:
-        parser.error(
-            f"{args.db} is not a survey database ({error}); "
-            "create one with: flask --app survey init-db"
-        )
     options = report.Options(
         today=args.today or date.today(),
         period_type=args.period,
@@ -98,7 +66,20 @@ def main(argv: list[str] | None = None) -> int:
         threshold=args.threshold,
         min_base=args.min_base,
     )
-    built = report.build(measures + reasons, report_spec(), options, patterns)
+    try:
+        counts = storage.read_report_counts(args.db, since_week(options.today))
+    except sqlite3.DatabaseError as error:
+        parser.error(
+            f"{args.db} is not a survey database ({error}); "
+            "create one with: flask --app survey init-db"
+        )
+    built = report.build(
+        counts["measures"] + counts["reasons"],
+        report_spec(),
+        options,
+        counts["patterns"],
+        counts["about"],
+    )
     if args.format == "json":
         json.dump(built, sys.stdout, indent=1)
         sys.stdout.write("\n")

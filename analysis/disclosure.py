@@ -136,3 +136,25 @@ def determined_cells(hidden: Sequence[Sequence[bool]]) -> list[tuple[int, int]]:
         if np.linalg.matrix_rank(np.vstack([system, unit])) == rank:
             found.append(cell)
     return found
+
+
+def release_in_batches(
+    groups: Sequence[tuple[str, Sequence[str]]], k: int
+) -> list[dict]:
+    """Free-text answers released in batches of at least k, oldest periods first.
+
+    `groups` are complete periods in order, each with its answers. Periods are pooled
+    from the oldest until they hold k answers; answers after the last full batch wait
+    for later periods. Within a batch the answers are sorted, so their order says
+    nothing of when or through which channel each came.
+    """
+    batches, pending, first = [], [], None
+    for period, answers in groups:
+        if not answers:
+            continue
+        first = first or period
+        pending.extend(answers)
+        if len(pending) >= k:
+            batches.append({"first": first, "last": period, "answers": sorted(pending)})
+            pending, first = [], None
+    return batches

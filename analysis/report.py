@@ -38,6 +38,9 @@ class ReportSpec:
     measures: Sequence[MeasureSpec]
     reasons: Sequence[tuple[str, str]]
     helps: Sequence[tuple[str, str]]
+    # The About-you questions to break measures down by: (code, title, bands), each
+    # band a (value, label) pair. Their rows come separately (see build).
+    about_you: Sequence[tuple[str, str, Sequence[tuple[str, str]]]] = ()
 
 
 @dataclass
@@ -75,8 +78,13 @@ def build(
     spec: ReportSpec,
     options: Options,
     score_patterns: Iterable[tuple[Sequence[int], int]] = (),
+    about_rows: Iterable[dict] | None = None,
 ) -> dict:
-    """The whole report from storage's weekly counts (and B1–B6 score patterns)."""
+    """The whole report from storage's weekly counts (and B1–B6 score patterns).
+
+    `about_rows` are the same counts by week and About-you band (keys "question"
+    and "band" instead of channel and offence); None leaves those breakdowns out.
+    """
     k = options.threshold
     by_period: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     by_channel: dict[str, dict[str, dict[str, float]]] = defaultdict(
@@ -127,10 +135,17 @@ def build(
         ],
         "measures": {},
     }
+    by_band = _by_band(spec, about_rows, options) if about_rows is not None else None
     for measure in spec.measures:
-        report["measures"][measure.name] = _measure(
+        entry = _measure(
             measure, ordered, by_period, by_channel, by_offence, options, tests
         )
+        if by_band is not None:
+            entry["by_about_you"] = {
+                code: _breakdown(measure, bands, ordered[-1], options, tests)
+                for code, bands in by_band.items()
+            }
+        report["measures"][measure.name] = entry
     report["confidence_index"] = _index(ordered, by_period, options, tests)
     report["reasons"] = _ranked(
         "reason", "reasons.n", spec.reasons, ordered, by_period, options, tests
@@ -148,6 +163,30 @@ def build(
         report["confidence_index"]
     )
     return report
+
+
+def _by_band(spec: ReportSpec, about_rows: Iterable[dict], options: Options) -> dict:
+    """Counts per About-you question, complete period and band (by its label)."""
+    labels = {code: dict(bands) for code, _, bands in spec.about_you}
+    by_band: dict = {
+        code: defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+        for code in labels
+    }
+    for row in about_rows:
+        if row["question"] not in labels:
+            continue
+        period = periods.period_of_week(
+            row["period"], options.period_type, options.calendar
+        )
+        if not periods.complete(
+            period, options.period_type, options.today, options.calendar
+        ):
+            continue
+        band = labels[row["question"]].get(row["band"], "Not answered")
+        for key, value in row.items():
+            if isinstance(value, int | float):
+                by_band[row["question"]][period][band][key] += value
+    return by_band
 
 
 def _cells(counts: dict, name: str) -> tuple[int, int]:
@@ -268,7 +307,7 @@ def _measure(
                 "statistic": trend.statistic,
                 "p_value": trend.p_value,
                 "periods": len(used),
-                "direction": _direction(used),
+                "direction": trend.direction,
             }
         )
         chart = stats.p_chart([x for _, x, _ in used], [n for _, _, n in used])
@@ -276,6 +315,12 @@ def _measure(
             "centre": chart.centre[0],
             "flagged": [
                 p for (p, _, _), flag in zip(used, chart.flagged, strict=True) if flag
+            ],
+            "limits": [
+                {"period": p, "lower": low, "upper": high, "flagged": flag}
+                for (p, _, _), low, high, flag in zip(
+                    used, chart.lower, chart.upper, chart.flagged, strict=True
+                )
             ],
         }
     else:
@@ -361,12 +406,6 @@ def _likert(column, latest, previous, by_period, by_channel, options, tests) -> 
     return result
 
 
-def _direction(used) -> str:
-    first = used[0][1] / used[0][2]
-    last = used[-1][1] / used[-1][2]
-    return "rising" if last > first else "falling" if last < first else "flat"
-
-
 def _breakdown(measure, groups_by_period, period, options, tests) -> dict:
     """The latest period by group (channel or offence type), small groups merged."""
     k = options.threshold
@@ -447,6 +486,7 @@ def _adjusted_trend(measure, ordered, by_channel, options, tests) -> dict:
             "statistic": trend.statistic,
             "p_value": trend.p_value,
             "strata": len(strata),
+            "direction": trend.direction,
         }
     )
 

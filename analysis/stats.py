@@ -25,6 +25,8 @@ class TestResult:
     statistic: float
     p_value: float
     method: str
+    # For a trend test: "rising", "falling" or "flat" (a χ² statistic has no sign).
+    direction: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,11 +241,12 @@ def stratified_cochran_armitage(
             * sum(n * (s - sbar) ** 2 for (_, n), s in zip(pairs, score, strict=True))
         )
     if variance == 0:
-        return TestResult(0.0, 1.0, "cochran-armitage")
+        return TestResult(0.0, 1.0, "cochran-armitage", "flat")
     statistic = numerator**2 / variance
     p_value = float(stats.chi2.sf(statistic, 1))
     method = "cochran-armitage" if len(strata) == 1 else "stratified-cochran-armitage"
-    return TestResult(float(statistic), p_value, method)
+    direction = "rising" if numerator > 0 else "falling" if numerator < 0 else "flat"
+    return TestResult(float(statistic), p_value, method, direction)
 
 
 # Ordinal scores and means -----------------------------------------------------------

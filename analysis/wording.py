@@ -75,9 +75,7 @@ def trend_sentence(title: str, trend: dict, count_label: str) -> str:
     if not trend.get("shown", True):
         return f"No trend test is shown for {title.lower()}: {trend['reason']}."
     if trend["significant"]:
-        direction = trend.get("direction") or (
-            "rising" if trend.get("statistic", 0) > 0 else "falling"
-        )
+        direction = trend["direction"]
         return (
             f"Over these {count_label}, {title.lower()} shows a statistically "
             f"significant {direction} trend ({p_text(trend['p_adjusted'])}, adjusted)."

@@ -11,6 +11,7 @@ import pytest
 from analysis import report as reports
 from survey import demo, storage
 from survey.measures import report_spec as spec
+from survey.measures import since_week
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,11 +30,14 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(demo_db):
-    db = storage.connect(demo_db)
-    rows = storage.count_measures(db) + storage.count_reasons(db)
-    patterns = storage.count_score_patterns(db)
-    db.close()
-    return reports.build(rows, spec(), reports.Options(today=TODAY), patterns)
+    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    return reports.build(
+        counts["measures"] + counts["reasons"],
+        spec(),
+        reports.Options(today=TODAY),
+        counts["patterns"],
+        counts["about"],
+    )
 
 
 def test_report_has_the_agreed_json_shape(built):
@@ -283,3 +287,71 @@ def test_median_of_a_distribution():
     assert reports._median([1, 0, 0, 0, 0]) == 1
     assert reports._median([1, 1, 0, 0, 0]) == 1.5
     assert reports._median([0, 2, 3, 4, 0]) == 3
+
+
+def test_p_chart_limits_are_given_per_period(built):
+    confidence = built["measures"]["confidence"]
+    chart = confidence["p_chart"]
+    assert [row["period"] for row in chart["limits"]] == built["periods"]
+    estimates = {p["period"]: p for p in confidence["periods"]}
+    for row in chart["limits"]:
+        assert 0 <= row["lower"] <= chart["centre"] <= row["upper"] <= 1
+        estimate = estimates[row["period"]]["estimate"]
+        assert row["flagged"] == (not row["lower"] <= estimate <= row["upper"])
+    assert chart["flagged"] == [r["period"] for r in chart["limits"] if r["flagged"]]
+
+
+def test_measures_are_broken_down_by_about_you_bands(built):
+    by_age = built["measures"]["confidence"]["by_about_you"]["E1_age"]
+    assert by_age["period"] == built["latest_complete_period"]
+    groups = {group["group"] for group in by_age["groups"]}
+    assert {"Under 25", "25 to 44", "Prefer not to say"} <= groups | {"other"}
+    for group in by_age["groups"]:
+        assert group["suppressed"] or group["base"] >= built["threshold"]
+    assert by_age["test"]["method"] == "pearson-chi2"
+    assert "p_adjusted" in by_age["test"]  # adjusted with the report's other tests
+
+
+def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
+    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    rows = counts["measures"] + counts["reasons"]
+    plain = reports.build(rows, spec(), reports.Options(today=TODAY))
+    assert "by_about_you" not in plain["measures"]["confidence"]
+
+
+def _falling_in_each_channel() -> list[dict]:
+    """Four quarters where confidence falls within both channels, while more and
+    more responses come from the channel where it is higher."""
+    rows = []
+    weeks = ["2025-W15", "2025-W28", "2025-W41", "2026-W02"]
+    for quarter, week in enumerate(weeks):
+        for channel, level, n in (
+            ("a", 0.8, (50, 200, 500, 1000)[quarter]),
+            ("b", 0.3, 200),
+        ):
+            rows.append(
+                {
+                    "period": week,
+                    "channel": channel,
+                    "offence": "da",
+                    "responses": n,
+                    "confidence.x": round(n * (level - 0.06 * quarter)),
+                    "confidence.n": n,
+                }
+            )
+    return rows
+
+
+def test_the_within_channel_trend_says_which_way_it_goes():
+    only_confidence = reports.ReportSpec(
+        measures=[m for m in spec().measures if m.name == "confidence"],
+        reasons=[],
+        helps=[],
+    )
+    built = reports.build(
+        _falling_in_each_channel(), only_confidence, reports.Options(today=TODAY)
+    )
+    entry = built["measures"]["confidence"]
+    assert entry["trend"]["direction"] == "rising"  # the mix of channels
+    assert entry["channel_adjusted_trend"]["direction"] == "falling"
+    assert entry["channel_adjusted_trend"]["significant"]

@@ -1,0 +1,64 @@
+"""Floods: a channel's weekly number of responses far above its usual level.
+
+Someone may submit the survey over and over to skew the figures. Responses carry no
+identity to catch them by, so analysts are shown a flag instead (PRIVACY.md §2) when
+a channel's week is far above the weeks before it, and can look before publishing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from analysis import periods
+
+
+def recent_weeks(today: date, count: int) -> list[str]:
+    """The ISO weeks of the last `count` weeks, this one included, oldest first."""
+    return [periods.week_of(today - timedelta(weeks=back)) for back in range(count)][
+        ::-1
+    ]
+
+
+def jumps(
+    rows: Iterable[dict],
+    today: date,
+    *,
+    minimum: int,
+    recent: int = 4,
+    window: int = 12,
+    factor: float = 3.0,
+) -> list[dict]:
+    """Channel-weeks among the last `recent` far above the channel's usual level.
+
+    The usual level is the median of the `window` weeks before (a week without
+    responses counts as none). A week is flagged when it holds at least `factor`
+    times that and at least `minimum` more: a quiet channel's week of 3 after weeks
+    of 1 is no flood. The counts themselves are not returned, only the flag.
+    """
+    weeks = recent_weeks(today, recent + window)
+    wanted = set(weeks)
+    by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row["period"] in wanted:
+            by_channel[row["channel"]][row["period"]] += int(row["responses"])
+    flags = []
+    for channel in sorted(by_channel):
+        counts = by_channel[channel]
+        for position in range(window, len(weeks)):
+            week = weeks[position]
+            usual = statistics.median(
+                counts[w] for w in weeks[position - window : position]
+            )
+            count = counts[week]
+            if count >= factor * usual and count - usual >= minimum:
+                flags.append(
+                    {
+                        "channel": channel,
+                        "week": week,
+                        "current_week": position == len(weeks) - 1,
+                    }
+                )
+    return flags
