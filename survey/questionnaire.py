@@ -537,6 +537,13 @@ INDEX_ITEMS = (
 INDEX_MINIMUM_ITEMS = 4
 REASONS = tuple((value, label) for value, label in DECLINE_REASONS if value != "pns")
 HELPS = tuple((value, label) for value, label in WOULD_HELP)
+# The About-you questions measures are broken down by, with the short titles used in
+# breakdowns. Only coarse bands, and only groups that pass the threshold, are shown.
+ABOUT_YOU: tuple[tuple[str, str], ...] = (
+    ("E1_age", "Age"),
+    ("E2_gender", "Gender"),
+    ("E3_disability", "Disability or long-term health condition"),
+)
 
 
 def confidence_index(answers: Answers) -> float | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from sqlite_utils import Database, Migrations
@@ -169,6 +170,21 @@ def m003_staff(db: Database) -> None:
         "REFERENCES organisations (id)"
     )
     db.execute("ALTER TABLE links ADD COLUMN expires TEXT")
+
+
+@migrations()
+def m004_indexes_for_the_dashboard(db: Database) -> None:
+    """What the About-you breakdowns and the comments pages read, without a scan."""
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    columns = ", ".join(f'"{c}"' for c in ["period", *about, *measured])
+    db.execute(f"CREATE INDEX responses_about ON responses ({columns})")
+    # Partial indexes hold only the responses that have the text: a few in a hundred.
+    for code in questionnaire.FREE_TEXT_CODES:
+        db.execute(
+            f'CREATE INDEX "responses_text_{code}" ON responses (period, "{code}") '
+            f'WHERE "{code}" IS NOT NULL'
+        )
 
 
 # Responses ---------------------------------------------------------------------------
@@ -349,16 +365,49 @@ def _patterns_sql() -> str:
     )
 
 
+def _about_you_sql() -> str:
+    """Counts for every measure per week and band of each About-you question.
+
+    One pass over the covering index responses_about, grouped by every question at
+    once, is shared by the per-question sums below (a materialised CTE, read once).
+    """
+    q = questionnaire
+    about = [code for code, _ in q.ABOUT_YOU]
+    sums = ["count(*) AS responses"]
+    for m in q.MEASURES:
+        sums.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
+        sums.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+    names = ["responses"] + [
+        f'"{m.name}.{part}"' for m in q.MEASURES for part in ("x", "n")
+    ]
+    grouped = ", ".join(f'"{c}"' for c in about)
+    parts = [
+        f"SELECT period, '{code}' AS question, coalesce(\"{code}\", '') AS band, "
+        + ", ".join(f"sum({name}) AS {name}" for name in names)
+        + f' FROM grouped GROUP BY period, "{code}"'
+        for code in about
+    ]
+    return (
+        f"WITH grouped AS MATERIALIZED (SELECT period, {grouped}, {', '.join(sums)} "
+        "FROM responses INDEXED BY responses_about WHERE period >= ? "
+        f"GROUP BY period, {grouped}) " + " UNION ALL ".join(parts)
+    )
+
+
 COUNTS_SQL = _counts_sql()
+ABOUT_YOU_SQL = _about_you_sql()
 REASONS_SQL = _reasons_sql()
 PATTERNS_SQL = _patterns_sql()
 
 
-def _dicts(db: Database, sql: str) -> list[dict]:
-    cursor = db.execute(sql)
+def _dicts(db: Database, sql: str, params: Sequence = ()) -> list[dict]:
+    cursor = db.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [
-        {name: value or 0 for name, value in zip(names, row, strict=True)}
+        {
+            name: 0 if value is None else value
+            for name, value in zip(names, row, strict=True)
+        }
         for row in cursor
     ]
 
@@ -368,9 +417,54 @@ def count_measures(db: Database) -> list[dict]:
     return _dicts(db, COUNTS_SQL)
 
 
+def count_about_you(db: Database, since_week: str) -> list[dict]:
+    """Counts for every measure by ISO week and About-you band, from a week on."""
+    return _dicts(db, ABOUT_YOU_SQL, [since_week])
+
+
+def list_free_text(db: Database, code: str) -> list[tuple[str, str]]:
+    """Every answer to one free-text question with its week, and nothing else."""
+    if code not in questionnaire.FREE_TEXT_CODES:
+        raise ValueError(f"{code} is not a free-text question")
+    return db.execute(free_text_sql(code)).fetchall()
+
+
+def free_text_sql(code: str) -> str:
+    """The query for one free-text question: its partial index, in index order."""
+    return (
+        f'SELECT period, "{code}" FROM responses INDEXED BY "responses_text_{code}" '
+        f'WHERE "{code}" IS NOT NULL ORDER BY period, "{code}"'
+    )
+
+
 def count_reasons(db: Database) -> list[dict]:
     """Decline reasons and what would have helped, by week, channel and offence type."""
     return _dicts(db, REASONS_SQL)
+
+
+def read_report_counts(path: str, since_week: str) -> dict:
+    """Everything the report reads, its GROUP BY queries run side by side.
+
+    Each query gets its own connection in its own thread: SQLite lets other threads
+    run while a query works, so on two cores they take about as long as the longest.
+    """
+
+    def run(query):
+        db = connect(path)
+        try:
+            return query(db)
+        finally:
+            db.close()
+
+    queries = {
+        "measures": count_measures,
+        "reasons": count_reasons,
+        "patterns": count_score_patterns,
+        "about": lambda db: count_about_you(db, since_week),
+    }
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        results = dict(zip(queries, pool.map(run, queries.values()), strict=True))
+    return results
 
 
 def count_score_patterns(db: Database) -> list[tuple[list[int], int]]:

@@ -177,3 +177,60 @@ def test_report_queries_read_indexes_in_group_order(db):
         == "SCAN responses USING COVERING INDEX responses_counts"
     )
     assert "COVERING INDEX responses_items" in plan(storage.PATTERNS_SQL)
+
+
+def _stored(db, answers_list, period="2026-W14", channel="c"):
+    storage.add_rows(
+        db,
+        [
+            storage.response_row(
+                answers,
+                period=period,
+                channel=channel,
+                submission_id=storage.new_response_id(),
+            )
+            for answers in answers_list
+        ],
+    )
+
+
+def test_about_you_counts_every_measure_by_band_from_a_week_on(db):
+    _stored(db, [{"A1_offence": "da", "B1_confidence": "5", "E1_age": "u25"}] * 3)
+    _stored(db, [{"A1_offence": "da", "B1_confidence": "1", "E2_gender": "man"}] * 2)
+    _stored(db, [{"A1_offence": "da", "E1_age": "u25"}], period="2025-W01")
+    rows = storage.count_about_you(db, "2026-W01")
+    by_band = {(r["question"], r["band"]): r for r in rows}
+    assert {r["period"] for r in rows} == {"2026-W14"}
+    assert by_band[("E1_age", "u25")]["confidence.x"] == 3
+    assert by_band[("E1_age", "")]["confidence.n"] == 2  # not answered: its own band
+    assert by_band[("E2_gender", "man")]["confidence.x"] == 0
+    assert by_band[("E2_gender", "man")]["confidence.n"] == 2
+    assert by_band[("E3_disability", "")]["responses"] == 5
+
+
+def test_free_text_is_listed_alone_in_week_and_text_order(db):
+    _stored(db, [{"A1_offence": "da", "F1_comments": text} for text in "cab"])
+    _stored(db, [{"A1_offence": "da", "F1_comments": "z"}], period="2026-W01")
+    _stored(db, [{"A1_offence": "da"}])
+    assert storage.list_free_text(db, "F1_comments") == [
+        ("2026-W01", "z"),
+        ("2026-W14", "a"),
+        ("2026-W14", "b"),
+        ("2026-W14", "c"),
+    ]
+    with pytest.raises(ValueError):
+        storage.list_free_text(db, "B1_confidence")
+
+
+def test_dashboard_queries_read_only_their_indexes(db):
+    def plan(sql, *params):
+        rows = db.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " ".join(row[3] for row in rows)
+
+    assert "COVERING INDEX responses_about (period>?)" in plan(
+        storage.ABOUT_YOU_SQL, "2026-W01"
+    )
+    for code in questionnaire.FREE_TEXT_CODES:
+        assert plan(storage.free_text_sql(code)) == (
+            f"SCAN responses USING COVERING INDEX responses_text_{code}"
+        )
