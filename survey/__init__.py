@@ -10,7 +10,17 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from survey import cli, dashboard, db, links, pages, privacy, respond, staff
+from survey import (
+    cli,
+    dashboard,
+    db,
+    exports,
+    links,
+    pages,
+    privacy,
+    respond,
+    staff,
+)
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 
@@ -113,6 +123,7 @@ def create_app(test_config=None):
     app.register_blueprint(staff.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(exports.bp)
 
     app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 

@@ -1,19 +1,15 @@
 """Blueprint "dashboard": the commissioner's figures, from storage through analysis.
 
-Every figure comes from analysis.report; nothing is computed here. The counts behind
-it take seconds to read on a large database, so they are read at most once every
-DASHBOARD_CACHE_SECONDS per process, and each report built from them is kept as long.
+Every figure comes from analysis.report (through survey.figures, which keeps it for a
+while) and every table from survey.tables; nothing is computed here.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import date
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from flask import Blueprint, abort, current_app, render_template, request
-
-from analysis import report
-from survey import questionnaire, storage
+from analysis import report, wording
+from survey import figures, questionnaire, storage, tables
 from survey.db import get_db
 from survey.measures import report_spec
 from survey.staff import audit, requires
@@ -22,74 +18,262 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 PERIOD_TYPES = {"month": "Month", "quarter": "Quarter", "year": "Financial year"}
 OFFENCES = dict(questionnaire.BY_CODE["A1_offence"].options)
+INDEX = "confidence_index"
+COMMENTS_PER_PAGE = 100
+COMMENT_QUESTIONS = {
+    "D3_other_text": "Other reasons for not answering the safety questions",
+    "F1_comments": "Anything else people wanted to tell us",
+}
 
 
-def _cache() -> dict:
-    return current_app.extensions.setdefault("dashboard_cache", {})
-
-
-def _counts() -> tuple[list[dict], list]:
-    """The weekly counts and score patterns, read at most once per cache period."""
-    cache, now = _cache(), time.monotonic()
-    stamp, counts = cache.get("counts", (None, None))
-    if counts is None or now - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
-        db = get_db()
-        rows = storage.count_measures(db) + storage.count_reasons(db)
-        counts = (rows, storage.count_score_patterns(db))
-        cache.clear()  # reports built from older counts go with them
-        cache["counts"] = (now, counts)
-    return counts
-
-
-def build_report(period_type: str, offence: str, channel: str) -> dict:
-    """The report for one choice of period and filters, built once per cache period."""
-    rows, patterns = _counts()  # first: when the counts expire, so do the reports
-    key = (period_type, offence, channel, date.today())
-    cache = _cache()
-    if key not in cache:
-        if offence:
-            rows = [row for row in rows if row["offence"] == offence]
-        if channel:
-            rows = [row for row in rows if row["channel"] == channel]
-        options = report.Options(
-            today=date.today(),
-            period_type=period_type,
-            threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-            min_base=current_app.config["PERCENT_MINIMUM_BASE"],
-        )
-        # Cronbach's alpha describes the whole scale, not a filtered slice of it.
-        cache[key] = report.build(rows, report_spec(), options, patterns)
-    return cache[key]
-
-
-def _choices() -> tuple[str, str, str]:
+def choices() -> dict:
     """The period type and filters from the URL, checked; a bad one is a 400."""
-    period_type = request.args.get("period", "quarter")
-    offence = request.args.get("offence", "")
-    channel = request.args.get("channel", "")
-    if period_type not in PERIOD_TYPES:
+    chosen = {
+        "period": request.args.get("period", "quarter"),
+        "offence": request.args.get("offence", ""),
+        "channel": request.args.get("channel", ""),
+    }
+    if chosen["period"] not in PERIOD_TYPES:
         abort(400, "Choose a month, quarter or financial year.")
-    if offence and offence not in OFFENCES:
+    if chosen["offence"] and chosen["offence"] not in OFFENCES:
         abort(400, "Choose one of the offence types offered.")
-    if channel and channel not in storage.list_channels(get_db()):
+    if chosen["channel"] and chosen["channel"] not in storage.list_channels(get_db()):
         abort(400, "Choose one of the channels offered.")
-    return period_type, offence, channel
+    return chosen
+
+
+def chosen_report(chosen: dict) -> dict:
+    """The report for the chosen period type and filters."""
+    return figures.build_report(chosen["period"], chosen["offence"], chosen["channel"])
+
+
+def describe(chosen: dict) -> str:
+    return (
+        f"{chosen['period']} {chosen['offence'] or 'all'} {chosen['channel'] or 'all'}"
+    )
+
+
+def page(template: str, chosen: dict, **context) -> str:
+    """A dashboard page with the filter form's choices and the links that keep them."""
+    return render_template(
+        template,
+        chosen=chosen,
+        query={key: value for key, value in chosen.items() if value},
+        period_types=PERIOD_TYPES,
+        offences=OFFENCES,
+        channels=sorted(storage.list_channels(get_db())),
+        measure_names=_measure_titles(),
+        cell_text=tables.cell_text,
+        **context,
+    )
+
+
+def _measure_titles() -> dict[str, str]:
+    titles = {m.name: m.title for m in report_spec().measures}
+    return titles | {INDEX: "Confidence index"}
 
 
 @bp.get("/")
 @requires("admin", "analyst")
 def index():
     """The headline measures for the latest complete period, with their changes."""
-    period_type, offence, channel = _choices()
-    built = build_report(period_type, offence, channel)
-    audit("read the dashboard", f"{period_type} {offence or 'all'} {channel or 'all'}")
-    return render_template(
+    chosen = choices()
+    built = chosen_report(chosen)
+    audit("read the dashboard", describe(chosen))
+    headline = tables.headline(built) if built["measures"] else None
+    return page(
         "dashboard/index.html",
+        chosen,
         report=built,
-        period_type=period_type,
-        offence=offence,
-        channel=channel,
-        period_types=PERIOD_TYPES,
-        offences=OFFENCES,
-        channels=sorted(storage.list_channels(get_db())),
+        table=headline,
+        flags=figures.volume_flags(),
     )
+
+
+@bp.get("/measures/<name>")
+@requires("admin", "analyst")
+def measure(name: str):
+    """One measure over time: chart, the same figures as a table, trend sentences."""
+    chosen = choices()
+    if name not in _measure_titles():
+        abort(404)
+    built = chosen_report(chosen)
+    audit("read a measure", f"{name} {describe(chosen)}")
+    if not built["measures"]:
+        return page("dashboard/measure.html", chosen, report=built, name=name)
+    if name == INDEX:
+        table, sentences = tables.index_periods(built[INDEX]), [built[INDEX]["summary"]]
+    else:
+        entry = built["measures"][name]
+        table, sentences = tables.measure_periods(name, entry), _sentences(name, built)
+    return page(
+        "dashboard/measure.html",
+        chosen,
+        report=built,
+        name=name,
+        table=table,
+        sentences=sentences,
+        alt=_chart_description(name, built),
+    )
+
+
+def _sentences(name: str, built: dict) -> list[str]:
+    """The measure's sentences: summary, year-on-year, rolling year, within channels."""
+    spec = next(m for m in report_spec().measures if m.name == name)
+    entry = built["measures"][name]
+    sentences = [entry["summary"]]
+    for key in ("year_on_year", "rolling_year"):
+        if key in entry:
+            sentences.append(wording.change_sentence(spec, entry[key]))
+    count = f"{len(entry['periods'])} {built['period_type']}s"
+    sentences.append(
+        wording.trend_sentence(
+            f"{spec.title} within channels", entry["channel_adjusted_trend"], count
+        )
+    )
+    return sentences
+
+
+def _chart_description(name: str, built: dict) -> str:
+    periods = built["periods"]
+    what = "95% intervals"
+    if name != INDEX and "p_chart" in built["measures"][name]:
+        what += " and control limits"
+    return (
+        f"Chart of {_measure_titles()[name].lower()} by {built['period_type']}, "
+        f"{periods[0]} to {periods[-1]}, with {what}. The same figures are in the "
+        "table below."
+    )
+
+
+@bp.get("/measures/<name>/chart.svg")
+@requires("admin", "analyst")
+def chart(name: str):
+    """The measure's chart as SVG, for the page, the printed report or a slide."""
+    chosen = choices()
+    if name not in _measure_titles():
+        abort(404)
+    built = chosen_report(chosen)
+    if not built["measures"]:
+        abort(404)
+    audit("read a chart", f"{name} {describe(chosen)}")
+    from survey import charts  # Matplotlib loads only when a chart is first drawn
+
+    def draw():
+        if name == INDEX:
+            return charts.measure_chart(built[INDEX], percent=False)
+        return charts.measure_chart(built["measures"][name])
+
+    svg = figures.kept(("chart", name, *chosen.values()), draw)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/reasons")
+@requires("admin", "analyst")
+def reasons():
+    """Why people declined the safety questions, and what would have helped."""
+    chosen = choices()
+    built = chosen_report(chosen)
+    audit("read the decline reasons", describe(chosen))
+    context = {}
+    if built["measures"]:
+        context["tables"] = [
+            tables.ranked("reasons", "Why people declined", built),
+            tables.ranked("would_help", "What would have helped", built),
+        ]
+        context["sentences"] = _ranked_changes(built)
+    return page("dashboard/reasons.html", chosen, report=built, **context)
+
+
+def _ranked_changes(built: dict) -> list[str]:
+    """A sentence for each reason or help whose change is significant."""
+    sentences = []
+    for key in ("reasons", "would_help"):
+        for item in built[key]["ranked"]:
+            change = item.get("change", {})
+            if change.get("shown") and change["significant"]:
+                subject = report.MeasureSpec(item["code"], f"“{item['label']}”", "", "")
+                sentences.append(wording.change_sentence(subject, change))
+    return sentences
+
+
+@bp.get("/breakdowns")
+@requires("admin", "analyst")
+def breakdowns():
+    """One measure in the latest period by channel, offence type and About-you band."""
+    chosen = choices()
+    name = request.args.get("measure", "confidence")
+    titles = _measure_titles()
+    if name not in titles or name == INDEX:
+        abort(400, "Choose one of the measures offered.")
+    built = chosen_report(chosen)
+    audit("read the breakdowns", f"{name} {describe(chosen)}")
+    found = []
+    if built["measures"]:
+        entry = built["measures"][name]
+        for dimension in tables.BREAKDOWN_DIMENSIONS:
+            table = tables.breakdown(name, entry, dimension)
+            if table is not None:
+                found.append(table)
+    return page(
+        "dashboard/breakdowns.html",
+        chosen,
+        report=built,
+        name=name,
+        tables=found,
+        proportion_titles={k: v for k, v in titles.items() if k != INDEX},
+    )
+
+
+@bp.get("/comments")
+@requires("admin", "analyst")
+def comments():
+    """Free-text answers, redacted, in batches of at least the threshold."""
+    question = request.args.get("question", "F1_comments")
+    if question not in COMMENT_QUESTIONS:
+        abort(400, "Choose one of the questions offered.")
+    batches = figures.comment_batches(question)
+    try:
+        number = int(request.args.get("batch", len(batches)))
+    except ValueError:
+        abort(400, "Choose one of the batches offered.")
+    if batches and not 1 <= number <= len(batches):
+        abort(400, "Choose one of the batches offered.")
+    batch = batches[number - 1] if batches else None
+    answers = batch["answers"] if batch else []
+    pages = max(1, -(-len(answers) // COMMENTS_PER_PAGE))
+    try:
+        part = int(request.args.get("part", 1))
+    except ValueError:
+        abort(400, "Choose one of the pages offered.")
+    if not 1 <= part <= pages:
+        abort(400, "Choose one of the pages offered.")
+    shown = answers[(part - 1) * COMMENTS_PER_PAGE : part * COMMENTS_PER_PAGE]
+    audit("read comments", f"{question} batch {number if batch else 'none'} {part}")
+    return page(
+        "dashboard/comments.html",
+        {"period": figures.COMMENT_PERIOD, "offence": "", "channel": ""},
+        questions=COMMENT_QUESTIONS,
+        question=question,
+        batches=batches,
+        number=number,
+        batch=batch,
+        shown=shown,
+        part=part,
+        pages=pages,
+        period=figures.COMMENT_PERIOD,
+    )
+
+
+def export_links(name: str, query: dict) -> dict[str, str]:
+    """Where to download one table as CSV and as JSON, with the page's choices."""
+    return {
+        fmt: url_for("exports.table", name=name, fmt=fmt, **query)
+        for fmt in ("csv", "json")
+    }
+
+
+@bp.app_context_processor
+def dashboard_helpers() -> dict:
+    """The export links for templates."""
+    return {"export_links": export_links}

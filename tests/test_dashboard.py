@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from survey import accounts, demo, storage
+from survey.privacy import iso_week
 
 
 @pytest.fixture
@@ -26,11 +27,11 @@ def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
 
 
 def test_figures_are_the_analysis_package_s(app, personas, demo_rows):
-    from survey import dashboard
+    from survey import figures
 
     html = personas["admin"].get("/dashboard/?period=year").get_data(as_text=True)
     with app.test_request_context():
-        built = dashboard.build_report("year", "", "")
+        built = figures.build_report("year")
     latest = built["measures"]["confidence"]["periods"][-1]
     assert f"{round(100 * latest['estimate'])}%" in html
     assert built["latest_complete_period"] in html
@@ -78,3 +79,225 @@ def test_reading_the_dashboard_is_audited(db, personas, demo_rows):
 def test_empty_database_says_so(personas):
     html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
     assert "There are no responses from a complete period yet." in html
+
+
+def test_index_links_to_every_dashboard_page_keeping_the_choices(personas, demo_rows):
+    html = personas["analyst"].get("/dashboard/?period=month").get_data(as_text=True)
+    for path in (
+        "/dashboard/measures/confidence?period=month",
+        "/dashboard/measures/confidence_index?period=month",
+        "/dashboard/reasons?period=month",
+        "/dashboard/breakdowns?period=month",
+        "/dashboard/report?period=month",
+        "/dashboard/comments",
+    ):
+        assert f'href="{path}"' in html, path
+
+
+def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
+    from survey import figures
+
+    client = personas["analyst"]
+    html = client.get("/dashboard/measures/declined").get_data(as_text=True)
+    with app.test_request_context():
+        entry = figures.build_report("quarter")["measures"]["declined"]
+    assert '<img src="/dashboard/measures/declined/chart.svg?period=quarter"' in html
+    assert 'alt="Chart of declined by quarter' in html
+    assert html.count('<tr class="govuk-table__row">') == len(entry["periods"]) + 1
+    latest = entry["periods"][-1]
+    cell = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+    assert f"{cell}{round(100 * latest['estimate'])}%</td>" in html
+    assert entry["summary"] in html
+    assert "declined within channels" in html  # the channel-adjusted trend
+    assert client.get("/dashboard/measures/nothing").status_code == 404
+
+
+def test_chart_is_svg_that_obeys_the_content_security_policy(personas, demo_rows):
+    import xml.etree.ElementTree as ET
+
+    for name in ("confidence", "confidence_index"):
+        response = personas["admin"].get(f"/dashboard/measures/{name}/chart.svg")
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+        svg = response.get_data(as_text=True)
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert not [e for e in root.iter() if "style" in e.attrib]
+        assert not [e for e in root.iter() if e.tag.endswith("}style")]
+        assert not [e for e in root.iter() if e.tag.endswith("}script")]
+        assert "fill" in svg and "95% confidence interval" in svg
+
+
+def test_reasons_page_ranks_reasons_and_what_would_have_helped(
+    app, personas, demo_rows
+):
+    from survey import figures
+
+    html = personas["analyst"].get("/dashboard/reasons").get_data(as_text=True)
+    with app.test_request_context():
+        built = figures.build_report("quarter")
+    for key in ("reasons", "would_help"):
+        shown = [i["label"] for i in built[key]["ranked"] if not i["suppressed"]]
+        positions = [html.index(f">{label}</th>") for label in shown]
+        assert positions == sorted(positions), key  # most often ticked first
+    assert "What would have helped" in html
+    assert "Change on previous period" in html
+
+
+def test_breakdowns_by_channel_offence_and_about_you(personas, demo_rows):
+    client = personas["analyst"]
+    html = client.get("/dashboard/breakdowns?measure=satisfaction").get_data(
+        as_text=True
+    )
+    for caption in (
+        "by channel",
+        "by what they were in contact",
+        "by age",
+        "by gender",
+        "by disability",
+    ):
+        assert f"Satisfaction {caption}" in html, caption
+    filtered = client.get(
+        "/dashboard/breakdowns?measure=satisfaction&offence=da"
+    ).get_data(as_text=True)
+    assert "Satisfaction by channel" in filtered
+    assert "Satisfaction by age" not in filtered
+    assert "for all responses only" in filtered
+    assert client.get("/dashboard/breakdowns?measure=x").status_code == 400
+
+
+def test_small_channels_are_merged_and_small_cells_never_shown(db, personas):
+    # Two big channels and one with 3 responses a quarter.
+    rows = list(demo.generate(3000, 3, date.today()))
+    for row in rows[:40]:
+        row["channel"] = "tiny"
+    storage.add_rows(db, rows)
+    for channel in ("tiny", *demo.CHANNELS):
+        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+    body = personas["analyst"].get("/dashboard/export/all.json").get_json()
+    for name, table in body["tables"].items():
+        for row in table["rows"]:
+            assert row.get("base") is None or row["base"] >= 10, name
+            assert "tiny" not in row.values(), name
+
+
+def test_volume_jumps_are_flagged_on_the_dashboard(db, personas):
+    from analysis import volume
+
+    weeks = volume.recent_weeks(date.today(), 16)
+    base = {"A1_offence": "da", "B1_confidence": "4"}
+    rows = []
+    for week in weeks:
+        size = 60 if week == weeks[-1] else 5
+        rows += [
+            storage.response_row(
+                base,
+                period=week,
+                channel="helpline",
+                submission_id=storage.new_response_id(),
+            )
+            for _ in range(size)
+        ]
+    storage.add_rows(db, rows)
+    html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
+    assert "Possible flood" in html and "helpline in this week so far" in html
+
+
+def test_no_flood_flag_for_ordinary_weeks(personas, demo_rows):
+    html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
+    assert "Possible flood" not in html
+
+
+def add_comments(db, texts_by_week: dict[str, list[str]]) -> None:
+    rows = [
+        storage.response_row(
+            {"A1_offence": "stalking", "B1_confidence": "2", "F1_comments": text},
+            period=week,
+            channel="helpline",
+            submission_id=storage.new_response_id(),
+        )
+        for week, texts in texts_by_week.items()
+        for text in texts
+    ]
+    storage.add_rows(db, rows)
+
+
+def test_comments_are_released_in_batches_without_other_answers(db, personas):
+    add_comments(
+        db,
+        {
+            "2025-W15": [f"april comment {i}" for i in range(6)],  # 2025/26 Q1
+            "2025-W28": [f"july comment {i}" for i in range(6)],  # 2025/26 Q2
+            "2025-W41": ["october comment"],  # waits for more
+        },
+    )
+    client = personas["analyst"]
+    html = client.get("/dashboard/comments").get_data(as_text=True)
+    assert "2025/26 Q1 to 2025/26 Q2" in html
+    listed = re.findall(r"<li>([^<]*)</li>", html)
+    comments = [text for text in listed if "comment" in text]
+    assert comments == sorted(comments) and len(comments) == 12
+    assert "october comment" not in html
+    # Nothing else of those responses: no week, channel or answer beside them.
+    for other in ("2025-W", "helpline", "Stalking", "stalking"):
+        assert other not in html, other
+    for bad in ("question=B1_confidence", "batch=7", "batch=x", "part=2"):
+        assert client.get(f"/dashboard/comments?{bad}").status_code == 400, bad
+
+
+def test_one_comment_alone_is_never_shown(db, personas):
+    add_comments(db, {"2025-W15": ["the only comment"]})
+    html = personas["analyst"].get("/dashboard/comments").get_data(as_text=True)
+    assert "the only comment" not in html
+    assert "No batch of comments to this question can be released yet." in html
+
+
+def test_comments_come_in_pages_of_a_hundred(db, personas):
+    add_comments(db, {"2025-W15": [f"comment {i:03}" for i in range(150)]})
+    client = personas["analyst"]
+    first = client.get("/dashboard/comments").get_data(as_text=True)
+    second = client.get("/dashboard/comments?batch=1&part=2").get_data(as_text=True)
+    assert first.count("<li>comment ") == 100 and "Page 1 of 2" in first
+    assert second.count("<li>comment ") == 50 and "comment 149" in second
+
+
+def test_reading_comments_is_audited(db, personas):
+    personas["analyst"].get("/dashboard/comments?question=D3_other_text")
+    assert [
+        e["detail"] for e in accounts.list_audit(db) if e["action"] == "read comments"
+    ] == ["D3_other_text batch none 1"]
+
+
+def test_partners_see_no_dashboard_page(personas, demo_rows):
+    for path in (
+        "/dashboard/",
+        "/dashboard/measures/confidence",
+        "/dashboard/measures/confidence/chart.svg",
+        "/dashboard/reasons",
+        "/dashboard/breakdowns",
+        "/dashboard/comments",
+        "/dashboard/report",
+        "/dashboard/export/headline.csv",
+        "/dashboard/export/all.json",
+    ):
+        assert personas["partner_a"].get(path).status_code == 403, path
+
+
+def test_the_unfinished_period_is_never_shown(db, personas):
+    # Plenty of responses, all from this week: there is nothing complete to show.
+    rows = [
+        storage.response_row(
+            {"A1_offence": "da", "B1_confidence": "5"},
+            period=iso_week(date.today()),
+            channel="helpline",
+            submission_id=storage.new_response_id(),
+        )
+        for _ in range(500)
+    ]
+    storage.add_rows(db, rows)
+    client = personas["analyst"]
+    for path in ("/dashboard/", "/dashboard/measures/confidence", "/dashboard/reasons"):
+        html = client.get(path).get_data(as_text=True)
+        assert "There are no responses from a complete period yet." in html, path
+    assert client.get("/dashboard/export/all.json").get_json()["tables"] == {}

@@ -1,0 +1,287 @@
+"""Every table the dashboard shows, as published figures: the pages and the exports
+(CSV and JSON) are made from these, so an export holds exactly what a page shows.
+
+Values are the published ones: percentages as whole numbers, counts rounded to 5,
+None where a figure is not shown under the disclosure rules. Nothing is worked out
+here; every figure comes from the report the analysis package built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analysis import disclosure, wording
+from survey import questionnaire
+
+NOT_SHOWN = "not shown"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key in exports, its heading, and how its values read."""
+
+    key: str
+    label: str
+    kind: str = "text"  # text, percent, points, count, index, p, yes_no
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the column holds numbers (right-aligned on the page)."""
+        return self.kind not in ("text", "yes_no")
+
+
+@dataclass
+class Table:
+    """A table with its caption, columns, rows and the sentences that go with it."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict]:
+        """The rows keyed by column, as the JSON export gives them."""
+        keys = [column.key for column in self.columns]
+        return [dict(zip(keys, row, strict=True)) for row in self.rows]
+
+
+def cell_text(value, column: Column) -> str:
+    """A published value as the page shows it."""
+    if value is None:
+        return NOT_SHOWN
+    if column.kind == "percent":
+        return f"{value}%"
+    if column.kind == "points":
+        return f"{value:+d}" if value else "0"
+    if column.kind == "p" and value < 0.001:
+        return "< 0.001"
+    if column.kind == "count":
+        return f"{value:,}"
+    return str(value)
+
+
+def _percent(value: float | None) -> int | None:
+    return None if value is None else round(100 * value)
+
+
+def _p(value: float | None) -> float | None:
+    return None if value is None else float(f"{value:.2g}")
+
+
+def _figure(entry: dict) -> list:
+    """Estimate, interval and base of a published proportion."""
+    shown = not entry.get("suppressed", True)
+    return [
+        _percent(entry["estimate"]) if shown else None,
+        _percent(entry["ci_low"]) if shown else None,
+        _percent(entry["ci_high"]) if shown else None,
+        entry.get("base"),
+    ]
+
+
+FIGURE_COLUMNS = [
+    Column("estimate_percent", "Estimate", "percent"),
+    Column("ci_low_percent", "95% CI from", "percent"),
+    Column("ci_high_percent", "95% CI to", "percent"),
+    Column("base", "Base", "count"),
+]
+
+
+def _change(change: dict | None) -> list:
+    """A comparison's difference in points, whether significant, adjusted p."""
+    if not change or not change.get("shown"):
+        return [None, None, None]
+    return [
+        round(100 * change["difference"]),
+        "yes" if change["significant"] else "no",
+        _p(change["p_adjusted"]),
+    ]
+
+
+def headline(built: dict) -> Table:
+    """The headline measures for the latest complete period, with their changes."""
+    table = Table(
+        "headline",
+        f"Headline measures, {built['latest_complete_period']}",
+        [
+            Column("measure", "Measure"),
+            *FIGURE_COLUMNS,
+            Column("change_previous_points", "Change on previous period", "points"),
+            Column("change_previous_significant", "Significant", "yes_no"),
+            Column("change_previous_p_adjusted", "Adjusted p", "p"),
+            Column("change_year_points", "Change on a year earlier", "points"),
+            Column("change_year_significant", "Significant", "yes_no"),
+            Column("change_year_p_adjusted", "Adjusted p", "p"),
+        ],
+    )
+    for measure in built["measures"].values():
+        table.rows.append(
+            [
+                measure["title"],
+                *_figure(measure["periods"][-1]),
+                *_change(measure.get("latest_change")),
+                *_change(measure.get("year_on_year")),
+            ]
+        )
+    table.notes = [m["summary"] for m in built["measures"].values()]
+    return table
+
+
+def measure_periods(name: str, entry: dict) -> Table:
+    """One proportion measure period by period, with its control limits."""
+    limits = {row["period"]: row for row in entry.get("p_chart", {}).get("limits", [])}
+    table = Table(
+        f"measure-{name}",
+        f"{entry['title']} by period",
+        [
+            Column("period", "Period"),
+            *FIGURE_COLUMNS,
+            Column("lower_limit_percent", "Lower control limit", "percent"),
+            Column("upper_limit_percent", "Upper control limit", "percent"),
+            Column("outside_limits", "Outside the limits", "yes_no"),
+        ],
+    )
+    for point in entry["periods"]:
+        limit = limits.get(point["period"])
+        shown = limit is not None and not point.get("suppressed", True)
+        table.rows.append(
+            [
+                point["period"],
+                *_figure(point),
+                _percent(limit["lower"]) if limit else None,
+                _percent(limit["upper"]) if limit else None,
+                ("yes" if limit["flagged"] else "no") if shown else None,
+            ]
+        )
+    table.notes = [entry["summary"]]
+    return table
+
+
+def index_periods(index: dict) -> Table:
+    """The 0–100 confidence index period by period."""
+    table = Table(
+        "measure-confidence_index",
+        "Confidence index (0 to 100) by period",
+        [
+            Column("period", "Period"),
+            Column("mean", "Mean", "index"),
+            Column("ci_low", "95% CI from", "index"),
+            Column("ci_high", "95% CI to", "index"),
+            Column("base", "Base", "count"),
+        ],
+    )
+    for point in index["periods"]:
+        shown = not point.get("suppressed", True)
+        table.rows.append(
+            [
+                point["period"],
+                *(
+                    round(point[key]) if shown else None
+                    for key in ("estimate", "ci_low", "ci_high")
+                ),
+                point.get("base"),
+            ]
+        )
+    table.notes = [index["summary"]]
+    return table
+
+
+def ranked(key: str, title: str, built: dict) -> Table:
+    """Decline reasons (or what would have helped), most often ticked first."""
+    entry = built[key]
+    table = Table(
+        key.replace("_", "-"),
+        f"{title}, {entry['period']}",
+        [
+            Column("answer", "Answer"),
+            *FIGURE_COLUMNS,
+            Column("change_previous_points", "Change on previous period", "points"),
+            Column("change_previous_significant", "Significant", "yes_no"),
+            Column("change_previous_p_adjusted", "Adjusted p", "p"),
+        ],
+    )
+    for item in entry["ranked"]:
+        table.rows.append([item["label"], *_figure(item), *_change(item.get("change"))])
+    base = entry["base"]
+    table.notes = [
+        f"Base: {base:,} people who gave at least one answer."
+        if base is not None
+        else "Too few people gave an answer to publish these figures."
+    ]
+    return table
+
+
+DIMENSIONS = {
+    "channel": ("by_channel", "Channel"),
+    "offence": ("by_offence", "What they were in contact with the police about"),
+}
+GROUP_LABELS = {
+    "offence": dict(questionnaire.BY_CODE["A1_offence"].options)
+    | {"not given": "Not answered", disclosure.OTHER: "Something else, or small groups"}
+}
+
+
+def breakdown(name: str, entry: dict, dimension: str) -> Table | None:
+    """A measure in the latest period by channel, offence type or About-you band."""
+    if dimension in DIMENSIONS:
+        key, label = DIMENSIONS[dimension]
+        found = entry.get(key)
+        order = None
+    else:
+        label = dict(questionnaire.ABOUT_YOU)[dimension]
+        found = entry.get("by_about_you", {}).get(dimension)
+        order = [text for _, text in questionnaire.BY_CODE[dimension].options]
+    if found is None:
+        return None
+    labels = GROUP_LABELS.get(dimension, {})
+    other = labels.get(disclosure.OTHER, "Small groups together")
+    groups = found["groups"]
+    if order:  # bands in the questionnaire's order, the rest after them
+        groups = sorted(
+            groups, key=lambda g: order.index(g["group"]) if g["group"] in order else 99
+        )
+    table = Table(
+        f"breakdown-{name}-{dimension}",
+        f"{entry['title']} by {label.lower()}, {found['period']}",
+        [Column("group", label), *FIGURE_COLUMNS],
+    )
+    for group in groups:
+        text = group["group"]
+        text = other if text == disclosure.OTHER else labels.get(text, text)
+        table.rows.append([text, *_figure(group)])
+    table.notes = [_test_note(found.get("test"))]
+    return table
+
+
+def _test_note(test: dict | None) -> str:
+    if not test:
+        return "There are too few groups to compare."
+    if not test.get("shown", True):
+        return f"No test is shown: {test['reason']}."
+    verdict = "differ" if test["significant"] else "do not differ"
+    return (
+        f"The groups {verdict} significantly (chi-square test, "
+        f"{wording.p_text(test['p_adjusted'])}, adjusted)."
+    )
+
+
+BREAKDOWN_DIMENSIONS = [*DIMENSIONS, *(code for code, _ in questionnaire.ABOUT_YOU)]
+
+
+def every_table(built: dict) -> dict[str, Table]:
+    """Every table of the dashboard for one report, by name."""
+    if not built["measures"]:
+        return {}
+    tables = [headline(built)]
+    for name, entry in built["measures"].items():
+        tables.append(measure_periods(name, entry))
+    tables.append(index_periods(built["confidence_index"]))
+    tables.append(ranked("reasons", "Why people declined", built))
+    tables.append(ranked("would_help", "What would have helped", built))
+    for name, entry in built["measures"].items():
+        for dimension in BREAKDOWN_DIMENSIONS:
+            table = breakdown(name, entry, dimension)
+            if table is not None:
+                tables.append(table)
+    return {table.name: table for table in tables}

@@ -1,0 +1,190 @@
+"""Exports: every dashboard table as CSV and JSON; the printable quarterly report."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+
+from survey import accounts, demo, storage
+
+
+@pytest.fixture
+def demo_rows(db):
+    """Three financial years of demo responses, and a link per channel."""
+    storage.add_rows(db, demo.generate(4000, 8, date.today()))
+    for channel in demo.CHANNELS:
+        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+
+
+def page_table(html: str, caption_start: str) -> list[list[str]]:
+    """The cells of the table whose caption starts so, as the page shows them."""
+    start = html.index(f">{caption_start}")
+    body = html[start : html.index("</table>", start)]
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', body, re.S)
+    return [
+        [cell.strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in rows
+    ]
+
+
+def test_csv_holds_exactly_the_figures_on_the_page(personas, demo_rows):
+    client = personas["analyst"]
+    html = client.get("/dashboard/?period=year").get_data(as_text=True)
+    shown = page_table(html, "Headline measures")
+    response = client.get("/dashboard/export/headline.csv?period=year")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    [header, *rows] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert header[:5] == [
+        "measure",
+        "estimate_percent",
+        "ci_low_percent",
+        "ci_high_percent",
+        "base",
+    ]
+    assert len(rows) == len(shown) - 1 == 6
+    for exported, on_page in zip(rows, shown[1:], strict=True):
+        assert exported[0] == on_page[0]
+        # The page adds % signs and thousands separators; the figures are the same.
+        for value, text in zip(exported[1:5], on_page[1:5], strict=True):
+            assert value == text.replace("%", "").replace(",", ""), (value, text)
+
+
+def test_json_holds_the_same_data_as_the_csv(personas, demo_rows):
+    client = personas["analyst"]
+    table = client.get("/dashboard/export/measure-confidence.json").get_json()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/dashboard/export/measure-confidence.csv").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    [(name, exported)] = table["tables"].items()
+    assert name == "measure-confidence"
+    assert table["period_type"] == "quarter" and table["threshold"] == 10
+    assert len(exported["rows"]) == len(rows)
+    for from_json, from_csv in zip(exported["rows"], rows, strict=True):
+        for key, value in from_json.items():
+            expected = "not shown" if value is None else str(value)
+            assert from_csv[key] == expected, key
+
+
+def test_every_table_on_every_page_can_be_downloaded(personas, demo_rows):
+    client = personas["analyst"]
+    every = client.get("/dashboard/export/all.json").get_json()["tables"]
+    linked = set()
+    for path in (
+        "/dashboard/",
+        "/dashboard/reasons",
+        *(
+            f"/dashboard/measures/{name}"
+            for name in (
+                "confidence",
+                "satisfaction",
+                "report_again",
+                "declined",
+                "declined_fully",
+                "told_about_orders",
+                "confidence_index",
+            )
+        ),
+        *(
+            f"/dashboard/breakdowns?measure={name}"
+            for name in (
+                "confidence",
+                "satisfaction",
+                "report_again",
+                "declined",
+                "declined_fully",
+                "told_about_orders",
+            )
+        ),
+    ):
+        html = client.get(path).get_data(as_text=True)
+        captions = html.count("<caption")
+        links = re.findall(r'href="/dashboard/export/([^".]+)\.csv', html)
+        assert len(links) == captions, path
+        linked |= set(links)
+    assert linked == set(every)
+    for name in every:
+        for fmt in ("csv", "json"):
+            assert client.get(f"/dashboard/export/{name}.{fmt}").status_code == 200
+
+
+def test_exports_defuse_spreadsheet_formulas(db, personas):
+    rows = list(demo.generate(4000, 8, date.today()))
+    for row in rows[: len(rows) // 2]:
+        row["channel"] = "=HYPERLINK(1)"
+    storage.add_rows(db, rows)
+    storage.add_link(db, label="x", channel="=HYPERLINK(1)", today=date(2024, 4, 1))
+    text = (
+        personas["analyst"]
+        .get("/dashboard/export/breakdown-confidence-channel.csv")
+        .get_data(as_text=True)
+    )
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'=HYPERLINK(1)" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")]
+
+
+def test_every_export_is_audited(db, personas, demo_rows):
+    client = personas["analyst"]
+    client.get("/dashboard/export/headline.csv?offence=da")
+    client.get("/dashboard/export/reasons.json")
+    client.get("/dashboard/export/all.json")
+    client.get("/dashboard/report")
+    exported = [
+        (e["action"], e["detail"])
+        for e in accounts.list_audit(db)
+        if e["action"].startswith("exported")
+    ]
+    assert sorted(exported) == sorted(
+        [
+            ("exported figures", "headline.csv quarter da all"),
+            ("exported figures", "reasons.json quarter all all"),
+            ("exported figures", "all.json quarter all all"),
+            ("exported the printable report", "quarter all all"),
+        ]
+    )
+
+
+def test_unknown_tables_and_formats_are_not_found(personas, demo_rows):
+    client = personas["analyst"]
+    for path in (
+        "/dashboard/export/nothing.csv",
+        "/dashboard/export/headline.xlsx",
+        "/dashboard/export/all.csv",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/dashboard/export/headline.csv?period=week").status_code == 400
+
+
+def test_printable_report_has_every_section_and_a_methods_note(personas, demo_rows):
+    html = personas["analyst"].get("/dashboard/report").get_data(as_text=True)
+    assert "quarterly report" in html
+    for heading in (
+        "Summary",
+        "Confidence",
+        "Satisfaction",
+        "Declined fully",
+        "Confidence index",
+        "Why people declined the safety questions",
+        "Methods",
+    ):
+        assert f'<h2 class="govuk-heading-l">{heading}</h2>' in html, heading
+    for words in (
+        "self-selected",
+        "Wilson",
+        "Cochran–Armitage",
+        "Benjamini–Hochberg",
+        "rounded to the nearest 5",
+        "No count under 10",
+    ):
+        assert words in html, words
+    assert html.count('class="dashboard-report__section"') >= 8
+    assert html.count("/chart.svg?period=quarter") == 7
