@@ -13,6 +13,8 @@ run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
 	@echo "Staff log in at http://$(HOST):$(PORT)/staff/login as admin@example.org,"
 	@echo "password in instance/demo-admin.txt. Ctrl+C stops the server."
+	@# Upgrades an existing database's schema; safe to run again.
+	$(FLASK) init-db
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --config gunicorn.conf.py 'survey:create_app()'
 
 test: setup browser-deps

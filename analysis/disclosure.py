@@ -138,23 +138,21 @@ def determined_cells(hidden: Sequence[Sequence[bool]]) -> list[tuple[int, int]]:
     return found
 
 
-def release_in_batches(
-    groups: Sequence[tuple[str, Sequence[str]]], k: int
-) -> list[dict]:
-    """Free-text answers released in batches of at least k, oldest periods first.
+def release_in_batches(groups: Sequence[tuple[str, int]], k: int) -> list[dict]:
+    """Periods pooled into batches of at least k free-text answers, oldest first.
 
-    `groups` are complete periods in order, each with its answers. Periods are pooled
-    from the oldest until they hold k answers; answers after the last full batch wait
-    for later periods. Within a batch the answers are sorted, so their order says
-    nothing of when or through which channel each came.
+    `groups` are complete periods in order, each with how many answers it holds.
+    Periods are pooled from the oldest until they hold k answers; the periods after
+    the last full batch wait for later ones. Each batch is shown as a whole, its
+    answers in alphabetical order, so nothing tells when or where one came from.
     """
-    batches, pending, first = [], [], None
-    for period, answers in groups:
-        if not answers:
+    batches, pending, first, last = [], 0, None, None
+    for period, count in groups:
+        if not count:
             continue
-        first = first or period
-        pending.extend(answers)
-        if len(pending) >= k:
-            batches.append({"first": first, "last": period, "answers": sorted(pending)})
-            pending, first = [], None
+        first, last = first or period, period
+        pending += count
+        if pending >= k:
+            batches.append({"first": first, "last": last, "count": pending})
+            pending, first = 0, None
     return batches

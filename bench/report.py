@@ -9,7 +9,7 @@ Run by hand (CI times nothing), on databases made with demo-data:
 
 For each file it times, best of --runs: the whole command (`python -m analysis report
 --format json`, a fresh process each time, so imports count) with its peak memory;
-the three GROUP BY queries alone; building the report from their rows; and the bare
+the four GROUP BY queries alone; building the report from their rows; and the bare
 `SELECT period, channel, A1_offence, count(*) ... GROUP BY` in the sqlite3 shell.
 """
 
@@ -25,9 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from analysis import report  # noqa: E402
-from analysis.__main__ import read_counts  # noqa: E402
 from survey import storage  # noqa: E402
 from survey.measures import report_spec as spec  # noqa: E402
+from survey.measures import since_week  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "
@@ -85,20 +85,26 @@ def main():
         db.close()
         whole, _ = best(args.runs, lambda p=path: command(p))
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        queries, (measures, reasons, patterns) = best(
-            args.runs, lambda p=path: read_counts(p)
+        queries, counts = best(
+            args.runs,
+            lambda p=path: storage.read_report_counts(p, since_week(TODAY)),
         )
         options = report.Options(today=TODAY)
-        rows = measures + reasons
+        measures = counts["measures"]
+        rows = measures + counts["reasons"]
         building, _ = best(
             args.runs,
-            lambda r=rows, o=options, s=patterns: report.build(r, spec(), o, s),
+            lambda r=rows, o=options, c=counts: report.build(
+                r, spec(), o, c["patterns"], c["about"]
+            ),
         )
         bare, _ = best(args.runs, lambda p=path: shell(p, BARE))
-        counts, _ = best(args.runs, lambda p=path: shell(p, storage.COUNTS_SQL + ";"))
+        shell_counts, _ = best(
+            args.runs, lambda p=path: shell(p, storage.COUNTS_SQL + ";")
+        )
         print(
             f"{responses:>10,} {len(measures):>7,} {whole:>7.2f}s {peak_mb:>8.0f} "
-            f"{queries:>7.2f}s {building:>5.2f}s {bare:>21.2f}s {counts:>20.2f}s"
+            f"{queries:>7.2f}s {building:>5.2f}s {bare:>21.2f}s {shell_counts:>20.2f}s"
         )
     print("peak MB: the largest child process so far (the command runs first).")
 

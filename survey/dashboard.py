@@ -164,7 +164,7 @@ def chart(name: str):
             return charts.measure_chart(built[INDEX], percent=False)
         return charts.measure_chart(built["measures"][name])
 
-    svg = figures.kept(("chart", name, *chosen.values()), draw)
+    svg = figures.kept(("chart", name, *chosen.values()), lambda _counts: draw())
     return Response(svg, mimetype="image/svg+xml")
 
 
@@ -240,15 +240,19 @@ def comments():
     if batches and not 1 <= number <= len(batches):
         abort(400, "Choose one of the batches offered.")
     batch = batches[number - 1] if batches else None
-    answers = batch["answers"] if batch else []
-    pages = max(1, -(-len(answers) // COMMENTS_PER_PAGE))
+    pages = max(1, -(-batch["count"] // COMMENTS_PER_PAGE)) if batch else 1
     try:
         part = int(request.args.get("part", 1))
     except ValueError:
         abort(400, "Choose one of the pages offered.")
     if not 1 <= part <= pages:
         abort(400, "Choose one of the pages offered.")
-    shown = answers[(part - 1) * COMMENTS_PER_PAGE : part * COMMENTS_PER_PAGE]
+    shown = []
+    if batch:
+        offset = (part - 1) * COMMENTS_PER_PAGE
+        shown = storage.list_free_text(
+            get_db(), question, batch["weeks"], COMMENTS_PER_PAGE, offset
+        )
     audit("read comments", f"{question} batch {number if batch else 'none'} {part}")
     return page(
         "dashboard/comments.html",

@@ -1,12 +1,17 @@
 """The dashboard's figures, built by the analysis package and kept for a while.
 
-The counts behind the report take seconds to read on a large database, so they are
-read at most once every DASHBOARD_CACHE_SECONDS per process; every report, chart and
-batch of comments made from them is kept as long, and goes when they go.
+The counts behind the report take seconds to read on a large database, so each
+process reads them once and then again in the background every
+DASHBOARD_CACHE_SECONDS, answering from the counts it has meanwhile; every report,
+chart and batch of comments made from them is kept as long, and goes when they go.
+Only the first request of a process waits for the counts.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,28 +34,64 @@ def _cache() -> dict:
     return current_app.extensions.setdefault("dashboard_cache", {})
 
 
-def _counts() -> dict:
-    """Every count the dashboard uses, read at most once per cache period."""
-    cache, now = _cache(), time.monotonic()
-    stamp, counts = cache.get("counts", (None, None))
-    if counts is None or now - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
-        counts = storage.read_report_counts(
-            current_app.config["DATABASE"], since_week(date.today())
-        )
-        counts["rows"] = counts["measures"] + counts["reasons"]
-        cache.clear()  # whatever was made from older counts goes with them
-        cache["counts"] = (now, counts)
+def _read(path: str) -> dict:
+    counts = storage.read_report_counts(path, since_week(date.today()))
+    counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
 
-def kept(key: tuple, make: Callable[[], object]):
-    """What `make` returns, made once per cache period for this key and day."""
-    _counts()  # first: when the counts expire, so does everything made from them
+def _store(cache: dict, counts: dict) -> None:
+    # Whatever was made from older counts goes with them.
+    cache.clear()
+    cache["counts"] = (time.monotonic(), counts)
+
+
+def _counts() -> dict:
+    """Every count the dashboard uses: read once, then refreshed in the background."""
+    cache = _cache()
+    stamp, counts = cache.get("counts", (None, None))
+    if counts is None:
+        counts = _read(current_app.config["DATABASE"])
+        _store(cache, counts)
+    elif time.monotonic() - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
+        _refresh_in_background(cache, current_app.config["DATABASE"])
+    return counts
+
+
+def _refresh_in_background(cache: dict, path: str) -> None:
+    running = cache.get("refreshing")
+    if running is not None and running.is_alive():
+        return
+
+    def refresh():
+        try:
+            _store(cache, _read(path))
+        except sqlite3.Error as error:  # the old counts stay; the next request retries
+            logging.getLogger(__name__).warning("could not read the counts: %s", error)
+
+    thread = threading.Thread(target=refresh, name="dashboard-counts", daemon=True)
+    cache["refreshing"] = thread
+    thread.start()
+
+
+def wait_for_refresh() -> None:
+    """Wait until a background read of the counts, if one is running, is over."""
+    running = _cache().get("refreshing")
+    if running is not None:
+        running.join()
+
+
+def kept(key: tuple, make: Callable[[dict], object]):
+    """What `make` returns from the counts, made once per cache period and day."""
+    counts = _counts()
     cache, key = _cache(), (*key, date.today())
-    # Looked up once: with threads, another request may clear the cache meanwhile.
+    # Looked up once: the background refresh may clear the cache meanwhile.
     made = cache.get(key)
     if made is None:
-        made = cache[key] = make()
+        made = make(counts)
+        # Kept only if its counts are still current: nothing outlives its counts.
+        if cache.get("counts", (None, None))[1] is counts:
+            cache[key] = made
     return made
 
 
@@ -66,8 +107,7 @@ def _options(period_type: str) -> report.Options:
 def build_report(period_type: str, offence: str = "", channel: str = "") -> dict:
     """The report for one choice of period and filters."""
 
-    def make():
-        counts = _counts()
+    def make(counts):
         rows = counts["rows"]
         if offence:
             rows = [row for row in rows if row["offence"] == offence]
@@ -92,22 +132,31 @@ def volume_flags() -> list[dict]:
     minimum = 2 * current_app.config["SUPPRESSION_THRESHOLD"]
     return kept(
         ("volume",),
-        lambda: volume.jumps(_counts()["measures"], date.today(), minimum=minimum),
+        lambda counts: volume.jumps(counts["measures"], date.today(), minimum=minimum),
     )
 
 
 def comment_batches(code: str) -> list[dict]:
-    """One free-text question's answers in batches of at least the threshold."""
+    """Batches of one free-text question's answers, each with its span of weeks.
 
-    def make():
-        by_quarter: dict[str, list[str]] = defaultdict(list)
+    Only how many answers each week has is kept here; a batch's answers are read a
+    page at a time (storage.list_free_text), so memory does not grow with them.
+    """
+
+    def make(_):
+        counts: dict[str, int] = defaultdict(int)
+        weeks: dict[str, list[str]] = defaultdict(list)
         today = date.today()
-        for week, text in storage.list_free_text(get_db(), code):
+        for week, count in storage.count_free_text(get_db(), code):
             quarter = periods.period_of_week(week, COMMENT_PERIOD)
             if periods.complete(quarter, COMMENT_PERIOD, today):
-                by_quarter[quarter].append(text)
-        return disclosure.release_in_batches(
-            sorted(by_quarter.items()), current_app.config["SUPPRESSION_THRESHOLD"]
+                counts[quarter] += count
+                weeks[quarter].append(week)
+        batches = disclosure.release_in_batches(
+            sorted(counts.items()), current_app.config["SUPPRESSION_THRESHOLD"]
         )
+        for batch in batches:
+            batch["weeks"] = (weeks[batch["first"]][0], weeks[batch["last"]][-1])
+        return batches
 
     return kept(("comments", code), make)

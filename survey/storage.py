@@ -422,19 +422,36 @@ def count_about_you(db: Database, since_week: str) -> list[dict]:
     return _dicts(db, ABOUT_YOU_SQL, [since_week])
 
 
-def list_free_text(db: Database, code: str) -> list[tuple[str, str]]:
-    """Every answer to one free-text question with its week, and nothing else."""
-    if code not in questionnaire.FREE_TEXT_CODES:
-        raise ValueError(f"{code} is not a free-text question")
-    return db.execute(free_text_sql(code)).fetchall()
+def count_free_text(db: Database, code: str) -> list[tuple[str, int]]:
+    """How many answers one free-text question has, week by week."""
+    _check_free_text(code)
+    return db.execute(
+        f'SELECT period, count(*) FROM responses INDEXED BY "responses_text_{code}" '
+        f'WHERE "{code}" IS NOT NULL GROUP BY period ORDER BY period'
+    ).fetchall()
+
+
+def list_free_text(
+    db: Database, code: str, weeks: tuple[str, str], limit: int, offset: int = 0
+) -> list[str]:
+    """One free-text question's answers from a span of weeks, alphabetically, alone."""
+    _check_free_text(code)
+    return [row[0] for row in db.execute(free_text_sql(code), [*weeks, limit, offset])]
 
 
 def free_text_sql(code: str) -> str:
-    """The query for one free-text question: its partial index, in index order."""
+    """The query for a page of one free-text question's answers from a span of weeks."""
+    # Sorted by the text itself: nothing in the order says when an answer came.
     return (
-        f'SELECT period, "{code}" FROM responses INDEXED BY "responses_text_{code}" '
-        f'WHERE "{code}" IS NOT NULL ORDER BY period, "{code}"'
+        f'SELECT "{code}" FROM responses INDEXED BY "responses_text_{code}" '
+        f'WHERE "{code}" IS NOT NULL AND period BETWEEN ? AND ? '
+        f'ORDER BY "{code}" LIMIT ? OFFSET ?'
     )
+
+
+def _check_free_text(code: str) -> None:
+    if code not in questionnaire.FREE_TEXT_CODES:
+        raise ValueError(f"{code} is not a free-text question")
 
 
 def count_reasons(db: Database) -> list[dict]:

@@ -208,18 +208,21 @@ def test_about_you_counts_every_measure_by_band_from_a_week_on(db):
     assert by_band[("E3_disability", "")]["responses"] == 5
 
 
-def test_free_text_is_listed_alone_in_week_and_text_order(db):
+def test_free_text_is_counted_by_week_and_listed_alone_in_text_order(db):
     _stored(db, [{"A1_offence": "da", "F1_comments": text} for text in "cab"])
     _stored(db, [{"A1_offence": "da", "F1_comments": "z"}], period="2026-W01")
+    _stored(db, [{"A1_offence": "da", "F1_comments": "y"}], period="2026-W20")
     _stored(db, [{"A1_offence": "da"}])
-    assert storage.list_free_text(db, "F1_comments") == [
-        ("2026-W01", "z"),
-        ("2026-W14", "a"),
-        ("2026-W14", "b"),
-        ("2026-W14", "c"),
+    assert storage.count_free_text(db, "F1_comments") == [
+        ("2026-W01", 1),
+        ("2026-W14", 3),
+        ("2026-W20", 1),
     ]
+    weeks = ("2026-W01", "2026-W14")
+    assert storage.list_free_text(db, "F1_comments", weeks, 10) == ["a", "b", "c", "z"]
+    assert storage.list_free_text(db, "F1_comments", weeks, 2, 2) == ["c", "z"]
     with pytest.raises(ValueError):
-        storage.list_free_text(db, "B1_confidence")
+        storage.list_free_text(db, "B1_confidence", weeks, 10)
 
 
 def test_dashboard_queries_read_only_their_indexes(db):
@@ -231,6 +234,7 @@ def test_dashboard_queries_read_only_their_indexes(db):
         storage.ABOUT_YOU_SQL, "2026-W01"
     )
     for code in questionnaire.FREE_TEXT_CODES:
-        assert plan(storage.free_text_sql(code)) == (
-            f"SCAN responses USING COVERING INDEX responses_text_{code}"
+        assert plan(storage.free_text_sql(code), "2026-W01", "2026-W14", 5, 0) == (
+            f"SEARCH responses USING COVERING INDEX responses_text_{code} "
+            "(period>? AND period<?) USE TEMP B-TREE FOR ORDER BY"
         )

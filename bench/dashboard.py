@@ -1,0 +1,180 @@
+"""Benchmark: the dashboard's pages under gunicorn with one worker, cold and warm.
+
+Run by hand (CI times nothing), on databases made with demo-data:
+
+    .venv/bin/python bench/dashboard.py /tmp/m100k.db /tmp/m1.db [--warm 20]
+
+For each file it upgrades the schema, adds an analyst account and a link per channel
+(the database is changed: use a copy you do not need), starts gunicorn with one
+worker on 127.0.0.1, logs in and requests each page over HTTP: the first request
+(which reads the counts, or builds a report or a chart from them), then --warm more,
+of which it gives the median and the slowest. Last, the worker's resident memory.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import date
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from survey import accounts, storage  # noqa: E402
+
+EMAIL, PASSWORD = "bench.analyst@example.org", "bench password, long enough"
+PAGES = [
+    ("main page", "/dashboard/"),
+    ("measure page", "/dashboard/measures/confidence"),
+    ("its chart (SVG)", "/dashboard/measures/confidence/chart.svg?period=quarter"),
+    ("index page", "/dashboard/measures/confidence_index"),
+    ("reasons", "/dashboard/reasons"),
+    ("breakdowns", "/dashboard/breakdowns?measure=declined"),
+    ("main page, by month", "/dashboard/?period=month"),
+    ("measure page, filtered", "/dashboard/measures/declined?offence=stalking"),
+    ("comments", "/dashboard/comments"),
+    ("all tables (JSON)", "/dashboard/export/all.json"),
+    ("printable report", "/dashboard/report"),
+]
+
+
+def prepare(path: str) -> int:
+    """Upgrade the schema, add the analyst and the links; the number of responses."""
+    db = storage.connect(path)
+    storage.migrate(db)
+    if not db.execute("SELECT 1 FROM staff WHERE email = ?", [EMAIL]).fetchall():
+        accounts.add_staff(db, EMAIL, PASSWORD, "analyst", None)
+    channels = [row[0] for row in db.execute("SELECT DISTINCT channel FROM responses")]
+    for channel in set(channels) - storage.list_channels(db):
+        storage.add_link(db, label=channel, channel=channel, today=date.today())
+    responses = storage.count_responses(db)
+    db.close()
+    return responses
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(port: int, database: str, folder: str) -> subprocess.Popen:
+    env = {
+        "SURVEY_SECRET_KEY": "bench-secret",
+        "SURVEY_DATABASE": database,
+        "SURVEY_INSTANCE_PATH": folder,
+        "SURVEY_SESSION_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
+    }
+    process = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "--config",
+            os.path.join(ROOT, "gunicorn.conf.py"),
+            "--workers",
+            "1",
+            "--timeout",
+            "120",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "survey:create_app()",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=ROOT, **env),
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+class Client:
+    """One logged-in member of staff, over a kept-alive HTTP connection."""
+
+    def __init__(self, port: int):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, bytes]:
+        headers = {"Cookie": self.cookie}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                self.cookie = value.split(";")[0]
+        return response.status, data
+
+    def log_in(self) -> None:
+        _, page = self.request("GET", "/staff/login")
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode(
+            {"csrf_token": token.decode(), "email": EMAIL, "password": PASSWORD}
+        )
+        status, _ = self.request("POST", "/staff/login", form)
+        if status != 303:
+            raise SystemExit(f"could not log in ({status})")
+
+    def timed(self, path: str) -> float:
+        start = time.perf_counter()
+        status, _ = self.request("GET", path)
+        elapsed = time.perf_counter() - start
+        if status != 200:
+            raise SystemExit(f"{path} gave {status}")
+        return elapsed
+
+
+def worker_rss_mb(master: int) -> float:
+    """The resident memory of the master's (one) worker process, in MB."""
+    with open(f"/proc/{master}/task/{master}/children") as children:
+        [worker] = children.read().split()
+    with open(f"/proc/{worker}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("databases", nargs="+")
+    parser.add_argument("--warm", type=int, default=20, help="warm requests a page")
+    args = parser.parse_args()
+    for path in args.databases:
+        responses = prepare(path)
+        print(f"\n{responses:,} responses ({path}); one gunicorn worker")
+        print(f"{'page':<24} {'first':>9} {'warm median':>12} {'warm slowest':>13}")
+        with tempfile.TemporaryDirectory() as folder:
+            port = free_port()
+            server = serve(port, path, folder)
+            try:
+                client = Client(port)
+                client.log_in()
+                for name, page in PAGES:
+                    first = client.timed(page)
+                    warm = [client.timed(page) for _ in range(args.warm)]
+                    print(
+                        f"{name:<24} {1000 * first:>7.0f}ms "
+                        f"{1000 * statistics.median(warm):>10.1f}ms "
+                        f"{1000 * max(warm):>11.1f}ms"
+                    )
+                print(f"worker memory afterwards: {worker_rss_mb(server.pid):.0f} MB")
+            finally:
+                server.terminate()
+                server.wait()
+
+
+if __name__ == "__main__":
+    main()
