@@ -40,10 +40,11 @@ def _read(path: str) -> dict:
     return counts
 
 
-def _store(cache: dict, counts: dict) -> None:
+def _store(cache: dict, counts: dict, made: dict | None = None) -> None:
     # Whatever was made from older counts goes with them.
     cache.clear()
     cache["counts"] = (time.monotonic(), counts)
+    cache.update(made or {})
 
 
 def _counts() -> dict:
@@ -54,18 +55,23 @@ def _counts() -> dict:
         counts = _read(current_app.config["DATABASE"])
         _store(cache, counts)
     elif time.monotonic() - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
-        _refresh_in_background(cache, current_app.config["DATABASE"])
+        _refresh_in_background(cache)
     return counts
 
 
-def _refresh_in_background(cache: dict, path: str) -> None:
+def _refresh_in_background(cache: dict) -> None:
     running = cache.get("refreshing")
     if running is not None and running.is_alive():
         return
+    path, options = current_app.config["DATABASE"], _options("quarter")
 
     def refresh():
         try:
-            _store(cache, _read(path))
+            counts = _read(path)
+            # The page most people open first is ready too: quarters, no filters.
+            default = _report(counts, options, "", "")
+            key = ("report", options.period_type, "", "", options.today)
+            _store(cache, counts, {key: default})
         except sqlite3.Error as error:  # the old counts stay; the next request retries
             logging.getLogger(__name__).warning("could not read the counts: %s", error)
 
@@ -106,23 +112,25 @@ def _options(period_type: str) -> report.Options:
 
 def build_report(period_type: str, offence: str = "", channel: str = "") -> dict:
     """The report for one choice of period and filters."""
+    options = _options(period_type)
+    return kept(
+        ("report", period_type, offence, channel),
+        lambda counts: _report(counts, options, offence, channel),
+    )
 
-    def make(counts):
-        rows = counts["rows"]
-        if offence:
-            rows = [row for row in rows if row["offence"] == offence]
-        if channel:
-            rows = [row for row in rows if row["channel"] == channel]
-        # About-you bands are counted for every response, not per channel or offence
-        # type (that many small groups would mostly be suppressed): with a filter on,
-        # those breakdowns are left out rather than shown for the wrong responses.
-        about = None if offence or channel else counts["about"]
-        # Cronbach's alpha describes the whole scale, not a filtered slice of it.
-        return report.build(
-            rows, report_spec(), _options(period_type), counts["patterns"], about
-        )
 
-    return kept(("report", period_type, offence, channel), make)
+def _report(counts: dict, options: report.Options, offence: str, channel: str):
+    rows = counts["rows"]
+    if offence:
+        rows = [row for row in rows if row["offence"] == offence]
+    if channel:
+        rows = [row for row in rows if row["channel"] == channel]
+    # About-you bands are counted for every response, not per channel or offence type
+    # (that many small groups would mostly be suppressed): with a filter on, those
+    # breakdowns are left out rather than shown for the wrong responses.
+    about = None if offence or channel else counts["about"]
+    # Cronbach's alpha describes the whole scale, not a filtered slice of it.
+    return report.build(rows, report_spec(), options, counts["patterns"], about)
 
 
 def volume_flags() -> list[dict]:

@@ -97,6 +97,7 @@ def test_index_links_to_every_dashboard_page_keeping_the_choices(personas, demo_
         "/dashboard/breakdowns?period=month",
         "/dashboard/report?period=month",
         "/dashboard/comments",
+        "/dashboard/export/all.json?period=month",
     ):
         assert f'href="{path}"' in html, path
 
