@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         min_base=args.min_base,
     )
     try:
-        counts = storage.read_report_counts(args.db, since_week(options.today))
+        since = since_week(options.today, args.period, args.calendar)
+        counts = storage.read_report_counts(args.db, since)
     except sqlite3.DatabaseError as error:
         parser.error(
             f"{args.db} is not a survey database ({error}); "

@@ -87,7 +87,7 @@ def main():
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         queries, counts = best(
             args.runs,
-            lambda p=path: storage.read_report_counts(p, since_week(TODAY)),
+            lambda p=path: storage.read_report_counts(p, since_week(TODAY, "quarter")),
         )
         options = report.Options(today=TODAY)
         measures = counts["measures"]

@@ -28,13 +28,11 @@ def report_spec() -> report.ReportSpec:
     )
 
 
-def since_week(today: date) -> str:
-    """The first week the About-you breakdowns need, for any period type."""
-    # They cover the latest complete period only, and whatever its type that period
-    # starts no earlier than the latest complete (financial or calendar) year.
-    first_days = []
-    for calendar in (False, True):
-        this_year = periods.label(today, "year", calendar)
-        last_year = periods.shift(this_year, "year", -1, calendar)
-        first_days.append(periods.first_day(last_year, "year", calendar))
-    return periods.week_of(min(first_days))
+def since_week(today: date, period_type: str = "year", calendar: bool = False) -> str:
+    """The first week the About-you breakdowns need for the latest complete period."""
+    # They cover the latest complete period only. The latest complete month or
+    # quarter starts no earlier than the latest complete year, so the default serves
+    # every period type (of financial or of calendar periods, as asked).
+    this_period = periods.label(today, period_type, calendar)
+    latest = periods.shift(this_period, period_type, -1, calendar)
+    return periods.week_of(periods.first_day(latest, period_type, calendar))

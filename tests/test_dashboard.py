@@ -4,6 +4,8 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from survey import accounts, demo, storage
 from survey.privacy import iso_week
@@ -309,3 +311,58 @@ def test_the_unfinished_period_is_never_shown(db, personas):
         html = client.get(path).get_data(as_text=True)
         assert "There are no responses from a complete period yet." in html, path
     assert client.get("/dashboard/export/all.json").get_json()["tables"] == {}
+
+
+QUERY_KEYS = ("period", "offence", "channel", "measure", "question", "batch", "part")
+QUERY_VALUES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "month",
+            "quarter",
+            "year",
+            "da",
+            "stalking",
+            "pns",
+            "helpline",
+            "paper-forms",
+            "declined",
+            "confidence_index",
+            "F1_comments",
+            "0",
+            "1",
+            "2",
+            "-1",
+            "99999999999999999999",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    path=st.sampled_from(
+        [
+            "/dashboard/",
+            "/dashboard/measures/confidence",
+            "/dashboard/measures/told_about_orders/chart.svg",
+            "/dashboard/measures/confidence_index/chart.svg",
+            "/dashboard/reasons",
+            "/dashboard/breakdowns",
+            "/dashboard/comments",
+            "/dashboard/report",
+            "/dashboard/export/headline.csv",
+            "/dashboard/export/all.json",
+        ]
+    ),
+    query=st.dictionaries(st.sampled_from(QUERY_KEYS), QUERY_VALUES, max_size=4),
+)
+def test_no_choice_in_the_address_gives_a_server_error(
+    personas, demo_rows, path, query
+):
+    response = personas["analyst"].get(path, query_string=query)
+    assert response.status_code in (200, 400, 404), (path, query)
