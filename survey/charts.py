@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import xml.etree.ElementTree as ET
 
 import matplotlib
@@ -18,6 +19,7 @@ SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
+_drawing = threading.Lock()
 BLUE, LIGHT_BLUE, GREY, RED = "#1d70b8", "#bbd4ea", "#505a5f", "#d4351c"
 SETTINGS = {
     "svg.fonttype": "none",  # text stays text: smaller, sharp, and can be searched
@@ -40,7 +42,8 @@ def measure_chart(entry: dict, *, percent: bool = True) -> str:
         return scale * point[key]
 
     positions = list(range(len(points)))
-    with matplotlib.rc_context(SETTINGS):
+    # rc_context changes Matplotlib's global settings: one chart at a time per process.
+    with _drawing, matplotlib.rc_context(SETTINGS):
         figure = Figure(figsize=(8, 3.6), layout="constrained")
         axes = figure.add_subplot()
         axes.fill_between(
