@@ -217,10 +217,12 @@ def _comparison(
     """One period against another: difference, Newcombe interval and test."""
     (p2, x2, n2), (p1, x1, n1) = later, earlier
     entry = {"period": p2, "compared_with": p1, "comparison": label}
-    if (
-        n1 == 0
-        or n2 == 0
-        or not disclosure.can_test((x1, n1 - x1, x2, n2 - x2), options.threshold)
+    k, min_base = options.threshold, options.min_base
+    # A comparison gives both percentages, so each must be publishable on its own.
+    if not (
+        disclosure.can_show_proportion(x1, n1, k, min_base)
+        and disclosure.can_show_proportion(x2, n2, k, min_base)
+        and disclosure.can_test((x1, n1 - x1, x2, n2 - x2), k)
     ):
         entry["shown"] = False
         entry["reason"] = "too few responses in one of the periods to compare them"
@@ -311,17 +313,24 @@ def _measure(
             }
         )
         chart = stats.p_chart([x for _, x, _ in used], [n for _, _, n in used])
+        # Whether a period is outside its limits says something of its estimate, so
+        # it is given only where the estimate itself is published.
+        shown = {e["period"] for e in entry["periods"] if not e["suppressed"]}
+        limits = [
+            {
+                "period": p,
+                "lower": low,
+                "upper": high,
+                "flagged": flag if p in shown else None,
+            }
+            for (p, _, _), low, high, flag in zip(
+                used, chart.lower, chart.upper, chart.flagged, strict=True
+            )
+        ]
         entry["p_chart"] = {
             "centre": chart.centre[0],
-            "flagged": [
-                p for (p, _, _), flag in zip(used, chart.flagged, strict=True) if flag
-            ],
-            "limits": [
-                {"period": p, "lower": low, "upper": high, "flagged": flag}
-                for (p, _, _), low, high, flag in zip(
-                    used, chart.lower, chart.upper, chart.flagged, strict=True
-                )
-            ],
+            "flagged": [row["period"] for row in limits if row["flagged"]],
+            "limits": limits,
         }
     else:
         entry["trend"] = {

@@ -301,6 +301,40 @@ def test_p_chart_limits_are_given_per_period(built):
     assert chart["flagged"] == [r["period"] for r in chart["limits"] if r["flagged"]]
 
 
+def test_no_period_is_flagged_where_its_estimate_is_not_shown():
+    only_confidence = reports.ReportSpec(
+        measures=[m for m in spec().measures if m.name == "confidence"],
+        reasons=[],
+        helps=[],
+    )
+    # The third quarter has a base of 40: its cells pass k, but a percentage needs 50.
+    rows = [
+        {
+            "period": week,
+            "channel": "a",
+            "offence": "da",
+            "responses": n,
+            "confidence.x": x,
+            "confidence.n": n,
+        }
+        for week, x, n in (
+            ("2025-W15", 100, 200),
+            ("2025-W28", 100, 200),
+            ("2025-W41", 39 - 10, 40),
+            ("2026-W02", 100, 200),
+        )
+    ]
+    built = reports.build(rows, only_confidence, reports.Options(today=TODAY))
+    entry = built["measures"]["confidence"]
+    assert entry["periods"][2]["suppressed"]
+    [small] = [r for r in entry["p_chart"]["limits"] if r["period"] == "2025/26 Q3"]
+    assert small["flagged"] is None  # 29 of 40 is far outside, and must not say so
+    assert "2025/26 Q3" not in entry["p_chart"]["flagged"]
+    assert "Unusual periods" not in entry["summary"]
+    # Nor is its percentage given anywhere else, in a comparison for instance.
+    assert "72%" not in entry["summary"]
+
+
 def test_measures_are_broken_down_by_about_you_bands(built):
     by_age = built["measures"]["confidence"]["by_about_you"]["E1_age"]
     assert by_age["period"] == built["latest_complete_period"]
