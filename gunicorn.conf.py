@@ -1,4 +1,5 @@
-"""Gunicorn settings: no access log and no times in the error log, ever.
+"""Gunicorn settings: no access log and no times in the error log, ever; each worker
+starts reading the dashboard's counts once it has loaded the app.
 
 Respondent requests must leave no trace of who sent them or when (PRIVACY.md §2):
 gunicorn's access log records client addresses, and its error log stamps each line
@@ -23,3 +24,10 @@ accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = "-"
 loglevel = "warning"
+
+
+def post_worker_init(worker):
+    """Start reading the dashboard's counts, so its first visitor need not wait."""
+    from survey import figures
+
+    figures.warm_up(worker.wsgi)

@@ -156,15 +156,25 @@ def main() -> None:
     parser.add_argument("databases", nargs="+")
     parser.add_argument("--warm", type=int, default=20, help="warm requests a page")
     parser.add_argument("--cache-seconds", type=int, default=30)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0,
+        help="seconds to wait after the worker starts, before the first request",
+    )
     args = parser.parse_args()
     for path in args.databases:
         responses = prepare(path)
-        print(f"\n{responses:,} responses ({path}); one gunicorn worker")
+        print(
+            f"\n{responses:,} responses ({path}); one gunicorn worker; first request "
+            f"{args.settle:g} s after it starts"
+        )
         print(f"{'page':<24} {'first':>9} {'warm median':>12} {'warm slowest':>13}")
         with tempfile.TemporaryDirectory() as folder:
             port = free_port()
             server = serve(port, path, folder, args.cache_seconds)
             try:
+                time.sleep(args.settle)
                 client = Client(port)
                 client.log_in()
                 started = time.monotonic()

@@ -4,7 +4,8 @@ The counts behind the report take seconds to read on a large database, so each
 process reads them once and then again in the background every
 DASHBOARD_CACHE_SECONDS, answering from the counts it has meanwhile; every report,
 chart and batch of comments made from them is kept as long, and goes when they go.
-Only the first request of a process waits for the counts.
+Gunicorn starts that read as each worker starts (warm_up), so the first request
+need not wait for it either, or waits only for what is left of it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def _counts() -> dict:
     cache = _cache()
     stamp, counts = cache.get("counts", (None, None))
     if counts is None:
+        running = cache.get("refreshing")
+        if running is not None and running.is_alive():
+            running.join()  # started by warm_up: wait for it rather than read twice
+            stamp, counts = cache.get("counts", (None, None))
+    if counts is None:
         counts = _read(current_app.config["DATABASE"])
         _store(cache, counts)
     elif time.monotonic() - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
@@ -78,6 +84,12 @@ def _refresh_in_background(cache: dict) -> None:
     thread = threading.Thread(target=refresh, name="dashboard-counts", daemon=True)
     cache["refreshing"] = thread
     thread.start()
+
+
+def warm_up(app) -> None:
+    """Start reading the counts in the background, before anyone asks for them."""
+    with app.app_context():
+        _refresh_in_background(_cache())
 
 
 def wait_for_refresh() -> None:

@@ -366,3 +366,17 @@ def test_no_choice_in_the_address_gives_a_server_error(
 ):
     response = personas["analyst"].get(path, query_string=query)
     assert response.status_code in (200, 400, 404), (path, query)
+
+
+def test_counts_read_at_start_up_serve_the_first_request(
+    app, personas, demo_rows, monkeypatch
+):
+    from survey import figures
+
+    reads = []
+    read = figures._read
+    monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
+    figures.warm_up(app)  # gunicorn calls this as each worker starts
+    assert personas["analyst"].get("/dashboard/").status_code == 200
+    assert personas["analyst"].get("/dashboard/reasons").status_code == 200
+    assert len(reads) == 1  # the first request waited for the read at start-up
