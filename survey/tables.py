@@ -108,11 +108,15 @@ def headline(built: dict) -> Table:
             Column("measure", "Measure"),
             *FIGURE_COLUMNS,
             Column("change_previous_points", "Change on previous period", "points"),
-            Column("change_previous_significant", "Significant", "yes_no"),
-            Column("change_previous_p_adjusted", "Adjusted p", "p"),
+            Column(
+                "change_previous_significant",
+                "Significant (previous period)",
+                "yes_no",
+            ),
+            Column("change_previous_p_adjusted", "Adjusted p (previous period)", "p"),
             Column("change_year_points", "Change on a year earlier", "points"),
-            Column("change_year_significant", "Significant", "yes_no"),
-            Column("change_year_p_adjusted", "Adjusted p", "p"),
+            Column("change_year_significant", "Significant (year earlier)", "yes_no"),
+            Column("change_year_p_adjusted", "Adjusted p (year earlier)", "p"),
         ],
     )
     for measure in built["measures"].values():
@@ -197,8 +201,12 @@ def ranked(key: str, title: str, built: dict) -> Table:
             Column("answer", "Answer"),
             *FIGURE_COLUMNS,
             Column("change_previous_points", "Change on previous period", "points"),
-            Column("change_previous_significant", "Significant", "yes_no"),
-            Column("change_previous_p_adjusted", "Adjusted p", "p"),
+            Column(
+                "change_previous_significant",
+                "Significant (previous period)",
+                "yes_no",
+            ),
+            Column("change_previous_p_adjusted", "Adjusted p (previous period)", "p"),
         ],
     )
     for item in entry["ranked"]:

@@ -188,3 +188,11 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
         assert words in html, words
     assert html.count('class="dashboard-report__section"') >= 8
     assert html.count("/chart.svg?period=quarter") == 7
+
+
+def test_no_table_has_two_columns_with_the_same_heading(personas, demo_rows):
+    # A screen reader announces a cell with its column's heading: each must be clear.
+    every = personas["analyst"].get("/dashboard/export/all.json").get_json()["tables"]
+    for name, table in every.items():
+        labels = [column["label"] for column in table["columns"]]
+        assert len(labels) == len(set(labels)), name
