@@ -94,18 +94,13 @@ def build(
         lambda: defaultdict(lambda: defaultdict(float))
     )
     for row in rows:
-        period = periods.period_of_week(
-            row["period"], options.period_type, options.calendar
-        )
-        if not periods.complete(
-            period, options.period_type, options.today, options.calendar
-        ):
+        period = _complete_period(row, options)
+        if period is None:
             continue
-        for key, value in row.items():
-            if isinstance(value, int | float):
-                by_period[period][key] += value
-                by_channel[period][row["channel"]][key] += value
-                by_offence[period][row["offence"] or "not given"][key] += value
+        for key, value in _counts_of(row):
+            by_period[period][key] += value
+            by_channel[period][row["channel"]][key] += value
+            by_offence[period][row["offence"] or "not given"][key] += value
     if not by_period:
         return {
             "period_type": options.period_type,
@@ -173,20 +168,28 @@ def _by_band(spec: ReportSpec, about_rows: Iterable[dict], options: Options) -> 
         for code in labels
     }
     for row in about_rows:
-        if row["question"] not in labels:
-            continue
-        period = periods.period_of_week(
-            row["period"], options.period_type, options.calendar
-        )
-        if not periods.complete(
-            period, options.period_type, options.today, options.calendar
-        ):
+        period = _complete_period(row, options)
+        if row["question"] not in labels or period is None:
             continue
         band = labels[row["question"]].get(row["band"], "Not answered")
-        for key, value in row.items():
-            if isinstance(value, int | float):
-                by_band[row["question"]][period][band][key] += value
+        for key, value in _counts_of(row):
+            by_band[row["question"]][period][band][key] += value
     return by_band
+
+
+def _complete_period(row: dict, options: Options) -> str | None:
+    """The period a row's week belongs to, or None while that period is unfinished."""
+    period = periods.period_of_week(
+        row["period"], options.period_type, options.calendar
+    )
+    if periods.complete(period, options.period_type, options.today, options.calendar):
+        return period
+    return None
+
+
+def _counts_of(row: dict) -> Iterable[tuple[str, float]]:
+    """A storage row's counts (its other values name the week and the group)."""
+    return ((k, v) for k, v in row.items() if isinstance(v, int | float))
 
 
 def _cells(counts: dict, name: str) -> tuple[int, int]:

@@ -94,10 +94,7 @@ def index():
 @requires("admin", "analyst")
 def measure(name: str):
     """One measure over time: chart, the same figures as a table, trend sentences."""
-    chosen = choices()
-    if name not in _measure_titles():
-        abort(404)
-    built = chosen_report(chosen)
+    chosen, built = _measure_report(name)
     audit("read a measure", f"{name} {describe(chosen)}")
     if not built["measures"]:
         return page("dashboard/measure.html", chosen, report=built, name=name)
@@ -115,6 +112,14 @@ def measure(name: str):
         sentences=sentences,
         alt=_chart_description(name, built),
     )
+
+
+def _measure_report(name: str) -> tuple[dict, dict]:
+    """The choices and report for a measure's page or chart; an unknown one is a 404."""
+    chosen = choices()
+    if name not in _measure_titles():
+        abort(404)
+    return chosen, chosen_report(chosen)
 
 
 def _sentences(name: str, built: dict) -> list[str]:
@@ -150,10 +155,7 @@ def _chart_description(name: str, built: dict) -> str:
 @requires("admin", "analyst")
 def chart(name: str):
     """The measure's chart as SVG, for the page, the printed report or a slide."""
-    chosen = choices()
-    if name not in _measure_titles():
-        abort(404)
-    built = chosen_report(chosen)
+    chosen, built = _measure_report(name)
     if not built["measures"]:
         abort(404)
     audit("read a chart", f"{name} {describe(chosen)}")
@@ -233,20 +235,11 @@ def comments():
     if question not in COMMENT_QUESTIONS:
         abort(400, "Choose one of the questions offered.")
     batches = figures.comment_batches(question)
-    try:
-        number = int(request.args.get("batch", len(batches)))
-    except ValueError:
-        abort(400, "Choose one of the batches offered.")
-    if batches and not 1 <= number <= len(batches):
-        abort(400, "Choose one of the batches offered.")
+    # The newest batch unless one is chosen; with none released, there is no choice.
+    number = _chosen_number("batch", len(batches), len(batches), "batches")
     batch = batches[number - 1] if batches else None
     pages = max(1, -(-batch["count"] // COMMENTS_PER_PAGE)) if batch else 1
-    try:
-        part = int(request.args.get("part", 1))
-    except ValueError:
-        abort(400, "Choose one of the pages offered.")
-    if not 1 <= part <= pages:
-        abort(400, "Choose one of the pages offered.")
+    part = _chosen_number("part", 1, pages, "pages")
     shown = []
     if batch:
         offset = (part - 1) * COMMENTS_PER_PAGE
@@ -267,6 +260,17 @@ def comments():
         pages=pages,
         period=figures.COMMENT_PERIOD,
     )
+
+
+def _chosen_number(key: str, default: int, highest: int, what: str) -> int:
+    """A number from 1 to `highest` in the URL (any, if there is none to choose)."""
+    try:
+        number = int(request.args.get(key, default))
+    except ValueError:
+        abort(400, f"Choose one of the {what} offered.")
+    if highest and not 1 <= number <= highest:
+        abort(400, f"Choose one of the {what} offered.")
+    return number
 
 
 def export_links(name: str, query: dict) -> dict[str, str]:

@@ -292,22 +292,23 @@ def iter_export_rows(db: Database) -> Iterator[dict]:
         yield dict(zip(columns, values, strict=True))
 
 
+def _measure_sums() -> list[str]:
+    """The number of responses, and each measure's successes (.x) and base (.n)."""
+    sums = ["count(*) AS responses"]
+    for m in questionnaire.MEASURES:
+        sums.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
+        sums.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+    return sums
+
+
 def _counts_sql() -> str:
     """Counts for every measure per week, channel and offence type.
 
     It reads only the covering index responses_counts, in its order: no sort, no
     lookups into the table (see docs/performance.md).
     """
-    q = questionnaire
-    columns = [
-        "period",
-        "channel",
-        "coalesce(A1_offence, '') AS offence",
-        "count(*) AS responses",
-    ]
-    for m in q.MEASURES:
-        columns.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
-        columns.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+    columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
+    columns += _measure_sums()
     columns += [
         f'sum("B1_confidence" = \'{v}\') AS "B1_confidence.{v}"' for v in "12345"
     ]
@@ -372,15 +373,9 @@ def _about_you_sql() -> str:
     One pass over the covering index responses_about, grouped by every question at
     once, is shared by the per-question sums below (a materialised CTE, read once).
     """
-    q = questionnaire
-    about = [code for code, _ in q.ABOUT_YOU]
-    sums = ["count(*) AS responses"]
-    for m in q.MEASURES:
-        sums.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
-        sums.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
-    names = ["responses"] + [
-        f'"{m.name}.{part}"' for m in q.MEASURES for part in ("x", "n")
-    ]
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    sums = _measure_sums()
+    names = [total.rsplit(" AS ", 1)[1] for total in sums]
     grouped = ", ".join(f'"{c}"' for c in about)
     parts = [
         f"SELECT period, '{code}' AS question, coalesce(\"{code}\", '') AS band, "

@@ -88,6 +88,13 @@ FIGURE_COLUMNS = [
 ]
 
 
+CHANGE_COLUMNS = [
+    Column("change_previous_points", "Change on previous period", "points"),
+    Column("change_previous_significant", "Significant (previous period)", "yes_no"),
+    Column("change_previous_p_adjusted", "Adjusted p (previous period)", "p"),
+]
+
+
 def _change(change: dict | None) -> list:
     """A comparison's difference in points, whether significant, adjusted p."""
     if not change or not change.get("shown"):
@@ -107,13 +114,7 @@ def headline(built: dict) -> Table:
         [
             Column("measure", "Measure"),
             *FIGURE_COLUMNS,
-            Column("change_previous_points", "Change on previous period", "points"),
-            Column(
-                "change_previous_significant",
-                "Significant (previous period)",
-                "yes_no",
-            ),
-            Column("change_previous_p_adjusted", "Adjusted p (previous period)", "p"),
+            *CHANGE_COLUMNS,
             Column("change_year_points", "Change on a year earlier", "points"),
             Column("change_year_significant", "Significant (year earlier)", "yes_no"),
             Column("change_year_p_adjusted", "Adjusted p (year earlier)", "p"),
@@ -200,13 +201,7 @@ def ranked(key: str, title: str, built: dict) -> Table:
         [
             Column("answer", "Answer"),
             *FIGURE_COLUMNS,
-            Column("change_previous_points", "Change on previous period", "points"),
-            Column(
-                "change_previous_significant",
-                "Significant (previous period)",
-                "yes_no",
-            ),
-            Column("change_previous_p_adjusted", "Adjusted p (previous period)", "p"),
+            *CHANGE_COLUMNS,
         ],
     )
     for item in entry["ranked"]:
