@@ -18,9 +18,7 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,8 @@ from datetime import date
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
+
+from submissions import free_port, serve  # noqa: E402
 
 from survey import accounts, storage  # noqa: E402
 
@@ -63,13 +63,8 @@ def prepare(path: str) -> int:
     return responses
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(port: int, database: str, folder: str, cache: int) -> subprocess.Popen:
+def start_server(port: int, database: str, folder: str, cache: int):
+    """Gunicorn with one worker on the database, as bench/submissions.py starts it."""
     env = {
         "SURVEY_DASHBOARD_CACHE_SECONDS": str(cache),
         "SURVEY_SECRET_KEY": "bench-secret",
@@ -77,31 +72,7 @@ def serve(port: int, database: str, folder: str, cache: int) -> subprocess.Popen
         "SURVEY_INSTANCE_PATH": folder,
         "SURVEY_SESSION_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
     }
-    process = subprocess.Popen(
-        [
-            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-            "--config",
-            os.path.join(ROOT, "gunicorn.conf.py"),
-            "--workers",
-            "1",
-            "--timeout",
-            "120",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "survey:create_app()",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=ROOT, **env),
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    return serve("survey:create_app()", port, 1, env)
 
 
 class Client:
@@ -172,7 +143,7 @@ def main() -> None:
         print(f"{'page':<24} {'first':>9} {'warm median':>12} {'warm slowest':>13}")
         with tempfile.TemporaryDirectory() as folder:
             port = free_port()
-            server = serve(port, path, folder, args.cache_seconds)
+            server = start_server(port, path, folder, args.cache_seconds)
             try:
                 time.sleep(args.settle)
                 client = Client(port)
