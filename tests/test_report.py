@@ -138,10 +138,10 @@ def test_index_alpha_and_detectable_change(built):
     assert 0 < change["minimum_detectable_change"] < 0.2
 
 
-def counts(week, x, n):
+def counts(week, x, n, channel="a"):
     return {
         "period": week,
-        "channel": "a",
+        "channel": channel,
         "offence": "da",
         "responses": n,
         "confidence.x": x,
@@ -302,29 +302,14 @@ def test_p_chart_limits_are_given_per_period(built):
 
 
 def test_no_period_is_flagged_where_its_estimate_is_not_shown():
-    only_confidence = reports.ReportSpec(
-        measures=[m for m in spec().measures if m.name == "confidence"],
-        reasons=[],
-        helps=[],
-    )
     # The third quarter has a base of 40: its cells pass k, but a percentage needs 50.
     rows = [
-        {
-            "period": week,
-            "channel": "a",
-            "offence": "da",
-            "responses": n,
-            "confidence.x": x,
-            "confidence.n": n,
-        }
-        for week, x, n in (
-            ("2025-W15", 100, 200),
-            ("2025-W28", 100, 200),
-            ("2025-W41", 39 - 10, 40),
-            ("2026-W02", 100, 200),
-        )
+        counts("2025-W15", 100, 200),
+        counts("2025-W28", 100, 200),
+        counts("2025-W41", 39 - 10, 40),
+        counts("2026-W02", 100, 200),
     ]
-    built = reports.build(rows, only_confidence, reports.Options(today=TODAY))
+    built = reports.build(rows, ONE, reports.Options(today=TODAY))
     entry = built["measures"]["confidence"]
     assert entry["periods"][2]["suppressed"]
     [small] = [r for r in entry["p_chart"]["limits"] if r["period"] == "2025/26 Q3"]
@@ -356,35 +341,19 @@ def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
 def _falling_in_each_channel() -> list[dict]:
     """Four quarters where confidence falls within both channels, while more and
     more responses come from the channel where it is higher."""
-    rows = []
     weeks = ["2025-W15", "2025-W28", "2025-W41", "2026-W02"]
-    for quarter, week in enumerate(weeks):
+    return [
+        counts(week, round(n * (level - 0.06 * quarter)), n, channel)
+        for quarter, week in enumerate(weeks)
         for channel, level, n in (
             ("a", 0.8, (50, 200, 500, 1000)[quarter]),
             ("b", 0.3, 200),
-        ):
-            rows.append(
-                {
-                    "period": week,
-                    "channel": channel,
-                    "offence": "da",
-                    "responses": n,
-                    "confidence.x": round(n * (level - 0.06 * quarter)),
-                    "confidence.n": n,
-                }
-            )
-    return rows
+        )
+    ]
 
 
 def test_the_within_channel_trend_says_which_way_it_goes():
-    only_confidence = reports.ReportSpec(
-        measures=[m for m in spec().measures if m.name == "confidence"],
-        reasons=[],
-        helps=[],
-    )
-    built = reports.build(
-        _falling_in_each_channel(), only_confidence, reports.Options(today=TODAY)
-    )
+    built = reports.build(_falling_in_each_channel(), ONE, reports.Options(today=TODAY))
     entry = built["measures"]["confidence"]
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"
