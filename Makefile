@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_RESPONSES ?= 20000
 
-.PHONY: run test setup assets instance lint browser-deps clean
+.PHONY: run test setup assets instance demo-contacts lint browser-deps clean
 
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
@@ -39,7 +39,7 @@ assets: node_modules/.installed
 
 # The secret key is made once, here, and never committed; the database gets the schema,
 # demo data and one open link the first time.
-instance: instance/config.py instance/survey.db
+instance: instance/config.py demo-contacts instance/survey.db
 
 instance/config.py:
 	mkdir -p instance
@@ -47,7 +47,18 @@ instance/config.py:
 	@# make run serves plain http on this machine: the staff cookie cannot be Secure.
 	echo "SESSION_COOKIE_SECURE = False  # local development over http only" >> $@
 
-instance/survey.db: instance/config.py
+# The app refuses to start without a local service to name in the help box and an
+# accessibility contact; the demonstration gets made-up ones (an Ofcom drama number).
+# Added to an older instance/config.py too, never over a deployment's own.
+demo-contacts: instance/config.py
+	@grep -q '^LOCAL_SERVICE_NAME' instance/config.py || printf '%s\n' \
+	  '# Demonstration contacts: a deployment puts its own here.' \
+	  'LOCAL_SERVICE_NAME = "Example Support Service (a demonstration, not a real service)"' \
+	  'LOCAL_SERVICE_PHONE = "0808 157 0192"' \
+	  'LOCAL_SERVICE_HOURS = "Monday to Friday, 9am to 5pm"' \
+	  'ACCESSIBILITY_CONTACT = "accessibility@example.org"' >> instance/config.py
+
+instance/survey.db: instance/config.py demo-contacts
 	$(FLASK) init-db
 	$(FLASK) demo-data --responses $(DEMO_RESPONSES) --seed 1
 	$(FLASK) create-link "Demonstration link" --channel demo > instance/demo-link.txt

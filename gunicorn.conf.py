@@ -1,7 +1,7 @@
 """Gunicorn settings: no access log and no times in the error log, ever; each worker
 starts reading the dashboard's counts once it has loaded the app.
 
-Respondent requests must leave no trace of who sent them or when (PRIVACY.md §2):
+Respondent requests must leave no trace of who sent them or when (docs/privacy.md §2):
 gunicorn's access log records client addresses, and its error log stamps each line
 with the second it was written.
 """

@@ -1,6 +1,6 @@
 """Disclosure control for everything published: small counts never shown or derivable.
 
-The rules (PRIVACY.md §3): a count below the threshold k is hidden, and so is its
+The rules (docs/privacy.md §3): a count below the threshold k is hidden, and so is its
 complement; enough other cells are hidden that no hidden cell can be worked out from
 the rest and the totals; published counts are rounded to 5; a percentage needs a base
 of at least 50; a test is run only on cells that all pass the threshold.

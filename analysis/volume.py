@@ -1,8 +1,8 @@
 """Floods: a channel's weekly number of responses far above its usual level.
 
 Someone may submit the survey over and over to skew the figures. Responses carry no
-identity to catch them by, so analysts are shown a flag instead (PRIVACY.md §2) when
-a channel's week is far above the weeks before it, and can look before publishing.
+identity to catch them by, so analysts are shown a flag instead (docs/privacy.md §2)
+when a channel's week is far above the weeks before it, and can look before publishing.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 // Starts GOV.UK Frontend from a file (our CSP forbids inline scripts) and makes
-// "Exit this page" leave no history entry for the survey where the browser allows it.
+// "Exit this page" leave nothing behind (docs/privacy.md, "Leaving leaves nothing
+// behind"). The survey works without this file; it only adds to what the server does.
 import { initAll, ExitThisPage } from './govuk-frontend.min.js'
 
 document.body.classList.add('js-enabled')
@@ -7,11 +8,35 @@ if ('noModule' in HTMLScriptElement.prototype) {
   document.body.classList.add('govuk-frontend-supported')
 }
 
+// Takes every form of answers out of the page, ticked boxes, typed text and the
+// earlier answers in hidden fields, so a copy of the page kept by the browser holds none.
+function forgetAnswers () {
+  for (const form of document.querySelectorAll('form[data-survey-answers]')) {
+    form.remove()
+  }
+}
+
 ExitThisPage.prototype.exitPage = function () {
   document.body.classList.add('govuk-exit-this-page-hide-content')
+  forgetAnswers()
   // location.replace swaps the survey page out of the tab's history, so Back
   // does not return to it (location.href, GOV.UK's default, would keep it).
   window.location.replace(this.$button.href)
 }
 
 initAll()
+
+// A page of questions shown again from the back/forward cache (Back, in a browser that
+// keeps such pages) would bring its answers back: blank it and go to the start page
+// instead. Registered after initAll, so it runs after GOV.UK's own pageshow handler,
+// which would show the hidden content again.
+window.addEventListener('pageshow', function (event) {
+  const form = document.querySelector('form[data-survey-answers]')
+  if (!event.persisted || !form) {
+    return
+  }
+  const start = form.dataset.surveyStart
+  document.body.classList.add('govuk-exit-this-page-hide-content')
+  forgetAnswers()
+  window.location.replace(start)
+})

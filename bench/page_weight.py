@@ -17,7 +17,11 @@ import sys
 import tempfile
 from datetime import date
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from submissions import CONTACTS  # noqa: E402
 
 from survey import create_app, storage  # noqa: E402
 
@@ -29,7 +33,8 @@ def main():
         storage.migrate(db)
         code = storage.add_link(db, label="x", channel="x", today=date.today())["code"]
         db.close()
-        client = create_app({"SECRET_KEY": "bench", "DATABASE": path}).test_client()
+        config = {"SECRET_KEY": "bench", "DATABASE": path, **CONTACTS}
+        client = create_app(config).test_client()
         page = client.get(f"/s/{code}").get_data()
         assets = re.findall(rb'(?:src|href)="(/static/[^"]+)"', page)
         # Assets the stylesheet itself loads (fonts, images), if any.

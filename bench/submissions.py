@@ -31,6 +31,14 @@ sys.path.insert(0, ROOT)
 from survey import integrity, storage  # noqa: E402
 
 SECRET = "bench-secret"
+# The app does not start without a local service and an accessibility contact to name
+# (docs/privacy.md §1).
+CONTACTS = {
+    "LOCAL_SERVICE_NAME": "Bench Support Service",
+    "LOCAL_SERVICE_PHONE": "0808 157 0192",
+    "LOCAL_SERVICE_HOURS": "every day",
+    "ACCESSIBILITY_CONTACT": "accessibility@example.org",
+}
 ANSWERS = [
     ("A1_offence", "da"),
     ("A2_contact", "lt3m"),
@@ -80,7 +88,12 @@ def serve(app, port, workers, env):
             app,
         ],
         cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=ROOT, **env),
+        env=dict(
+            os.environ,
+            PYTHONPATH=ROOT,
+            **{f"SURVEY_{key}": value for key, value in CONTACTS.items()},
+            **env,
+        ),
     )
     deadline = time.time() + 20
     while time.time() < deadline:

@@ -32,7 +32,10 @@ DEFAULTS = {
     "SERVICE_NAME": "Your views survey",
     "FORCE_NAME": "the police",
     "COMMISSIONER_NAME": "the Police and Crime Commissioner",
-    "LOCAL_SERVICE_NAME": "Your local domestic abuse service",
+    # The local service in the help box on every respondent page, and how to reach the
+    # commissioner's office about accessibility: no default, they must be configured
+    # (see CONTACT_SETTINGS).
+    "LOCAL_SERVICE_NAME": "",
     "LOCAL_SERVICE_PHONE": "",
     "LOCAL_SERVICE_HOURS": "",
     "RESULTS_NOTE": (
@@ -41,27 +44,28 @@ DEFAULTS = {
     ),
     # The address printed on hand-out cards; the request's own host when empty.
     "PUBLIC_BASE_URL": "",
-    # For the accessibility statement: how to report a problem, and when it was
-    # last reviewed.
+    # For the accessibility statement: how to report a problem (an email address or a
+    # phone number, as it should read after "contact the commissioner's office:"), and
+    # when it was last reviewed.
     "ACCESSIBILITY_CONTACT": "",
     "ACCESSIBILITY_REVIEWED": "23 November 2026",
-    # PRIVACY.md §3: the smallest base a percentage is shown for.
+    # docs/privacy.md §3: the smallest base a percentage is shown for.
     "PERCENT_MINIMUM_BASE": 50,
     # How long the dashboard keeps the counts it read (they take seconds to read).
     "DASHBOARD_CACHE_SECONDS": 300,
     # Where Exit this page goes: a busy, ordinary site that raises no questions.
     "EXIT_URL": "https://www.bbc.co.uk/weather",
-    # k of PRIVACY.md §3: counts below it are never shown to staff. Never below 5.
+    # k of docs/privacy.md §3: counts below it are never shown to staff. Never below 5.
     "SUPPRESSION_THRESHOLD": 10,
     "FORM_TOKEN_MAX_AGE_HOURS": 4,
     # Final submissions one client may make in an hour before a polite refusal;
     # generous, since a refuge or an office may share one internet address.
     "FLOOD_LIMIT": 30,
-    # Responses older than this are deleted by `flask purge` (PRIVACY.md §6).
+    # Responses older than this are deleted by `flask purge` (docs/privacy.md §6).
     "RETENTION_MONTHS": 36,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 200,
-    # Staff sessions (PRIVACY.md §4): kept on the server; only staff pages read them.
+    # Staff sessions (docs/privacy.md §4): on the server; only staff pages read them.
     # SESSION_COOKIE_SECURE is switched off only for local development over http.
     "SESSION_COOKIE_NAME": "staff_session",
     "SESSION_COOKIE_PATH": "/",
@@ -72,10 +76,18 @@ DEFAULTS = {
     "STAFF_ABSOLUTE_HOURS": 12,
 }
 MINIMUM_THRESHOLD = 5
+# A respondent must never meet a help box with no number to ring, or a statement that
+# says "contact us" without saying how: the app does not start without these.
+CONTACT_SETTINGS = (
+    "LOCAL_SERVICE_NAME",
+    "LOCAL_SERVICE_PHONE",
+    "LOCAL_SERVICE_HOURS",
+    "ACCESSIBILITY_CONTACT",
+)
 
 
 # Log lines carry no time: a timestamp beside a warning about a submission would record
-# when someone took part, which PRIVACY.md §2 forbids.
+# when someone took part, which docs/privacy.md §2 forbids.
 default_handler.setFormatter(
     logging.Formatter("[%(levelname)s] %(module)s: %(message)s")
 )
@@ -115,7 +127,7 @@ def create_app(test_config=None):
     cli.init_app(app)
     app.session_interface = DatabaseSessionInterface()
     # CSRF tokens live in the staff session; respondent forms carry their own signed
-    # token and must never cause a session (PRIVACY.md §1).
+    # token and must never cause a session (docs/privacy.md §1).
     csrf = CSRFProtect(app)
     csrf.exempt(respond.bp)
     app.register_blueprint(respond.bp)
@@ -130,7 +142,7 @@ def create_app(test_config=None):
     @app.after_request
     def security_headers(response):
         # no-store on everything, static files too: a cached stylesheet is as much a
-        # trace of the survey on a shared device as a cached page (PRIVACY.md §1).
+        # trace of the survey on a shared device as a cached page (docs/privacy.md §1).
         response.headers["Cache-Control"] = "no-store"
         privacy.add_security_headers(response.headers, https=request.is_secure)
         return response
@@ -152,6 +164,14 @@ def _check_config(config) -> None:
         raise RuntimeError(
             "SECRET_KEY is not set: put it in instance/config.py (make run does this) "
             "or in the SURVEY_SECRET_KEY environment variable"
+        )
+    missing = [key for key in CONTACT_SETTINGS if not str(config[key] or "").strip()]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} not set: respondent pages must name the local "
+            "support service with its phone number and hours, and the accessibility "
+            "statement must say how to reach you. Put them in instance/config.py or "
+            "in SURVEY_* environment variables (make run writes demonstration values)"
         )
     if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
         raise RuntimeError(

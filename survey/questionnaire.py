@@ -222,10 +222,12 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "D1_offered",
-        "Did a police officer offer to go through these safety questions with you?",
+        "Did a police officer offer to go through a set of safety questions with you?",
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
+        # Explained where the safety questions are first asked about, not a page later.
+        hint=SAFETY_INTRO,
     ),
     Question(
         "D2_answered",

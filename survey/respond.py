@@ -55,12 +55,23 @@ def start(code):
     return render_template("respond/start.html", code=code)
 
 
-@bp.get("/<code>/questions")
-def first_page(code):
+@bp.post("/<code>/begin")
+def begin(code):
     """The first page of questions, with a fresh form token."""
     get_open_link_or_404(code)
+    _refuse_cross_site()
+    # Every page of questions is the answer to a POST and is never cached, so the
+    # browser cannot show one again from its history: Back after Exit this page
+    # finds nothing (docs/privacy.md, "Leaving leaves nothing behind").
     token = integrity.issue_token(current_app.config["SECRET_KEY"], _current_hour())
     return _render_page(code, 1, None, {}, token)
+
+
+@bp.get("/<code>/questions")
+def questions(code):
+    """Pages of questions are only ever posted; this address leads to the start."""
+    get_open_link_or_404(code)
+    return redirect(url_for("respond.start", code=code), 303)
 
 
 @bp.post("/<code>/questions")

@@ -16,6 +16,16 @@ from werkzeug.serving import make_server
 from survey import create_app, storage
 
 SECRET = "test-secret-key"
+# Every app the tests build, in this process or under gunicorn, names a local service
+# and an accessibility contact, as a real deployment must before it starts.
+CONTACTS = {
+    "LOCAL_SERVICE_NAME": "Exampleshire Support Service",
+    "LOCAL_SERVICE_PHONE": "0808 157 0192",
+    "LOCAL_SERVICE_HOURS": "Monday to Friday, 9am to 5pm",
+    "ACCESSIBILITY_CONTACT": "accessibility@example.org",
+}
+for key, value in CONTACTS.items():
+    os.environ.setdefault(f"SURVEY_{key}", value)
 
 # In CI the property tests run the same examples every time, so a landing never
 # depends on luck; on a developer's machine they keep exploring new ones.
@@ -111,7 +121,7 @@ def walk_survey(client, code, answers, *, headers=None):
     Each page gets only the answers to the questions it shows, plus the hidden fields
     the page itself carries, just as a browser would send them.
     """
-    page = client.get(f"/s/{code}/questions", headers=headers)
+    page = client.post(f"/s/{code}/begin", headers=headers)
     assert page.status_code == 200
     for _ in range(10):
         html = page.get_data(as_text=True)
@@ -201,14 +211,18 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole run."""
+def playwright():
+    """Playwright, started once: a second start in the same run is refused."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One headless Chromium for the whole run."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

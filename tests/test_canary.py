@@ -1,4 +1,4 @@
-"""PRIVACY.md §7 canary scan: nothing about the sender reaches the database or any log.
+"""The canary scan (docs/privacy.md §2): nothing about the sender reaches any file.
 
 The app runs under gunicorn with the project's own gunicorn.conf.py, as in production,
 and every file it writes is searched afterwards.
@@ -95,7 +95,7 @@ def request(url, data=None):
 
 
 def submit(base, code, answers):
-    html = request(f"{base}/s/{code}/questions")
+    html = request(f"{base}/s/{code}/begin", [])
     for _ in range(10):
         form = read_form(html)
         data = [pair for pair in form.hidden]

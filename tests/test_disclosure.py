@@ -1,4 +1,4 @@
-"""Disclosure control (PRIVACY.md §3): property tests over random tables and reports."""
+"""Disclosure control (docs/privacy.md §3): property tests over tables and reports."""
 
 from datetime import date
 

@@ -1,11 +1,11 @@
-"""PRIVACY.md §1, §2 and §5: headers, no cookies, no cache, redaction, coarse time."""
+"""docs/privacy.md §1, §2, §5: headers, no cookies, no cache, redaction, coarse time."""
 
 import random
 import re
 from datetime import date
 
 import pytest
-from conftest import post_form, walk_survey
+from conftest import CONTACTS, post_form, walk_survey
 
 from survey import create_app, privacy, storage
 from survey.privacy import REMOVED, redact
@@ -23,7 +23,8 @@ REQUIRED_HEADERS = {
 def respondent_responses(client, code):
     """One response from every respondent route and every error page they can give."""
     yield "start", client.get(f"/s/{code}")
-    yield "first page", client.get(f"/s/{code}/questions")
+    yield "first page", client.post(f"/s/{code}/begin")
+    yield "questions by address", client.get(f"/s/{code}/questions")
     yield (
         "next page",
         walk_survey(client, code, {"A1_offence": "da"})
@@ -56,7 +57,7 @@ def test_every_respondent_response_sets_no_cookie_and_the_headers(client, link):
                 assert response.headers[header] == value, (name, header)
         assert "Server" not in response.headers, name
         response.close()
-    assert seen == 12
+    assert seen == 13
 
 
 def test_every_respondent_route_in_the_url_map_is_covered(app):
@@ -68,6 +69,7 @@ def test_every_respondent_route_in_the_url_map_is_covered(app):
     }
     assert rules == {
         "/s/<code>",
+        "/s/<code>/begin",
         "/s/<code>/questions",
         "/s/<code>/done",
         "/privacy",
@@ -88,6 +90,10 @@ def test_respondent_pages_and_their_assets_are_never_cached(client, link):
         response = client.get(path)
         assert response.headers["Cache-Control"] == "no-store", path
         response.close()
+    # Every page of questions is the answer to a POST, never cached either.
+    first = client.post(f"/s/{code}/begin")
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "no-store"
 
 
 def test_content_security_policy_forbids_inline_code_and_other_origins(client, link):
@@ -152,8 +158,12 @@ def test_unexpected_error_gets_the_error_page_with_headers_and_no_cookie(tmp_pat
 def test_page_titles_and_urls_are_neutral(client, link):
     alarming = re.compile(r"abuse|police|stalk|harass|victim|crime|violence", re.I)
     code = link["code"]
-    for path in (f"/s/{code}", f"/s/{code}/questions", f"/s/{code}/done"):
-        html = client.get(path).get_data(as_text=True)
+    for path, response in (
+        (f"/s/{code}", client.get(f"/s/{code}")),
+        (f"/s/{code}/begin", client.post(f"/s/{code}/begin")),
+        (f"/s/{code}/done", client.get(f"/s/{code}/done")),
+    ):
+        html = response.get_data(as_text=True)
         title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
         assert not alarming.search(title), title
         assert not alarming.search(path)
@@ -162,6 +172,36 @@ def test_page_titles_and_urls_are_neutral(client, link):
 def test_threshold_below_five_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="never be below 5"):
         create_app({"SECRET_KEY": "k", "SUPPRESSION_THRESHOLD": 4})
+
+
+@pytest.mark.parametrize("unset", CONTACTS)
+def test_the_app_does_not_start_without_its_contacts(tmp_path, monkeypatch, unset):
+    # A help box with no number to ring, or "contact us" without how, is refused at
+    # start-up, whether the setting is missing or blank.
+    monkeypatch.delenv(f"SURVEY_{unset}")
+    with pytest.raises(RuntimeError, match=f"^{unset} not set"):
+        create_app({"SECRET_KEY": "k"})
+    with pytest.raises(RuntimeError, match=f"^{unset} not set"):
+        create_app({"SECRET_KEY": "k", unset: "  "})
+
+
+def test_every_missing_contact_is_named_at_once(tmp_path, monkeypatch):
+    for key in CONTACTS:
+        monkeypatch.delenv(f"SURVEY_{key}")
+    with pytest.raises(RuntimeError) as error:
+        create_app({"SECRET_KEY": "k"})
+    assert str(error.value).startswith(", ".join(CONTACTS) + " not set")
+
+
+def test_help_box_and_accessibility_statement_say_how_to_reach_people(client, link):
+    start = client.get(f"/s/{link['code']}").get_data(as_text=True)
+    assert "Exampleshire Support Service:" in start
+    assert 'href="tel:08081570192">0808 157 0192</a>' in start
+    assert "(Monday to Friday, 9am to 5pm)" in start
+    statement = " ".join(client.get("/accessibility").get_data(as_text=True).split())
+    assert "contact the Police and Crime Commissioner: accessibility@example.org" in (
+        statement
+    )
 
 
 def test_missing_secret_key_is_a_clear_error(tmp_path, monkeypatch):
@@ -186,7 +226,7 @@ def test_environment_variables_override_instance_config(tmp_path, monkeypatch):
 def test_force_name_is_used_in_the_trust_question(app, client, link):
     app.config["FORCE_NAME"] = "Exampleshire Police"
     html = walk_survey(client, link["code"], {})  # page 1 with nothing: stays there
-    html = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    html = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     assert "Exampleshire Police" not in html  # B6 is on page 2
     page = post_form(
         client,
@@ -239,7 +279,7 @@ def test_ordinary_cells_are_left_alone():
     assert privacy.defuse_formula(1) == 1
 
 
-# Redaction: PRIVACY.md §7 asks for 300 PII strings and 300 ordinary sentences ---------
+# Redaction (docs/privacy.md §2): 300 PII strings and 300 ordinary sentences ------
 
 # Every format people write each kind of PII in; each is filled with random digits or
 # letters below, so the corpus holds hundreds of different strings.
@@ -332,7 +372,7 @@ PII_TEMPLATES = [
 
 
 def pii_strings():
-    """At least 300 different PII strings in every format of PRIVACY.md §2."""
+    """At least 300 different PII strings in every format of docs/privacy.md §2."""
     rng = random.Random(11)
 
     def digits_for(fmt, first="7"):

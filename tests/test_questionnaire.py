@@ -1,4 +1,4 @@
-"""The questionnaire's routing (every rule of QUESTIONNAIRE.md) and storage layout."""
+"""The questionnaire's routing (every rule in survey/questionnaire.py) and storage."""
 
 import pytest
 

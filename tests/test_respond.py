@@ -51,6 +51,107 @@ def test_start_page_explains_anonymity_exit_and_help(client, link):
     assert "0808 2000 247" in html and "press 55" in html
 
 
+def test_start_page_reads_neutrally_with_the_topic_behind_a_disclosure(client, link):
+    html = client.get(f"/s/{link['code']}").get_data(as_text=True)
+    assert page_heading(html) == "Your views survey"
+    first_line = re.search(r'<p class="govuk-body-l">(.*?)</p>', html, re.S).group(1)
+    assert not re.search(r"abuse|police|stalk|harass|crime", first_line, re.I)
+    about = re.search(r"<details.*?</details>", html, re.S).group(0)
+    assert "What this survey is about" in about
+    assert "domestic abuse, stalking or" in about and "the police" in about
+
+
+def test_start_now_is_a_form_that_posts_for_the_first_page(client, link):
+    code = link["code"]
+    html = client.get(f"/s/{code}").get_data(as_text=True)
+    assert re.search(rf'<form method="post" action="/s/{code}/begin"', html)
+    first = client.post(f"/s/{code}/begin")
+    assert first.status_code == 200
+    assert "Page 1 of 6" in first.get_data(as_text=True)
+
+
+def test_the_address_of_the_questions_leads_back_to_the_start(client, link):
+    # A page of questions is only ever the answer to a POST, so a history entry or a
+    # typed address never shows one again.
+    response = client.get(f"/s/{link['code']}/questions")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/s/{link['code']}"
+
+
+def test_first_page_from_another_site_or_a_closed_link_is_refused(client, db, link):
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    assert (
+        client.post(f"/s/{link['code']}/begin", headers=cross_site).status_code == 403
+    )
+    storage.set_link_open(db, link["code"], False)
+    assert client.post(f"/s/{link['code']}/begin").status_code == 404
+
+
+def test_forms_of_answers_ask_the_browser_to_keep_nothing(client, link):
+    # autocomplete="off" on the form: no restoring answers from history, no autofill
+    # store of what was typed (docs/privacy.md §1).
+    page = client.post(f"/s/{link['code']}/begin")
+    for _ in range(6):
+        html = page.get_data(as_text=True)
+        assert re.search(r'<form method="post"[^>]*autocomplete="off"', html)
+        form = read_form(html)
+        data = [pair for pair in form.hidden if pair[0] != "website"]
+        for name, value in DECLINED.items():
+            if name in form.fields:
+                data += [
+                    (name, one)
+                    for one in (value if isinstance(value, list) else [value])
+                ]
+        page = post_form(client, link["code"], data + [("nav", "next")])
+        if "Send your answers" in page.get_data(as_text=True):
+            break
+    assert "About you" in page.get_data(as_text=True)
+
+
+def test_safety_questions_are_explained_where_they_are_first_asked_about(client, link):
+    data = read_form(
+        client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
+    ).hidden
+    data += [("A1_offence", "da"), ("A2_contact", "lt3m"), ("nav", "next")]
+    page_two = post_form(client, link["code"], data).get_data(as_text=True)
+    data = [pair for pair in read_form(page_two).hidden if pair[0] != "website"]
+    page_three = post_form(client, link["code"], data + [("nav", "next")])
+    html = page_three.get_data(as_text=True)
+    offered = html.index("offer to go through a set of safety questions")
+    assert "DASH or DARA" in html[offered : offered + 800]
+
+
+@pytest.mark.parametrize(
+    ("named", "example"),
+    [
+        ("phone numbers", "07700 900123"),
+        ("other long numbers", "943 476 5919"),
+        ("email addresses", "me@example.com"),
+        ("web addresses", "www.example.org/page"),
+        ("social media usernames", "@somebody_1"),
+        ("postcodes", "SW1A 1AA"),
+        ("National Insurance numbers", "QQ 12 34 56 C"),
+    ],
+)
+def test_start_page_names_only_what_redaction_removes(client, link, named, example):
+    from survey.privacy import redact
+
+    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
+    assert named in html
+    assert redact(f"x {example} y") == "x [removed] y"
+
+
+def test_start_page_says_names_and_street_addresses_are_not_always_removed(
+    client, link
+):
+    from survey.privacy import redact
+
+    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
+    assert "cannot always spot names or street addresses" in html
+    # That is true: neither is touched.
+    assert redact("Anna Smith, 12 Mill Lane") == "Anna Smith, 12 Mill Lane"
+
+
 def test_unknown_and_closed_links_get_the_same_404(client, db, link):
     storage.set_link_open(db, link["code"], False)
     closed = client.get(f"/s/{link['code']}")
@@ -65,7 +166,7 @@ def test_link_codes_are_case_insensitive(client, link):
 
 def test_survey_without_police_contact_skips_contact_and_safety_pages(client, db, link):
     headings = []
-    page = client.get(f"/s/{link['code']}/questions")
+    page = client.post(f"/s/{link['code']}/begin")
     answers = NO_CONTACT
     while True:
         html = page.get_data(as_text=True)
@@ -119,7 +220,7 @@ def test_thanks_page_repeats_help_and_says_when_results_are_published(client, li
 def test_missing_required_answer_re_renders_with_400_and_keeps_answers(
     client, db, link
 ):
-    page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     form = read_form(page)
     response = post_form(
         client,
@@ -155,7 +256,7 @@ def test_other_reason_text_without_ticking_other_asks_to_tick_it(client, link):
 
 def test_back_keeps_answers_and_changed_routing_drops_later_answers(client, db, link):
     code = link["code"]
-    token = read_form(client.get(f"/s/{code}/questions").get_data(as_text=True)).hidden
+    token = read_form(client.post(f"/s/{code}/begin").get_data(as_text=True)).hidden
     # On page 3, with contact answers, go back to page 2.
     carried = token + [("A1_offence", "da"), ("A2_contact", "lt3m")]
     carried += [("B1_confidence", "4")]
@@ -187,7 +288,7 @@ def test_back_keeps_answers_and_changed_routing_drops_later_answers(client, db, 
 
 def test_answer_to_a_hidden_question_is_refused_and_stores_nothing(client, db, link):
     answers = dict(NO_CONTACT)
-    page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     data = read_form(page).hidden + [
         ("A1_offence", "da"),
         ("A2_contact", "none"),
@@ -214,7 +315,7 @@ def test_answer_to_a_hidden_question_is_refused_and_stores_nothing(client, db, l
     ],
 )
 def test_values_no_form_offers_are_refused_with_400(client, db, link, extra):
-    page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"] + [("page", "6")]
     if not any(name == "A1_offence" for name, _ in extra):
         data.append(("A1_offence", "da"))
@@ -226,7 +327,7 @@ def test_values_no_form_offers_are_refused_with_400(client, db, link, extra):
 
 def test_retried_submit_stores_one_response(client, db, link):
     code = link["code"]
-    page = client.get(f"/s/{code}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{code}/begin").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"]
     data += [("page", "6"), ("A1_offence", "da"), ("nav", "send")]
     first = post_form(client, code, data)
@@ -268,7 +369,7 @@ def test_expired_token_keeps_answers_and_asks_to_send_again(client, db, link):
     ],
 )
 def test_cross_site_post_is_refused(client, db, link, headers):
-    page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"]
     data += [("page", "6"), ("A1_offence", "da"), ("nav", "send")]
     response = post_form(client, link["code"], data, headers=headers)
@@ -283,7 +384,7 @@ def test_same_origin_post_with_null_origin_is_accepted(client, db, link):
 
 
 def test_honeypot_filled_shows_thanks_and_stores_nothing(client, db, link):
-    page = client.get(f"/s/{link['code']}/questions").get_data(as_text=True)
+    page = client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
     data = [p for p in read_form(page).hidden if p[0] != "page"]
     data += [
         ("page", "6"),
@@ -349,7 +450,7 @@ def test_get_of_the_form_endpoint_by_post_only_route_is_405_not_500(client, link
 
 def test_nothing_is_stored_before_the_final_submit(client, db, link):
     code = link["code"]
-    page = client.get(f"/s/{code}/questions")
+    page = client.post(f"/s/{code}/begin")
     seen = 0
     while "Send your answers" not in page.get_data(as_text=True):
         form = read_form(page.get_data(as_text=True))
@@ -372,7 +473,7 @@ def test_every_respondent_page_has_exit_this_page_and_the_help(client, link):
     code = link["code"]
     for response in (
         client.get(f"/s/{code}"),
-        client.get(f"/s/{code}/questions"),
+        client.post(f"/s/{code}/begin"),
         client.get(f"/s/{code}/done"),
         client.get("/s/unknown1"),
         post_form(client, code, {"page": "1", "token": "bad"}),

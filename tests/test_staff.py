@@ -1,4 +1,4 @@
-"""Staff accounts and sessions (PRIVACY.md §4), used as staff and attackers use them."""
+"""Staff accounts and sessions (docs/privacy.md §4), as staff and attackers use them."""
 
 import os
 import re
@@ -460,8 +460,8 @@ def test_survey_pages_ignore_a_staff_cookie(app, personas, db):
     link = storage.add_link(db, label="x", channel="x", today=day(2026, 4, 1))
     client = personas["admin"]
     before = db.execute("SELECT last_seen FROM sessions").fetchall()
-    for path in (f"/s/{link['code']}", f"/s/{link['code']}/questions"):
-        response = client.get(path)
+    code = link["code"]
+    for response in (client.get(f"/s/{code}"), client.post(f"/s/{code}/begin")):
         assert response.status_code == 200 and "Set-Cookie" not in response.headers
         assert "Logged in as" not in response.get_data(as_text=True)
     # Not even read: the session was not touched.

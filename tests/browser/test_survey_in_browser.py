@@ -119,7 +119,7 @@ def test_whole_survey_by_keyboard_leaves_no_trace(
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server}/s/{survey_link['code']}")
     assert_no_traces(page, context, live_server, requests, js)
-    tab_to(page, "a.govuk-button--start")
+    tab_to(page, ".govuk-button--start")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     for number in range(1, 10):
@@ -154,7 +154,7 @@ def test_screenshots_at_phone_and_desktop_widths(browser, live_server, survey_li
         page = context.new_page()
         page.goto(f"{live_server}/s/{survey_link['code']}")
         page.screenshot(path=SCREENSHOTS / f"start-{width}.png", full_page=True)
-        page.goto(f"{live_server}/s/{survey_link['code']}/questions")
+        page.click("button:has-text('Start now')")
         page.screenshot(path=SCREENSHOTS / f"page-1-{width}.png", full_page=True)
         page.click("button[value='next']")  # no answer to the required question
         page.screenshot(path=SCREENSHOTS / f"page-1-error-{width}.png", full_page=True)

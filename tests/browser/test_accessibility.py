@@ -1,4 +1,4 @@
-"""Exit this page, axe-core on every page, 400% zoom, and focus never hidden."""
+"""axe-core on every page, 400% zoom, and focus never hidden (Exit: test_leaving)."""
 
 import time
 from datetime import date
@@ -24,48 +24,10 @@ def survey_link(db):
     )
 
 
-@pytest.fixture
-def exit_url(app, live_server):
-    """Exit this page leads to a page of the test server (there is no other network)."""
-    app.config["EXIT_URL"] = f"{live_server}/accessibility"
-    return app.config["EXIT_URL"]
-
-
 def start_survey(page, base, code):
-    page.goto(f"{base}/s/{code}/questions")
+    page.goto(f"{base}/s/{code}")
+    page.click("button:has-text('Start now')")
     page.check("input[name='A1_offence'][value='harassment']")
-
-
-@pytest.mark.parametrize("how", ["click", "shift"])
-def test_exit_this_page_leaves_and_back_does_not_return(
-    page, live_server, survey_link, exit_url, how
-):
-    page.goto("about:blank")
-    start_survey(page, live_server, survey_link["code"])
-    with page.expect_navigation():
-        if how == "click":
-            page.click(".govuk-exit-this-page__button")
-        else:
-            for _ in range(3):
-                page.keyboard.press("Shift")
-    assert page.url == exit_url
-    page.go_back()
-    # location.replace took the survey out of the tab's history: Back goes to the
-    # page before it, not to the answers.
-    assert "/s/" not in page.url
-    assert "harassment" not in page.content()
-
-
-def test_exit_this_page_works_without_javascript(
-    browser, live_server, survey_link, exit_url
-):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    start_survey(page, live_server, survey_link["code"])
-    with page.expect_navigation():
-        page.click(".govuk-exit-this-page__button")
-    assert page.url == exit_url
-    context.close()
 
 
 def axe_violations(page) -> list:
@@ -92,7 +54,7 @@ def test_the_accessibility_check_finds_real_problems(page):
 def respondent_pages(page, base, code):
     """Every page a respondent can see, in the state they see it in: (name, action)."""
     yield "start", lambda: page.goto(f"{base}/s/{code}")
-    yield "page 1", lambda: page.goto(f"{base}/s/{code}/questions")
+    yield "page 1", lambda: page.click("button:has-text('Start now')")
     yield "page 1 with errors", lambda: page.click("button[value='next']")
 
     def go(values):
@@ -242,7 +204,7 @@ def test_focus_is_visible_and_never_hidden_behind_exit_this_page(
 ):
     context = browser.new_context(viewport={"width": 375, "height": 640})
     page = context.new_page()
-    page.goto(f"{live_server}/s/{survey_link['code']}/questions")
+    start_survey(page, live_server, survey_link["code"])
     hidden, invisible, stops = [], [], 0
     for _ in range(30):
         page.keyboard.press("Tab")
