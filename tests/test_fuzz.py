@@ -5,6 +5,7 @@ import time
 from conftest import SECRET, post_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 from survey import integrity, questionnaire, storage
 
@@ -91,3 +92,13 @@ def test_random_paths_never_cause_a_500(client, link, path):
 
 def integrity_hour():
     return int(time.time()) // 3600
+
+
+@FUZZ
+@given(pairs=st.lists(st.tuples(NAMES, VALUES), max_size=30))
+def test_random_posts_to_the_first_page_never_cause_a_500_or_store(
+    client, db, link, pairs
+):
+    response = client.post(f"/s/{link['code']}/begin", data=MultiDict(pairs))
+    assert response.status_code in (200, 400, 413), response.status_code
+    assert storage.count_responses(db) == 0
