@@ -28,6 +28,6 @@ loglevel = "warning"
 
 def post_worker_init(worker):
     """Start reading the dashboard's counts, so its first visitor need not wait."""
-    from survey import figures
+    from survey.dashboard import figures
 
     figures.warm_up(worker.wsgi)

@@ -14,7 +14,7 @@ import sys
 from datetime import date
 
 from survey import storage
-from survey.measures import report_spec, since_week
+from survey.dashboard.measures import report_spec, since_week
 
 from analysis import render, report
 

@@ -26,8 +26,8 @@ sys.path.insert(0, ROOT)
 
 from analysis import report  # noqa: E402
 from survey import storage  # noqa: E402
-from survey.measures import report_spec as spec  # noqa: E402
-from survey.measures import since_week  # noqa: E402
+from survey.dashboard.measures import report_spec as spec  # noqa: E402
+from survey.dashboard.measures import since_week  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "

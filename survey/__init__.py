@@ -14,13 +14,13 @@ from survey import (
     cli,
     dashboard,
     db,
-    exports,
     links,
     pages,
     privacy,
     respond,
     staff,
 )
+from survey.dashboard import exports
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 

@@ -29,7 +29,7 @@ def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
 
 
 def test_figures_are_the_analysis_package_s(app, personas, demo_rows):
-    from survey import figures
+    from survey.dashboard import figures
 
     html = personas["admin"].get("/dashboard/?period=year").get_data(as_text=True)
     with app.test_request_context():
@@ -70,7 +70,7 @@ def test_counts_are_cached_for_a_while(app, db, personas, demo_rows):
     # Once it is over, the old figures are shown while new counts are read behind.
     assert figures() == first
     with app.app_context():
-        from survey import figures as kept_figures
+        from survey.dashboard import figures as kept_figures
 
         kept_figures.wait_for_refresh()
     app.config["DASHBOARD_CACHE_SECONDS"] = 300
@@ -105,7 +105,7 @@ def test_index_links_to_every_dashboard_page_keeping_the_choices(personas, demo_
 
 
 def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
-    from survey import figures
+    from survey.dashboard import figures
 
     client = personas["analyst"]
     html = client.get("/dashboard/measures/declined").get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_chart_is_svg_that_obeys_the_content_security_policy(personas, demo_rows
 def test_reasons_page_ranks_reasons_and_what_would_have_helped(
     app, personas, demo_rows
 ):
-    from survey import figures
+    from survey.dashboard import figures
 
     html = personas["analyst"].get("/dashboard/reasons").get_data(as_text=True)
     with app.test_request_context():
@@ -368,7 +368,7 @@ def test_no_choice_in_the_address_gives_a_server_error(
 def test_counts_read_at_start_up_serve_the_first_request(
     app, personas, demo_rows, monkeypatch
 ):
-    from survey import figures
+    from survey.dashboard import figures
 
     reads = []
     read = figures._read

@@ -10,8 +10,8 @@ import pytest
 
 from analysis import report as reports
 from survey import demo, storage
-from survey.measures import report_spec as spec
-from survey.measures import since_week
+from survey.dashboard.measures import report_spec as spec
+from survey.dashboard.measures import since_week
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,7 +1,7 @@
 """Blueprint "dashboard": the commissioner's figures, from storage through analysis.
 
-Every figure comes from analysis.report (through survey.figures, which keeps it for a
-while) and every table from survey.tables; nothing is computed here.
+Every figure comes from analysis.report (through figures, which keeps it for a while)
+and every table from tables; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import report, wording
-from survey import figures, questionnaire, storage, tables
+from survey import questionnaire, storage
+from survey.dashboard import figures, tables
+from survey.dashboard.measures import report_spec
 from survey.db import get_db
-from survey.measures import report_spec
 from survey.staff import audit, requires
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -159,7 +160,8 @@ def chart(name: str):
     if not built["measures"]:
         abort(404)
     audit("read a chart", f"{name} {describe(chosen)}")
-    from survey import charts  # Matplotlib loads only when a chart is first drawn
+    # Matplotlib loads only when a chart is first drawn.
+    from survey.dashboard import charts
 
     def draw():
         if name == INDEX:

@@ -22,8 +22,8 @@ from flask import current_app
 
 from analysis import disclosure, periods, report, volume
 from survey import storage
+from survey.dashboard.measures import report_spec, since_week
 from survey.db import get_db
-from survey.measures import report_spec, since_week
 
 # The comments pages pool fixed financial quarters, whatever period the rest of the
 # dashboard shows: batches cut by several period types could be compared to pin an
