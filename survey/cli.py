@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
-from survey import accounts, answers, demo, privacy, questionnaire, storage
+from survey import accounts, checking, demo, privacy, questionnaire, storage
 from survey.db import get_db
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -154,7 +154,7 @@ def _read_import(
                         for value in values
                     ]
                 )
-                checked = answers.check(formdata)
+                checked = checking.check(formdata)
                 problems += checked.problems
                 if problems:
                     errors.extend(f"Row {line}: {problem}" for problem in problems)

@@ -21,8 +21,7 @@ from flask import (
     url_for,
 )
 
-from survey import answers as checking
-from survey import integrity, privacy, storage
+from survey import checking, integrity, privacy, storage
 from survey.db import get_db
 from survey.questionnaire import (
     BY_CODE,

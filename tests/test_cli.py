@@ -7,7 +7,7 @@ import pytest
 from conftest import walk_survey
 from werkzeug.datastructures import MultiDict
 
-from survey import answers, demo, privacy, questionnaire, storage
+from survey import checking, demo, privacy, questionnaire, storage
 from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -85,7 +85,7 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
                 for value in values
             ]
         )
-        assert answers.check(formdata).problems == [], row
+        assert checking.check(formdata).problems == [], row
 
 
 def test_demo_weeks_cover_three_financial_years():
