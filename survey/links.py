@@ -30,7 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from analysis import disclosure, periods
-from survey import accounts, storage
+from survey import accounts, counts, storage
 from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
@@ -144,7 +144,7 @@ def show(code):
     k = current_app.config["SUPPRESSION_THRESHOLD"]
     today = date.today()
     months: dict[str, int] = defaultdict(int)
-    for week, count in storage.count_channel_weeks(get_db(), link["channel"]):
+    for week, count in counts.count_channel_weeks(get_db(), link["channel"]):
         months[periods.period_of_week(week, "month")] += count
     # Only finished months: counts for the month under way could single out one
     # person's response as it arrives.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import report, wording
-from survey import questionnaire, storage
+from survey import counts, questionnaire, storage
 from survey.dashboard import figures, tables
 from survey.dashboard.measures import report_spec
 from survey.db import get_db
@@ -245,7 +245,7 @@ def comments():
     shown = []
     if batch:
         offset = (part - 1) * COMMENTS_PER_PAGE
-        shown = storage.list_free_text(
+        shown = counts.list_free_text(
             get_db(), question, batch["weeks"], COMMENTS_PER_PAGE, offset
         )
     audit("read comments", f"{question} batch {number if batch else 'none'} {part}")
