@@ -7,6 +7,7 @@ and list_rows, here.
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -14,8 +15,9 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from analysis import periods
 from survey import questionnaire
-from survey.privacy import iso_week, redact
+from survey.privacy import redact
 from survey.schema import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -23,6 +25,13 @@ BUSY_TIMEOUT_MS = 5000
 # of 0 o 1 i l, which are easily mistaken for each other.
 LINK_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 LINK_CODE_LENGTH = 8
+# A code from an address that is longer than this is not looked up: none is.
+LONGEST_CODE = 32
+# A channel code, as typed for a new link: lower-case letters, digits and hyphens.
+CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+# Responses as CSV, in and out: an import may carry free text, an export never does.
+CSV_COLUMNS = ["period", "channel", "version", *questionnaire.storage_columns()]
+EXPORT_COLUMNS = [c for c in CSV_COLUMNS if c not in questionnaire.FREE_TEXT_CODES]
 
 
 def connect(path: str) -> Database:
@@ -57,7 +66,7 @@ def migrate(db: Database, today: date | None = None) -> None:
     migrations.apply(db)
     # sqlite-utils records the second each migration ran. Nothing in the file may be
     # finer than the ISO week, so keep only the week.
-    week = iso_week(today or date.today())
+    week = periods.week_of(today or date.today())
     db.execute(
         f"UPDATE {migrations.migrations_table} SET applied_at = ? "
         "WHERE applied_at NOT GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'",
@@ -160,15 +169,11 @@ def count_responses(db: Database) -> int:
 
 def iter_export_rows(db: Database) -> Iterator[dict]:
     """Every response as a CSV row without free text, by period and channel."""
-    columns = ["period", "channel", "version"] + [
-        column
-        for column in questionnaire.storage_columns()
-        if column not in questionnaire.FREE_TEXT_CODES
-    ]
-    quoted = ", ".join(f'"{column}"' for column in columns)
+    quoted = ", ".join(f'"{column}"' for column in EXPORT_COLUMNS)
     cursor = db.execute(f"SELECT {quoted} FROM responses ORDER BY period, channel, id")
+    # Row by row, not list_rows: a whole export need not fit in memory at once.
     for values in cursor:
-        yield dict(zip(columns, values, strict=True))
+        yield dict(zip(EXPORT_COLUMNS, values, strict=True))
 
 
 def purge_responses(db: Database, before_period: str) -> int:
@@ -226,6 +231,8 @@ def add_link(
 
 def get_link(db: Database, code: str) -> dict | None:
     """The link with this code, with its organisation's name, or None."""
+    if len(code) > LONGEST_CODE:
+        return None
     # Plain SQL: every survey request looks its link up, and rows_where would first
     # read the schema three times.
     return get_row(

@@ -7,7 +7,8 @@ import pytest
 from conftest import walk_survey
 from werkzeug.datastructures import MultiDict
 
-from survey import checking, demo, privacy, questionnaire, storage
+from analysis import periods
+from survey import checking, demo, questionnaire, storage
 from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -263,7 +264,7 @@ def test_purge_deletes_only_responses_older_than_the_retention(runner, db):
     )
     new = storage.response_row(
         {"A1_offence": "da"},
-        period=privacy.iso_week(date.today()),
+        period=periods.week_of(date.today()),
         channel="c",
         submission_id="b" * 32,
     )

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.periods import week_of
 from survey import accounts, demo, storage
-from survey.privacy import iso_week
 
 
 @pytest.fixture
@@ -303,7 +303,7 @@ def test_the_unfinished_period_is_never_shown(db, personas):
     rows = [
         storage.response_row(
             {"A1_offence": "da", "B1_confidence": "5"},
-            period=iso_week(date.today()),
+            period=week_of(date.today()),
             channel="helpline",
             submission_id=storage.new_response_id(),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import report, wording
-from survey import counts, questionnaire, storage
+from survey import counts, storage
 from survey.dashboard import figures, tables
 from survey.dashboard.measures import report_spec
 from survey.db import get_db
@@ -18,7 +18,6 @@ from survey.staff import audit, requires
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 PERIOD_TYPES = {"month": "Month", "quarter": "Quarter", "year": "Financial year"}
-OFFENCES = dict(questionnaire.BY_CODE["A1_offence"].options)
 INDEX = "confidence_index"
 COMMENTS_PER_PAGE = 100
 COMMENT_QUESTIONS = {
@@ -36,7 +35,7 @@ def choices() -> dict:
     }
     if chosen["period"] not in PERIOD_TYPES:
         abort(400, "Choose a month, quarter or financial year.")
-    if chosen["offence"] and chosen["offence"] not in OFFENCES:
+    if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
         abort(400, "Choose one of the offence types offered.")
     if chosen["channel"] and chosen["channel"] not in storage.list_channels(get_db()):
         abort(400, "Choose one of the channels offered.")
@@ -61,7 +60,7 @@ def page(template: str, chosen: dict, **context) -> str:
         chosen=chosen,
         query={key: value for key, value in chosen.items() if value},
         period_types=PERIOD_TYPES,
-        offences=OFFENCES,
+        offences=tables.OFFENCES,
         channels=sorted(storage.list_channels(get_db())),
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
