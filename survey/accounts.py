@@ -53,6 +53,14 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def _password_hash(password: str) -> str:
+    """The scrypt hash of an acceptable new password; ValueError for any other."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    return generate_password_hash(password, method="scrypt")
+
+
 def add_staff(
     db: Database, email: str, password: str, role: str, organisation_id: int | None
 ) -> dict:
@@ -61,19 +69,12 @@ def add_staff(
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if (role == "partner") != (organisation_id is not None):
         raise ValueError("partners, and only partners, belong to an organisation")
-    problem = password_problem(password)
-    if problem:
-        raise ValueError(problem)
+    password_hash = _password_hash(password)
     with db.atomic():
         db.execute(
             "INSERT INTO staff (email, password_hash, role, organisation_id) "
             "VALUES (?, ?, ?, ?)",
-            [
-                email.strip(),
-                generate_password_hash(password, method="scrypt"),
-                role,
-                organisation_id,
-            ],
+            [email.strip(), password_hash, role, organisation_id],
         )
     return get_staff_by_email(db, email.strip())
 
@@ -162,14 +163,12 @@ def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
 
 def set_password(db: Database, staff_id: int, password: str) -> None:
     """Set a new password, unlock the account and end its sessions."""
-    problem = password_problem(password)
-    if problem:
-        raise ValueError(problem)
+    password_hash = _password_hash(password)
     with db.atomic():
         db.execute(
             "UPDATE staff SET password_hash = ?, failed_logins = 0, locked_until = 0 "
             "WHERE id = ?",
-            [generate_password_hash(password, method="scrypt"), staff_id],
+            [password_hash, staff_id],
         )
         db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
 
