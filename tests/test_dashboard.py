@@ -1,14 +1,20 @@
 """The dashboard: figures from the analysis package, filters in the URL, cached."""
 
+import os
 import re
+import runpy
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.periods import week_of
 from survey import accounts, demo, storage
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
@@ -377,3 +383,18 @@ def test_counts_read_at_start_up_serve_the_first_request(
     assert personas["analyst"].get("/dashboard/").status_code == 200
     assert personas["analyst"].get("/dashboard/reasons").status_code == 200
     assert len(reads) == 1  # the first request waited for the read at start-up
+
+
+def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkeypatch):
+    from survey.dashboard import figures
+
+    hooks = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
+    reads = []
+    read = figures._read
+    monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
+    # The benchmark's bare app has no dashboard and no DATABASE setting.
+    hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bare")))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+    with app.app_context():
+        figures.wait_for_refresh()
+    assert reads == [app.config["DATABASE"]]
