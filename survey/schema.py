@@ -1,7 +1,7 @@
 """The database's schema as sqlite_utils Migrations: one function per change, in order.
 
-A migration that has run anywhere is never edited; a change to the schema is a new one.
-storage.migrate applies them.
+sqlite-utils runs each migration once per database, so a change to the schema is a new
+migration, never an edit to one that has run. storage.migrate applies them.
 """
 
 from __future__ import annotations
