@@ -28,6 +28,10 @@ loglevel = "warning"
 
 def post_worker_init(worker):
     """Start reading the dashboard's counts, so its first visitor need not wait."""
-    from survey import figures
+    # Not every app served with these settings has a dashboard: bench/submissions.py
+    # serves its bare baseline (bench/bare_app.py) with them too.
+    if "dashboard" not in getattr(worker.wsgi, "blueprints", {}):
+        return
+    from survey.dashboard import figures
 
     figures.warm_up(worker.wsgi)

@@ -13,8 +13,8 @@ import sqlite3
 import sys
 from datetime import date
 
-from survey import storage
-from survey.measures import report_spec, since_week
+from survey.counts import read_report_counts
+from survey.dashboard.measures import report_spec, since_week
 
 from analysis import render, report
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         since = since_week(options.today, args.period, args.calendar)
-        counts = storage.read_report_counts(args.db, since)
+        counts = read_report_counts(args.db, since)
     except sqlite3.DatabaseError as error:
         parser.error(
             f"{args.db} is not a survey database ({error}); "

@@ -26,8 +26,9 @@ sys.path.insert(0, ROOT)
 
 from analysis import report  # noqa: E402
 from survey import storage  # noqa: E402
-from survey.measures import report_spec as spec  # noqa: E402
-from survey.measures import since_week  # noqa: E402
+from survey.counts import COUNTS_SQL, read_report_counts  # noqa: E402
+from survey.dashboard.measures import report_spec as spec  # noqa: E402
+from survey.dashboard.measures import since_week  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "
@@ -87,7 +88,7 @@ def main():
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         queries, counts = best(
             args.runs,
-            lambda p=path: storage.read_report_counts(p, since_week(TODAY, "quarter")),
+            lambda p=path: read_report_counts(p, since_week(TODAY, "quarter")),
         )
         options = report.Options(today=TODAY)
         measures = counts["measures"]
@@ -99,9 +100,7 @@ def main():
             ),
         )
         bare, _ = best(args.runs, lambda p=path: shell(p, BARE))
-        shell_counts, _ = best(
-            args.runs, lambda p=path: shell(p, storage.COUNTS_SQL + ";")
-        )
+        shell_counts, _ = best(args.runs, lambda p=path: shell(p, COUNTS_SQL + ";"))
         print(
             f"{responses:>10,} {len(measures):>7,} {whole:>7.2f}s {peak_mb:>8.0f} "
             f"{queries:>7.2f}s {building:>5.2f}s {bare:>21.2f}s {shell_counts:>20.2f}s"

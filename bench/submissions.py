@@ -162,6 +162,45 @@ def summary(name, latencies, failures, elapsed):
     }
 
 
+def run(name, app, path, body, status, env, args):
+    """Serve `app`, warm it up for 2 seconds, then time it: its summary."""
+    port = free_port()
+    server = serve(app, port, args.workers, env)
+    try:
+        warm_up = load(port, path, body, status, args.clients, 2)
+        timed = load(port, path, body, status, args.clients, args.seconds)
+    finally:
+        server.terminate()
+        server.wait()
+    result = summary(name, *timed)
+    result["acknowledged_in_all"] = len(warm_up[0]) + len(timed[0])
+    return result
+
+
+def report(args, results, counted):
+    """Print each server's figures, their ratio, and whether every response is kept."""
+    print(
+        f"{args.clients} clients, {args.workers} gunicorn workers, "
+        f"{args.seconds:.0f} s each"
+    )
+    for result in results:
+        print(
+            f"{result['name']:>14}: {result['per_second']:7.1f} per second, "
+            f"p50 {result['p50_ms']:6.1f} ms, p99 {result['p99_ms']:6.1f} ms, "
+            f"{result['acknowledged']} acknowledged, {result['failed']} failed"
+        )
+    bare, survey = results
+    ratio = survey["per_second"] / bare["per_second"]
+    print(f"survey throughput / bare throughput: {ratio:.2f}")
+    for result, channel in zip(results, ("bare", "bench"), strict=True):
+        stored = counted.get(channel, 0)
+        verdict = "all stored" if stored == result["acknowledged_in_all"] else "MISSING"
+        print(
+            f"{result['name']:>14}: {result['acknowledged_in_all']} acknowledged "
+            f"(warm-up included), {stored} in the database: {verdict}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -193,55 +232,18 @@ def main():
         def bare_body():
             return urllib.parse.urlencode(ANSWERS)
 
-        results = []
-        for name, app, path, body, status in (
+        survey_path = f"/s/{code}/questions"
+        servers = [
             ("bare insert", "bench.bare_app:app", "/insert", bare_body, 200),
-            (
-                "survey submit",
-                "survey:create_app()",
-                f"/s/{code}/questions",
-                survey_body,
-                303,
-            ),
-        ):
-            port = free_port()
-            server = serve(app, port, args.workers, env)
-            try:
-                warm_up = load(port, path, body, status, args.clients, 2)
-                timed = load(port, path, body, status, args.clients, args.seconds)
-                result = summary(name, *timed)
-                result["acknowledged_in_all"] = len(warm_up[0]) + len(timed[0])
-                results.append(result)
-            finally:
-                server.terminate()
-                server.wait()
-
+            ("survey submit", "survey:create_app()", survey_path, survey_body, 303),
+        ]
+        results = [run(*server, env, args) for server in servers]
         db = storage.connect(database)
         counted = dict(
             db.execute("SELECT channel, count(*) FROM responses GROUP BY channel")
         )
         db.close()
-
-    print(
-        f"{args.clients} clients, {args.workers} gunicorn workers, "
-        f"{args.seconds:.0f} s each"
-    )
-    for result in results:
-        print(
-            f"{result['name']:>14}: {result['per_second']:7.1f} per second, "
-            f"p50 {result['p50_ms']:6.1f} ms, p99 {result['p99_ms']:6.1f} ms, "
-            f"{result['acknowledged']} acknowledged, {result['failed']} failed"
-        )
-    bare, survey = results
-    ratio = survey["per_second"] / bare["per_second"]
-    print(f"survey throughput / bare throughput: {ratio:.2f}")
-    for result, channel in zip(results, ("bare", "bench"), strict=True):
-        stored = counted.get(channel, 0)
-        verdict = "all stored" if stored == result["acknowledged_in_all"] else "MISSING"
-        print(
-            f"{result['name']:>14}: {result['acknowledged_in_all']} acknowledged "
-            f"(warm-up included), {stored} in the database: {verdict}"
-        )
+    report(args, results, counted)
 
 
 if __name__ == "__main__":

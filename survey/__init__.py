@@ -14,13 +14,13 @@ from survey import (
     cli,
     dashboard,
     db,
-    exports,
     links,
     pages,
     privacy,
     respond,
     staff,
 )
+from survey.dashboard import exports
 from survey.integrity import FloodCounter
 from survey.sessions import DatabaseSessionInterface
 
@@ -110,17 +110,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     _check_config(app.config)
 
-    app.jinja_loader = ChoiceLoader(
-        [
-            FileSystemLoader(os.path.join(os.path.dirname(HERE), "templates")),
-            PrefixLoader(
-                {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-                }
-            ),
-        ]
-    )
+    app.jinja_loader = _template_loader()
     WTFormsHelpers(app)
 
     db.init_app(app)
@@ -157,6 +147,21 @@ def create_app(test_config=None):
         ), error.code
 
     return app
+
+
+def _template_loader() -> ChoiceLoader:
+    """Our templates, then GOV.UK Frontend's macros and its WTForms widgets."""
+    return ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(os.path.dirname(HERE), "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
 
 
 def _check_config(config) -> None:

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from survey.storage import get_row, list_rows
+
 ROLES = ("admin", "analyst", "partner")
 MAX_FAILED_LOGINS = 10
 LOCK_SECONDS = 15 * 60
@@ -17,20 +19,6 @@ PASSWORD_MIN, PASSWORD_MAX = 12, 128
 # Checked against when the e-mail address is unknown, so that a wrong address takes as
 # long as a wrong password and timing says nothing about which accounts exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
-
-
-def _one(db: Database, sql: str, params=()) -> dict | None:
-    cursor = db.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([c[0] for c in cursor.description], row, strict=True))
-
-
-def _all(db: Database, sql: str, params=()) -> list[dict]:
-    cursor = db.execute(sql, params)
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 # Organisations ---------------------------------------------------------------------
@@ -45,12 +33,12 @@ def add_organisation(db: Database, name: str) -> dict:
 
 def get_organisation_by_name(db: Database, name: str) -> dict | None:
     """The organisation with this name, or None."""
-    return _one(db, "SELECT * FROM organisations WHERE name = ?", [name])
+    return get_row(db, "SELECT * FROM organisations WHERE name = ?", [name])
 
 
 def list_organisations(db: Database) -> list[dict]:
     """Every organisation, by name."""
-    return _all(db, "SELECT * FROM organisations ORDER BY name")
+    return list_rows(db, "SELECT * FROM organisations ORDER BY name")
 
 
 # Staff -----------------------------------------------------------------------------
@@ -65,6 +53,14 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def _password_hash(password: str) -> str:
+    """The scrypt hash of an acceptable new password; ValueError for any other."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    return generate_password_hash(password, method="scrypt")
+
+
 def add_staff(
     db: Database, email: str, password: str, role: str, organisation_id: int | None
 ) -> dict:
@@ -73,26 +69,19 @@ def add_staff(
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if (role == "partner") != (organisation_id is not None):
         raise ValueError("partners, and only partners, belong to an organisation")
-    problem = password_problem(password)
-    if problem:
-        raise ValueError(problem)
+    password_hash = _password_hash(password)
     with db.atomic():
         db.execute(
             "INSERT INTO staff (email, password_hash, role, organisation_id) "
             "VALUES (?, ?, ?, ?)",
-            [
-                email.strip(),
-                generate_password_hash(password, method="scrypt"),
-                role,
-                organisation_id,
-            ],
+            [email.strip(), password_hash, role, organisation_id],
         )
     return get_staff_by_email(db, email.strip())
 
 
 def get_staff(db: Database, staff_id: int) -> dict | None:
     """The staff account with this id, with its organisation's name, or None."""
-    return _one(
+    return get_row(
         db,
         "SELECT staff.*, organisations.name AS organisation FROM staff "
         "LEFT JOIN organisations ON organisations.id = staff.organisation_id "
@@ -103,13 +92,13 @@ def get_staff(db: Database, staff_id: int) -> dict | None:
 
 def get_staff_by_email(db: Database, email: str) -> dict | None:
     """The staff account with this e-mail address (any case), or None."""
-    found = _one(db, "SELECT id FROM staff WHERE email = ?", [email.strip()])
+    found = get_row(db, "SELECT id FROM staff WHERE email = ?", [email.strip()])
     return get_staff(db, found["id"]) if found else None
 
 
 def list_staff(db: Database) -> list[dict]:
     """Every staff account, by e-mail address."""
-    return _all(
+    return list_rows(
         db,
         "SELECT staff.id, email, role, disabled, organisations.name AS organisation "
         "FROM staff LEFT JOIN organisations "
@@ -126,7 +115,7 @@ def check_login(db: Database, email: str, password: str, now: float) -> dict | N
     """
     db.execute("BEGIN IMMEDIATE")  # read the count, then write it: no lost updates
     try:
-        staff = _one(db, "SELECT * FROM staff WHERE email = ?", [email.strip()])
+        staff = get_row(db, "SELECT * FROM staff WHERE email = ?", [email.strip()])
         if staff is None:
             check_password_hash(_DUMMY_HASH, password)
             db.conn.commit()
@@ -174,14 +163,12 @@ def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
 
 def set_password(db: Database, staff_id: int, password: str) -> None:
     """Set a new password, unlock the account and end its sessions."""
-    problem = password_problem(password)
-    if problem:
-        raise ValueError(problem)
+    password_hash = _password_hash(password)
     with db.atomic():
         db.execute(
             "UPDATE staff SET password_hash = ?, failed_logins = 0, locked_until = 0 "
             "WHERE id = ?",
-            [generate_password_hash(password, method="scrypt"), staff_id],
+            [password_hash, staff_id],
         )
         db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
 
@@ -209,7 +196,7 @@ def get_session(
     db: Database, token: str, now: float, idle_seconds: float, absolute_seconds: float
 ) -> dict | None:
     """The live session with this id, or None if unknown, idle too long or too old."""
-    found = _one(db, "SELECT * FROM sessions WHERE id_hash = ?", [_hash(token)])
+    found = get_row(db, "SELECT * FROM sessions WHERE id_hash = ?", [_hash(token)])
     if found is None:
         return None
     if (
@@ -265,4 +252,4 @@ def record(
 
 def list_audit(db: Database, limit: int = 500) -> list[dict]:
     """The latest entries of the audit log, newest first."""
-    return _all(db, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit])
+    return list_rows(db, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit])

@@ -6,7 +6,6 @@ import calendar
 import csv
 import multiprocessing
 import os
-import re
 import sqlite3
 import sys
 from datetime import date
@@ -16,10 +15,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
-from survey import accounts, answers, demo, privacy, questionnaire, storage
+from analysis import periods
+from survey import accounts, checking, demo, privacy, questionnaire, storage
 from survey.db import get_db
 
-CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 DEMO_WORKERS = 2
 MOST_ERRORS_SHOWN = 50
 
@@ -55,7 +54,7 @@ def init_db():
 @with_appcontext
 def create_link(label, channel):
     """Create an open distribution link for a channel and print its path."""
-    if not CHANNEL_PATTERN.fullmatch(channel):
+    if not storage.CHANNEL_PATTERN.fullmatch(channel):
         raise click.BadParameter(
             "use 1 to 40 lower-case letters, digits or hyphens, e.g. outreach-north",
             param_hint="--channel",
@@ -105,7 +104,7 @@ def import_responses(file):
     """Import typed-up paper responses from a CSV file: all rows or none."""
     db = get_db()
     rows, errors = _read_import(
-        file, storage.list_channels(db), privacy.iso_week(date.today())
+        file, storage.list_channels(db), periods.week_of(date.today())
     )
     if errors:
         for error in errors[:MOST_ERRORS_SHOWN]:
@@ -124,10 +123,7 @@ def _read_import(
     path: str, channels: set[str], this_week: str
 ) -> tuple[list[dict], list[str]]:
     """Check each row of an import like a web submission: (rows to store, errors)."""
-    expected = ["period", "channel", "version", *questionnaire.storage_columns()]
-    required = [
-        column for column in expected if column not in questionnaire.FREE_TEXT_CODES
-    ]
+    expected, required = storage.CSV_COLUMNS, storage.EXPORT_COLUMNS
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -154,7 +150,7 @@ def _read_import(
                         for value in values
                     ]
                 )
-                checked = answers.check(formdata)
+                checked = checking.check(formdata)
                 problems += checked.problems
                 if problems:
                     errors.extend(f"Row {line}: {problem}" for problem in problems)
@@ -210,12 +206,9 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
 @with_appcontext
 def export_responses(file):
     """Export every response as CSV, without free text, for analysts."""
-    columns = ["period", "channel", "version"] + [
-        column
-        for column in questionnaire.storage_columns()
-        if column not in questionnaire.FREE_TEXT_CODES
-    ]
-    writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(
+        file, fieldnames=storage.EXPORT_COLUMNS, lineterminator="\n"
+    )
     writer.writeheader()
     count = 0
     for row in storage.iter_export_rows(get_db()):
@@ -252,7 +245,7 @@ def backup(destination):
 def purge(months):
     """Delete responses older than the retention period and compact the file."""
     months = months or int(current_app.config["RETENTION_MONTHS"])
-    cutoff = privacy.iso_week(months_before(date.today(), months))
+    cutoff = periods.week_of(months_before(date.today(), months))
     deleted = storage.purge_responses(get_db(), cutoff)
     click.echo(f"Deleted {deleted:,} responses from before {cutoff}.")
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import accumulate
 
-from survey import privacy, questionnaire, storage
+from analysis import periods
+from survey import questionnaire, storage
 
 # Support services that hand out links, with their share of responses and how much
 # more (or less) confident their clients tend to be, on the logit scale.
@@ -88,25 +89,17 @@ COMMENTS = (
 )
 
 
-def financial_year_start(day: date) -> date:
-    """The 1 April that starts the financial year `day` falls in."""
-    year = day.year if day.month >= 4 else day.year - 1
-    return date(year, 4, 1)
-
-
 def demo_weeks(today: date) -> list[str]:
     """ISO weeks from the start of the financial year two years back to last week."""
-    first = financial_year_start(today).replace(
-        year=financial_year_start(today).year - 2
-    )
-    monday = first - timedelta(days=first.weekday())
-    if monday + timedelta(days=3) < first:  # the week belongs where its Thursday is
-        monday += timedelta(days=7)
+    year = periods.shift(periods.label(today, "year"), "year", -2)
+    first = periods.first_day(year, "year")
+    # A week belongs to the year that holds its Thursday: start at the first one.
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
     weeks = []
-    this_week = privacy.iso_week(today)
-    while (week := privacy.iso_week(monday)) != this_week:
+    this_week = periods.week_of(today)
+    while (week := periods.week_of(thursday)) != this_week:
         weeks.append(week)
-        monday += timedelta(days=7)
+        thursday += timedelta(days=7)
     return weeks
 
 

@@ -7,7 +7,6 @@ is a 404 to them, as if it did not exist.
 from __future__ import annotations
 
 import io
-import re
 from collections import defaultdict
 from datetime import date
 
@@ -30,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from analysis import disclosure, periods
-from survey import accounts, storage
+from survey import accounts, counts, storage
 from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
@@ -44,12 +43,11 @@ CARD_WORDINGS = {
     "survey": "A short survey, about 5 minutes",
 }
 CARD_SIZES = {"a6": "A6 (postcard)", "business": "Business card"}
-CHANNEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 def get_link_or_404(code: str) -> dict:
     """The link, if this member of staff may see it; otherwise a 404."""
-    link = storage.get_link(get_db(), code) if len(code) <= 32 else None
+    link = storage.get_link(get_db(), code)
     if link is None:
         abort(404)
     if (
@@ -76,7 +74,7 @@ class LinkForm(FlaskForm):
         validators=[
             InputRequired("Enter a channel code"),
             Regexp(
-                CHANNEL.pattern + "$",
+                storage.CHANNEL_PATTERN.pattern + "$",
                 message="Use 1 to 40 lower-case letters, "
                 "digits or hyphens, starting with a letter or digit",
             ),
@@ -144,7 +142,7 @@ def show(code):
     k = current_app.config["SUPPRESSION_THRESHOLD"]
     today = date.today()
     months: dict[str, int] = defaultdict(int)
-    for week, count in storage.count_channel_weeks(get_db(), link["channel"]):
+    for week, count in counts.count_channel_weeks(get_db(), link["channel"]):
         months[periods.period_of_week(week, "month")] += count
     # Only finished months: counts for the month under way could single out one
     # person's response as it arrives.

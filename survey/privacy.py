@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+
+from analysis import periods
 
 REMOVED = "[removed]"
 
@@ -39,24 +40,13 @@ def redact(text: str) -> str:
     return text
 
 
-def iso_week(day: date) -> str:
-    """The ISO week a day falls in, as `2026-W14`: the finest time the survey keeps."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_thursday(period: str) -> date:
-    """The Thursday of an ISO week `YYYY-Www`; it decides the week's month."""
-    year, week = period.split("-W")
-    return date.fromisocalendar(int(year), int(week), 4)
-
-
 def is_iso_week(period: str) -> bool:
     """Whether `period` is a real ISO week written as `YYYY-Www`."""
+    # The ISO week (periods.week_of) is the finest time the survey keeps.
     if not re.fullmatch(r"\d{4}-W\d{2}", period):
         return False
     try:
-        week_thursday(period)
+        periods.week_thursday(period)
     except ValueError:
         return False
     return True

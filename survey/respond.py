@@ -21,8 +21,8 @@ from flask import (
     url_for,
 )
 
-from survey import answers as checking
-from survey import integrity, privacy, storage
+from analysis import periods
+from survey import checking, integrity, storage
 from survey.db import get_db
 from survey.questionnaire import (
     BY_CODE,
@@ -40,9 +40,7 @@ bp = Blueprint("respond", __name__, url_prefix="/s")
 
 def get_open_link_or_404(code: str) -> dict:
     """The open link with this code; unknown and closed codes get the same 404."""
-    link = (
-        storage.get_open_link(get_db(), code, date.today()) if len(code) <= 32 else None
-    )
+    link = storage.get_open_link(get_db(), code, date.today())
     if link is None:
         abort(404)
     return link
@@ -127,7 +125,7 @@ def _submit(link, code, checked, token, token_text):
         storage.add_response(
             db,
             checked.answers,
-            period=privacy.iso_week(date.today()),
+            period=periods.week_of(date.today()),
             channel=link["channel"],
             submission_id=token.submission_id,
         )

@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from survey import charts
+from survey.dashboard import charts
 
 ENTRY = {
     "periods": [

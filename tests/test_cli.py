@@ -7,7 +7,8 @@ import pytest
 from conftest import walk_survey
 from werkzeug.datastructures import MultiDict
 
-from survey import answers, demo, privacy, questionnaire, storage
+from analysis import periods
+from survey import checking, demo, questionnaire, storage
 from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -85,7 +86,7 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
                 for value in values
             ]
         )
-        assert answers.check(formdata).problems == [], row
+        assert checking.check(formdata).problems == [], row
 
 
 def test_demo_weeks_cover_three_financial_years():
@@ -263,7 +264,7 @@ def test_purge_deletes_only_responses_older_than_the_retention(runner, db):
     )
     new = storage.response_row(
         {"A1_offence": "da"},
-        period=privacy.iso_week(date.today()),
+        period=periods.week_of(date.today()),
         channel="c",
         submission_id="b" * 32,
     )

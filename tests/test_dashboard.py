@@ -1,14 +1,20 @@
 """The dashboard: figures from the analysis package, filters in the URL, cached."""
 
+import os
 import re
+import runpy
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.periods import week_of
 from survey import accounts, demo, storage
-from survey.privacy import iso_week
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
 
 
 def test_figures_are_the_analysis_package_s(app, personas, demo_rows):
-    from survey import figures
+    from survey.dashboard import figures
 
     html = personas["admin"].get("/dashboard/?period=year").get_data(as_text=True)
     with app.test_request_context():
@@ -70,7 +76,7 @@ def test_counts_are_cached_for_a_while(app, db, personas, demo_rows):
     # Once it is over, the old figures are shown while new counts are read behind.
     assert figures() == first
     with app.app_context():
-        from survey import figures as kept_figures
+        from survey.dashboard import figures as kept_figures
 
         kept_figures.wait_for_refresh()
     app.config["DASHBOARD_CACHE_SECONDS"] = 300
@@ -105,7 +111,7 @@ def test_index_links_to_every_dashboard_page_keeping_the_choices(personas, demo_
 
 
 def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
-    from survey import figures
+    from survey.dashboard import figures
 
     client = personas["analyst"]
     html = client.get("/dashboard/measures/declined").get_data(as_text=True)
@@ -142,7 +148,7 @@ def test_chart_is_svg_that_obeys_the_content_security_policy(personas, demo_rows
 def test_reasons_page_ranks_reasons_and_what_would_have_helped(
     app, personas, demo_rows
 ):
-    from survey import figures
+    from survey.dashboard import figures
 
     html = personas["analyst"].get("/dashboard/reasons").get_data(as_text=True)
     with app.test_request_context():
@@ -303,7 +309,7 @@ def test_the_unfinished_period_is_never_shown(db, personas):
     rows = [
         storage.response_row(
             {"A1_offence": "da", "B1_confidence": "5"},
-            period=iso_week(date.today()),
+            period=week_of(date.today()),
             channel="helpline",
             submission_id=storage.new_response_id(),
         )
@@ -368,7 +374,7 @@ def test_no_choice_in_the_address_gives_a_server_error(
 def test_counts_read_at_start_up_serve_the_first_request(
     app, personas, demo_rows, monkeypatch
 ):
-    from survey import figures
+    from survey.dashboard import figures
 
     reads = []
     read = figures._read
@@ -377,3 +383,18 @@ def test_counts_read_at_start_up_serve_the_first_request(
     assert personas["analyst"].get("/dashboard/").status_code == 200
     assert personas["analyst"].get("/dashboard/reasons").status_code == 200
     assert len(reads) == 1  # the first request waited for the read at start-up
+
+
+def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkeypatch):
+    from survey.dashboard import figures
+
+    hooks = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
+    reads = []
+    read = figures._read
+    monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
+    # The benchmark's bare app has no dashboard and no DATABASE setting.
+    hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bare")))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+    with app.app_context():
+        figures.wait_for_refresh()
+    assert reads == [app.config["DATABASE"]]

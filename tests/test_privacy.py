@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from conftest import CONTACTS, post_form, walk_survey
 
+from analysis import periods
 from survey import create_app, privacy, storage
 from survey.privacy import REMOVED, redact
 
@@ -255,7 +256,7 @@ def test_force_name_is_used_in_the_trust_question(app, client, link):
     ],
 )
 def test_iso_week(day, week):
-    assert privacy.iso_week(day) == week
+    assert periods.week_of(day) == week
     assert privacy.is_iso_week(week)
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from analysis import report as reports
 from survey import demo, storage
-from survey.measures import report_spec as spec
-from survey.measures import since_week
+from survey.counts import read_report_counts
+from survey.dashboard.measures import report_spec as spec
+from survey.dashboard.measures import since_week
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,7 +31,7 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(demo_db):
-    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    counts = read_report_counts(demo_db, since_week(TODAY))
     return reports.build(
         counts["measures"] + counts["reasons"],
         spec(),
@@ -332,7 +333,7 @@ def test_measures_are_broken_down_by_about_you_bands(built):
 
 
 def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
-    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    counts = read_report_counts(demo_db, since_week(TODAY))
     rows = counts["measures"] + counts["reasons"]
     plain = reports.build(rows, spec(), reports.Options(today=TODAY))
     assert "by_about_you" not in plain["measures"]["confidence"]

@@ -14,6 +14,7 @@ from analysis import disclosure, wording
 from survey import questionnaire
 
 NOT_SHOWN = "not shown"
+OFFENCES = dict(questionnaire.BY_CODE["A1_offence"].options)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ DIMENSIONS = {
     "offence": ("by_offence", "What they were in contact with the police about"),
 }
 GROUP_LABELS = {
-    "offence": dict(questionnaire.BY_CODE["A1_offence"].options)
+    "offence": OFFENCES
     | {"not given": "Not answered", disclosure.OTHER: "Something else, or small groups"}
 }
 

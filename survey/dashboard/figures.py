@@ -21,9 +21,9 @@ from datetime import date
 from flask import current_app
 
 from analysis import disclosure, periods, report, volume
-from survey import storage
+from survey.counts import count_free_text, read_report_counts
+from survey.dashboard.measures import report_spec, since_week
 from survey.db import get_db
-from survey.measures import report_spec, since_week
 
 # The comments pages pool fixed financial quarters, whatever period the rest of the
 # dashboard shows: batches cut by several period types could be compared to pin an
@@ -36,7 +36,7 @@ def _cache() -> dict:
 
 
 def _read(path: str) -> dict:
-    counts = storage.read_report_counts(path, since_week(date.today()))
+    counts = read_report_counts(path, since_week(date.today()))
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
@@ -160,14 +160,14 @@ def comment_batches(code: str) -> list[dict]:
     """Batches of one free-text question's answers, each with its span of weeks.
 
     Only how many answers each week has is kept here; a batch's answers are read a
-    page at a time (storage.list_free_text), so memory does not grow with them.
+    page at a time (counts.list_free_text), so memory does not grow with them.
     """
 
     def make(_):
         counts: dict[str, int] = defaultdict(int)
         weeks: dict[str, list[str]] = defaultdict(list)
         today = date.today()
-        for week, count in storage.count_free_text(get_db(), code):
+        for week, count in count_free_text(get_db(), code):
             quarter = periods.period_of_week(week, COMMENT_PERIOD)
             if periods.complete(quarter, COMMENT_PERIOD, today):
                 counts[quarter] += count

@@ -94,27 +94,26 @@ def _checked_by_rule(question: Question):
     return check
 
 
+_CHOICE_FIELDS = {
+    "single": (RadioField, GovRadioInput),
+    "multi": (SelectMultipleField, GovCheckboxesInput),
+}
+
+
 def _field(question: Question):
-    choices = [SelectChoice(value, label) for value, label in question.options]
     validators = [_checked_by_rule(question)]
-    if question.kind == "single":
-        return RadioField(
-            question.text,
-            choices=choices,
-            validators=validators,
-            widget=GovRadioInput(),
-            validate_choice=False,
+    if question.kind not in _CHOICE_FIELDS:
+        return TextAreaField(
+            question.text, validators=validators, widget=GovCharacterCount()
         )
-    if question.kind == "multi":
-        return SelectMultipleField(
-            question.text,
-            choices=choices,
-            validators=validators,
-            widget=GovCheckboxesInput(),
-            validate_choice=False,
-        )
-    return TextAreaField(
-        question.text, validators=validators, widget=GovCharacterCount()
+    field_class, widget = _CHOICE_FIELDS[question.kind]
+    # The rule checks the choices, with a message for people: WTForms' is not.
+    return field_class(
+        question.text,
+        choices=[SelectChoice(value, label) for value, label in question.options],
+        validators=validators,
+        widget=widget(),
+        validate_choice=False,
     )
 
 

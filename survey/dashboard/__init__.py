@@ -1,7 +1,7 @@
 """Blueprint "dashboard": the commissioner's figures, from storage through analysis.
 
-Every figure comes from analysis.report (through survey.figures, which keeps it for a
-while) and every table from survey.tables; nothing is computed here.
+Every figure comes from analysis.report (through figures, which keeps it for a while)
+and every table from tables; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import report, wording
-from survey import figures, questionnaire, storage, tables
+from survey import counts, storage
+from survey.dashboard import figures, tables
+from survey.dashboard.measures import report_spec
 from survey.db import get_db
-from survey.measures import report_spec
 from survey.staff import audit, requires
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 PERIOD_TYPES = {"month": "Month", "quarter": "Quarter", "year": "Financial year"}
-OFFENCES = dict(questionnaire.BY_CODE["A1_offence"].options)
 INDEX = "confidence_index"
 COMMENTS_PER_PAGE = 100
 COMMENT_QUESTIONS = {
@@ -35,7 +35,7 @@ def choices() -> dict:
     }
     if chosen["period"] not in PERIOD_TYPES:
         abort(400, "Choose a month, quarter or financial year.")
-    if chosen["offence"] and chosen["offence"] not in OFFENCES:
+    if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
         abort(400, "Choose one of the offence types offered.")
     if chosen["channel"] and chosen["channel"] not in storage.list_channels(get_db()):
         abort(400, "Choose one of the channels offered.")
@@ -60,7 +60,7 @@ def page(template: str, chosen: dict, **context) -> str:
         chosen=chosen,
         query={key: value for key, value in chosen.items() if value},
         period_types=PERIOD_TYPES,
-        offences=OFFENCES,
+        offences=tables.OFFENCES,
         channels=sorted(storage.list_channels(get_db())),
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
@@ -159,7 +159,8 @@ def chart(name: str):
     if not built["measures"]:
         abort(404)
     audit("read a chart", f"{name} {describe(chosen)}")
-    from survey import charts  # Matplotlib loads only when a chart is first drawn
+    # Matplotlib loads only when a chart is first drawn.
+    from survey.dashboard import charts
 
     def draw():
         if name == INDEX:
@@ -243,7 +244,7 @@ def comments():
     shown = []
     if batch:
         offset = (part - 1) * COMMENTS_PER_PAGE
-        shown = storage.list_free_text(
+        shown = counts.list_free_text(
             get_db(), question, batch["weeks"], COMMENTS_PER_PAGE, offset
         )
     audit("read comments", f"{question} batch {number if batch else 'none'} {part}")

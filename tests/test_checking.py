@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from survey.answers import NOT_SHOWN, check, clean_text, rule
+from survey.checking import NOT_SHOWN, check, clean_text, rule
 from survey.questionnaire import BY_CODE
 
 

@@ -13,7 +13,8 @@ import re
 
 from flask import Blueprint, Response, abort, current_app
 
-from survey import dashboard, tables
+from survey import dashboard
+from survey.dashboard import tables
 from survey.privacy import defuse_formula
 from survey.staff import audit, requires
 

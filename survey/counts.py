@@ -1,0 +1,229 @@
+"""What staff pages read about the responses: counts, never a response whole.
+
+The report's GROUP BY queries, built from the questionnaire and run side by side; the
+counts some pages show week by week; free-text answers a page at a time, alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlite_utils import Database
+
+from survey import questionnaire, storage
+
+
+def _in(column: str, values) -> str:
+    listed = ", ".join(f"'{value}'" for value in sorted(values))
+    return f'"{column}" IN ({listed})'
+
+
+def _measure_sums() -> list[str]:
+    """The number of responses, and each measure's successes (.x) and base (.n)."""
+    sums = ["count(*) AS responses"]
+    for m in questionnaire.MEASURES:
+        sums.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
+        sums.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+    return sums
+
+
+def _counts_sql() -> str:
+    """Counts for every measure per week, channel and offence type.
+
+    It reads only the covering index responses_counts, in its order: no sort, no
+    lookups into the table (see docs/performance.md).
+    """
+    columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
+    columns += _measure_sums()
+    columns += [
+        f'sum("B1_confidence" = \'{v}\') AS "B1_confidence.{v}"' for v in "12345"
+    ]
+    columns.append('count(confidence_index) AS "confidence_index.n"')
+    columns.append('sum(confidence_index) AS "confidence_index.sum"')
+    columns.append(
+        'sum(confidence_index * confidence_index) AS "confidence_index.sumsq"'
+    )
+    return (
+        f"SELECT {', '.join(columns)} FROM responses INDEXED BY responses_counts "
+        "GROUP BY period, channel, A1_offence"
+    )
+
+
+def _reasons_sql() -> str:
+    """Decline reasons and what would have helped, per week, channel and offence type.
+
+    Only people who declined gave them, about a tenth of the responses: the query
+    reads just those rows.
+    """
+    q = questionnaire
+    reasons = [f'"D3_reasons.{r}"' for r, _ in q.REASONS]
+    helps = [(h, f'"D6_would_help.{h}"') for h, _ in q.HELPS if h != "pns"]
+    gave_reason = f"({' + '.join(reasons)}) >= 1"
+    said_help = (
+        f'("D6_would_help.pns" = 0 AND ({" + ".join(c for _, c in helps)}) >= 1)'
+    )
+    columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
+    # A ticked reason means a reason was given, and "prefer not to say" cannot be
+    # ticked with anything else: the option columns need no condition of their own.
+    columns.append(f'sum({gave_reason}) AS "reasons.n"')
+    columns += [
+        f'sum({column}) AS "reason.{r}"'
+        for column, (r, _) in zip(reasons, q.REASONS, strict=True)
+    ]
+    columns.append(f'sum({said_help}) AS "helps.n"')
+    columns += [f'sum({column}) AS "help.{h}"' for h, column in helps]
+    # The unary + keeps SQLite off the index here: it would look every decliner up in
+    # the table at random; a plain scan and a sort of those rows is quicker.
+    return (
+        f"SELECT {', '.join(columns)} FROM responses "
+        "WHERE +D2_answered IN ('some', 'none') GROUP BY +period, channel, A1_offence"
+    )
+
+
+def _patterns_sql() -> str:
+    """How many complete B1–B6 rows have each pattern of scores (for Cronbach's α)."""
+    items = [f'"{c}"' for c in questionnaire.INDEX_ITEMS]
+    complete = " AND ".join(
+        _in(c, questionnaire.LIKERT_VALUES) for c in questionnaire.INDEX_ITEMS
+    )
+    return (
+        f"SELECT {', '.join(items)}, count(*) "
+        "FROM responses INDEXED BY responses_items "
+        f"WHERE {complete} GROUP BY {', '.join(items)}"
+    )
+
+
+def _about_you_sql() -> str:
+    """Counts for every measure per week and band of each About-you question.
+
+    One pass over the covering index responses_about, grouped by every question at
+    once, is shared by the per-question sums below (a materialised CTE, read once).
+    """
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    sums = _measure_sums()
+    names = [total.rsplit(" AS ", 1)[1] for total in sums]
+    grouped = ", ".join(f'"{c}"' for c in about)
+    parts = [
+        f"SELECT period, '{code}' AS question, coalesce(\"{code}\", '') AS band, "
+        + ", ".join(f"sum({name}) AS {name}" for name in names)
+        + f' FROM grouped GROUP BY period, "{code}"'
+        for code in about
+    ]
+    return (
+        f"WITH grouped AS MATERIALIZED (SELECT period, {grouped}, {', '.join(sums)} "
+        "FROM responses INDEXED BY responses_about WHERE period >= ? "
+        f"GROUP BY period, {grouped}) " + " UNION ALL ".join(parts)
+    )
+
+
+COUNTS_SQL = _counts_sql()
+ABOUT_YOU_SQL = _about_you_sql()
+REASONS_SQL = _reasons_sql()
+PATTERNS_SQL = _patterns_sql()
+
+
+def _counted(db: Database, sql: str, params: Sequence = ()) -> list[dict]:
+    # sum() is NULL for a group where no row has a value to add; the report wants 0.
+    return [
+        {name: 0 if value is None else value for name, value in row.items()}
+        for row in storage.list_rows(db, sql, params)
+    ]
+
+
+def count_measures(db: Database) -> list[dict]:
+    """Counts for every measure by ISO week, channel and offence type (GROUP BY)."""
+    return _counted(db, COUNTS_SQL)
+
+
+def count_reasons(db: Database) -> list[dict]:
+    """Decline reasons and what would have helped, by week, channel and offence type."""
+    return _counted(db, REASONS_SQL)
+
+
+def count_score_patterns(db: Database) -> list[tuple[list[int], int]]:
+    """Each pattern of B1–B6 scores among complete rows, with how many have it."""
+    return [
+        ([int(score) for score in row[:-1]], row[-1])
+        for row in db.execute(PATTERNS_SQL)
+    ]
+
+
+def count_about_you(db: Database, since_week: str) -> list[dict]:
+    """Counts for every measure by ISO week and About-you band, from a week on."""
+    return _counted(db, ABOUT_YOU_SQL, [since_week])
+
+
+def read_report_counts(path: str, since_week: str) -> dict:
+    """Everything the report reads, its GROUP BY queries run side by side.
+
+    Each query gets its own connection in a thread of its own: SQLite lets other
+    threads run while a query works. No more threads than cores, the longest query
+    first: on two cores the others run one after another beside it, and the whole
+    takes about as long as the longest.
+    """
+
+    def run(query):
+        db = storage.connect(path)
+        try:
+            return query(db)
+        finally:
+            db.close()
+
+    queries = {
+        "measures": count_measures,
+        "reasons": count_reasons,
+        "patterns": count_score_patterns,
+        "about": lambda db: count_about_you(db, since_week),
+    }
+    workers = min(len(queries), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = dict(zip(queries, pool.map(run, queries.values()), strict=True))
+    return results
+
+
+# Week by week: free text, and responses by channel -------------------------------
+
+
+def count_free_text(db: Database, code: str) -> list[tuple[str, int]]:
+    """How many answers one free-text question has, week by week."""
+    _check_free_text(code)
+    return db.execute(
+        f'SELECT period, count(*) FROM responses INDEXED BY "responses_text_{code}" '
+        f'WHERE "{code}" IS NOT NULL GROUP BY period ORDER BY period'
+    ).fetchall()
+
+
+def list_free_text(
+    db: Database, code: str, weeks: tuple[str, str], limit: int, offset: int = 0
+) -> list[str]:
+    """One free-text question's answers from a span of weeks, alphabetically, alone."""
+    _check_free_text(code)
+    return [row[0] for row in db.execute(free_text_sql(code), [*weeks, limit, offset])]
+
+
+def free_text_sql(code: str) -> str:
+    """The query for a page of one free-text question's answers from a span of weeks."""
+    # Sorted by the text itself: nothing in the order says when an answer came.
+    return (
+        f'SELECT "{code}" FROM responses INDEXED BY "responses_text_{code}" '
+        f'WHERE "{code}" IS NOT NULL AND period BETWEEN ? AND ? '
+        f'ORDER BY "{code}" LIMIT ? OFFSET ?'
+    )
+
+
+def _check_free_text(code: str) -> None:
+    if code not in questionnaire.FREE_TEXT_CODES:
+        raise ValueError(f"{code} is not a free-text question")
+
+
+def count_channel_weeks(db: Database, channel: str) -> list[tuple[str, int]]:
+    """How many responses came through a channel, week by week."""
+    return list(
+        db.execute(
+            "SELECT period, count(*) FROM responses INDEXED BY responses_counts "
+            "WHERE period >= '' AND channel = ? GROUP BY period ORDER BY period",
+            [channel],
+        )
+    )

@@ -1,0 +1,148 @@
+"""The database's schema as sqlite_utils Migrations: one function per change, in order.
+
+sqlite-utils runs each migration once per database, so a change to the schema is a new
+migration, never an edit to one that has run. storage.migrate applies them.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from survey import questionnaire
+
+migrations = Migrations("survey")
+
+
+def _answer_columns_sql(version: int) -> list[str]:
+    columns = []
+    for question in questionnaire.QUESTIONS:
+        if question.version != version:
+            continue
+        if question.kind == "multi":
+            for value in question.values:
+                name = f'"{question.code}.{value}"'
+                columns.append(f"{name} INTEGER CHECK ({name} IN (0, 1))")
+        else:
+            columns.append(f'"{question.code}" TEXT')
+    return columns
+
+
+@migrations()
+def m001_responses_and_links(db: Database) -> None:
+    """Responses keyed by random ids in a WITHOUT ROWID table; distribution links."""
+    # WITHOUT ROWID with a random key: rows are kept and read in key order, so nothing
+    # in the file or in a SELECT reveals the order responses arrived in. sqlite-utils
+    # cannot create such tables, hence the hand-written DDL.
+    columns = ",\n  ".join(
+        [
+            "id TEXT PRIMARY KEY",
+            "submission_id TEXT NOT NULL UNIQUE",
+            "period TEXT NOT NULL",  # ISO week: the finest time kept, nothing finer
+            "channel TEXT NOT NULL",
+            "version INTEGER NOT NULL",
+            *_answer_columns_sql(1),
+            # The respondent's confidence index, worked out from B1–B6 once, when the
+            # row is stored (response_row), instead of in every report. It adds
+            # nothing that is not in the answers and is not part of the CSV layout.
+            # A plain column, not a generated one: SQLite reads a generated column
+            # from the table even when an index holds it, so the report's covering
+            # index would no longer cover.
+            "confidence_index REAL",
+        ]
+    )
+    db.execute(f"CREATE TABLE responses (\n  {columns}\n) WITHOUT ROWID")
+    db.execute("CREATE INDEX responses_period_channel ON responses (period, channel)")
+    db.execute(
+        """CREATE TABLE links (
+          code TEXT PRIMARY KEY,
+          label TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          is_open INTEGER NOT NULL DEFAULT 1 CHECK (is_open IN (0, 1)),
+          created TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX links_channel ON links (channel)")
+
+
+@migrations()
+def m002_indexes_for_the_report(db: Database) -> None:
+    """What the report's GROUP BY reads, in group order, so it needs no sort."""
+    # A covering index ordered by week, channel and offence: the report's GROUP BY
+    # walks it in order. Like the table, it says nothing of arrival order: rows with
+    # the same values are ordered by their random id.
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    columns = ["period", "channel", "A1_offence", *measured, "confidence_index"]
+    db.execute(
+        "CREATE INDEX responses_counts ON responses ("
+        + ", ".join(f'"{c}"' for c in columns)
+        + ")"
+    )
+    items = ", ".join(f'"{c}"' for c in questionnaire.INDEX_ITEMS)
+    db.execute(f"CREATE INDEX responses_items ON responses ({items})")
+    db.execute("DROP INDEX responses_period_channel")
+
+
+@migrations()
+def m003_staff(db: Database) -> None:
+    """Staff accounts, organisations, server-side sessions and the audit log."""
+    db.execute(
+        """CREATE TABLE organisations (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE
+        )"""
+    )
+    # Failed logins are counted here, not in a process's memory, so every worker
+    # sees the same count and a lock-out holds across them.
+    db.execute(
+        """CREATE TABLE staff (
+          id INTEGER PRIMARY KEY,
+          email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          password_hash TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'partner')),
+          organisation_id INTEGER REFERENCES organisations (id),
+          disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+          failed_logins INTEGER NOT NULL DEFAULT 0,
+          locked_until REAL NOT NULL DEFAULT 0,
+          CHECK ((role = 'partner') = (organisation_id IS NOT NULL))
+        )"""
+    )
+    # Only a hash of each session id is kept: a copy of the database gives no one a
+    # session to replay. Times here are staff times, never a respondent's.
+    db.execute(
+        """CREATE TABLE sessions (
+          id_hash TEXT PRIMARY KEY,
+          staff_id INTEGER REFERENCES staff (id) ON DELETE CASCADE,
+          data TEXT NOT NULL DEFAULT '{}',
+          created REAL NOT NULL,
+          last_seen REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit (
+          id INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          staff_email TEXT,
+          action TEXT NOT NULL,
+          detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute(
+        "ALTER TABLE links ADD COLUMN organisation_id INTEGER "
+        "REFERENCES organisations (id)"
+    )
+    db.execute("ALTER TABLE links ADD COLUMN expires TEXT")
+
+
+@migrations()
+def m004_indexes_for_the_dashboard(db: Database) -> None:
+    """What the About-you breakdowns and the comments pages read, without a scan."""
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    columns = ", ".join(f'"{c}"' for c in ["period", *about, *measured])
+    db.execute(f"CREATE INDEX responses_about ON responses ({columns})")
+    # Partial indexes hold only the responses that have the text: a few in a hundred.
+    for code in questionnaire.FREE_TEXT_CODES:
+        db.execute(
+            f'CREATE INDEX "responses_text_{code}" ON responses (period, "{code}") '
+            f'WHERE "{code}" IS NOT NULL'
+        )
