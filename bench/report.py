@@ -24,10 +24,8 @@ from datetime import date
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from analysis import report  # noqa: E402
-from survey import storage  # noqa: E402
-from survey.measures import report_spec as spec  # noqa: E402
-from survey.measures import since_week  # noqa: E402
+from analysis import periods, report  # noqa: E402
+from survey import questionnaire, storage  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "
@@ -87,7 +85,9 @@ def main():
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         queries, counts = best(
             args.runs,
-            lambda p=path: storage.read_report_counts(p, since_week(TODAY, "quarter")),
+            lambda p=path: storage.read_report_counts(
+                p, periods.since_week(TODAY, "quarter")
+            ),
         )
         options = report.Options(today=TODAY)
         measures = counts["measures"]
@@ -95,7 +95,7 @@ def main():
         building, _ = best(
             args.runs,
             lambda r=rows, o=options, c=counts: report.build(
-                r, spec(), o, c["patterns"], c["about"]
+                r, questionnaire.REPORT, o, c["patterns"], c["about"]
             ),
         )
         bare, _ = best(args.runs, lambda p=path: shell(p, BARE))

@@ -8,10 +8,9 @@ from datetime import date
 
 import pytest
 
+from analysis import periods, scale
 from analysis import report as reports
-from survey import demo, storage
-from survey.measures import report_spec as spec
-from survey.measures import since_week
+from survey import demo, questionnaire, storage
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,10 +29,10 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(demo_db):
-    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    counts = storage.read_report_counts(demo_db, periods.since_week(TODAY))
     return reports.build(
         counts["measures"] + counts["reasons"],
-        spec(),
+        questionnaire.REPORT,
         reports.Options(today=TODAY),
         counts["patterns"],
         counts["about"],
@@ -149,9 +148,7 @@ def counts(week, x, n, channel="a"):
     }
 
 
-MEASURE = reports.MeasureSpec(
-    "confidence", "Confidence", "respondents", "had confidence in the police"
-)
+MEASURE = questionnaire.BY_MEASURE["confidence"]
 ONE = reports.ReportSpec(measures=[MEASURE], reasons=[], helps=[])
 
 
@@ -177,7 +174,8 @@ def test_a_significant_fall_is_called_one_with_its_bases():
     built = reports.build(rows, ONE, reports.Options(today=TODAY))
     summary = built["measures"]["confidence"]["summary"]
     assert (
-        "Confidence fell from 53% (300 responses) in 2025/26 Q4 to 33% (300 " in summary
+        "The share who had confidence in the police fell from 53% (300 responses) "
+        "in 2025/26 Q4 to 33% (300 " in summary
     )
     assert "This fall is statistically significant" in summary
 
@@ -211,7 +209,9 @@ def test_command_prints_json_text_and_markdown(demo_db):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
     text = run("report", "--db", demo_db, "--today", "2026-11-23", "--period", "year")
-    assert "Confidence\n==========" in text.stdout and "2025/26" in text.stdout
+    heading = questionnaire.BY_MEASURE["confidence"].heading
+    underline = "=" * len(heading)
+    assert f"{heading}\n{underline}" in text.stdout and "2025/26" in text.stdout
     markdown = run(
         "report",
         "--db",
@@ -222,7 +222,7 @@ def test_command_prints_json_text_and_markdown(demo_db):
         "--today",
         "2026-11-23",
     )
-    assert "## Confidence" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
+    assert f"## {heading}" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
 
 
 def test_command_refuses_bad_arguments_clearly(tmp_path):
@@ -262,7 +262,7 @@ def test_alpha_from_score_patterns_matches_the_reference_method():
         [4, 4, 4, 3],
     ]
     patterns = [(row, 2) for row in rows]  # each respondent twice
-    built = reports._alpha(patterns, k=10)
+    built = scale.alpha(patterns, k=10)
     direct = stats.cronbach_alpha(rows + rows)
     assert abs(built["alpha"] - direct.alpha) < 1e-12
     assert all(
@@ -284,9 +284,9 @@ def test_likert_scale_tests_and_rolling_year(built):
 
 
 def test_median_of_a_distribution():
-    assert reports._median([1, 0, 0, 0, 0]) == 1
-    assert reports._median([1, 1, 0, 0, 0]) == 1.5
-    assert reports._median([0, 2, 3, 4, 0]) == 3
+    assert scale._median([1, 0, 0, 0, 0]) == 1
+    assert scale._median([1, 1, 0, 0, 0]) == 1.5
+    assert scale._median([0, 2, 3, 4, 0]) == 3
 
 
 def test_p_chart_limits_are_given_per_period(built):
@@ -332,9 +332,9 @@ def test_measures_are_broken_down_by_about_you_bands(built):
 
 
 def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
-    counts = storage.read_report_counts(demo_db, since_week(TODAY))
+    counts = storage.read_report_counts(demo_db, periods.since_week(TODAY))
     rows = counts["measures"] + counts["reasons"]
-    plain = reports.build(rows, spec(), reports.Options(today=TODAY))
+    plain = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
     assert "by_about_you" not in plain["measures"]["confidence"]
 
 
