@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -187,6 +188,53 @@ def test_small_periods_are_suppressed_without_an_estimate():
     assert small["suppressed"] is True and "estimate" not in small
     assert small["base"] == 40
     assert built["measures"]["confidence"]["latest_change"]["shown"] is False
+
+
+def every_measure(week, x, n):
+    """A storage row with the same counts for every measure in the questionnaire."""
+    row = {"period": week, "channel": "a", "offence": "da", "responses": n}
+    for measure in questionnaire.MEASURES:
+        row |= {f"{measure.name}.x": x, f"{measure.name}.n": n}
+    return row
+
+
+# Words a sentence may capitalise anywhere: an interval, and quarters of a period.
+CAPITALISED = re.compile(r"\b(?!CI\b|Q[1-4]\b)[A-Z]\w*")
+
+
+def mid_sentence_capitals(text):
+    """Capitalised words that do not start a sentence."""
+    starts = {m.end() for m in re.finditer(r"(^|[.:] )", text)}
+    return [m.group() for m in CAPITALISED.finditer(text) if m.start() not in starts]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # A significant fall, a difference too small to call, and too few to compare.
+        [every_measure(w, x, 300) for w, x in (("2025-W40", 150), ("2026-W02", 160))]
+        + [every_measure("2026-W15", 100, 300)],
+        [every_measure(w, x, 100) for w, x in (("2026-W02", 51), ("2026-W15", 48))],
+        [every_measure("2026-W02", 8, 40), every_measure("2026-W15", 30, 60)],
+    ],
+)
+def test_every_measure_reads_as_english_by_its_title(rows):
+    built = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
+    for measure in questionnaire.MEASURES:
+        assert measure.title == measure.title.lower(), measure.name
+        # Not the code dressed up as words ("declined fully", "told about orders").
+        assert "_" not in measure.title
+        assert measure.title != measure.name.replace("_", " "), measure.name
+        entry = built["measures"][measure.name]
+        summary = entry["summary"]
+        assert measure.title in summary, measure.name
+        assert mid_sentence_capitals(summary) == [], summary
+        for sentence in summary.split(". ")[1:]:
+            assert measure.heading not in sentence, sentence
+        if "estimate" in entry["periods"][-1]:
+            assert f"of {measure.population} {measure.title} in " in summary
+        else:
+            assert f"publish the share who {measure.title}." in summary
 
 
 def test_empty_database_gives_a_clear_report():
