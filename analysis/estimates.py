@@ -48,7 +48,7 @@ class Tests:
             entry["significant"] = p < SIGNIFICANCE
 
 
-def tested(result) -> dict:
+def tested(result: stats.TestResult | stats.MannKendall) -> dict:
     """A test's entry: its method, statistic and p-value (details are added to it)."""
     return {
         "method": result.method,

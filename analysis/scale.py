@@ -106,13 +106,7 @@ def index(ordered: list[str], by_period: dict, options: Options, tests: Tests) -
     if len(means) >= 3 and len(means) == len(ordered):
         trend = stats.mann_kendall(means)
         result["trend"] = tests.add(
-            {
-                "method": "mann-kendall",
-                "statistic": trend.statistic,
-                "z": trend.z,
-                "p_value": trend.p_value,
-                "sen_slope": trend.sen_slope,
-            }
+            tested(trend) | {"z": trend.z, "sen_slope": trend.sen_slope}
         )
     else:
         result["trend"] = not_shown(
