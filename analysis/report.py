@@ -28,8 +28,6 @@ from analysis.estimates import (
 )
 from analysis.measures import Measure, ReportSpec
 
-__all__ = ["Measure", "Options", "ReportSpec", "build"]
-
 
 def _nested(depth: int):
     """A dict of dicts `depth` deep whose leaves are counts starting at 0."""
@@ -256,7 +254,14 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
     return result
 
 
-def _ranked(prefix, base_key, choices, counts, options, tests) -> dict:
+def _ranked(
+    prefix: str,
+    base_key: str,
+    choices: Sequence[tuple[str, str]],
+    counts: _Counts,
+    options: Options,
+    tests: Tests,
+) -> dict:
     """Reasons (or what would have helped) in the latest period, ranked, with change."""
     by_period, latest = counts.by_period, counts.ordered[-1]
     previous = periods.shift(latest, options.period_type, -1, options.calendar)
