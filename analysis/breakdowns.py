@@ -46,7 +46,7 @@ def by_band(
 def breakdown(
     name: str, groups_by_period: dict, period: str, options: Options, tests: Tests
 ) -> dict:
-    """The latest period by group (channel or offence type), small groups merged."""
+    """One period by group (channel, offence type or band), small groups merged."""
     k = options.threshold
     raw = {
         group: cells(counts, name) for group, counts in groups_by_period[period].items()
