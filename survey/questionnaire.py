@@ -464,6 +464,8 @@ def from_row(row: dict[str, str]) -> dict[str, list[str]]:
 
 
 LIKERT_VALUES = frozenset({"1", "2", "3", "4", "5"})
+# Those offered the safety questions who said how many they answered.
+DECLINE_BASE = frozenset({"all", "some", "none"})
 # The headline measures, each defined once: storage counts them, the report analyses
 # them and every sentence names them by their title ("62% of respondents had
 # confidence in the police"; "the share who had confidence in the police rose …").
@@ -496,7 +498,7 @@ MEASURES: tuple[Measure, ...] = (
         title="declined some or all of the safety questions",
         column="D2_answered",
         success=DECLINED,
-        base=frozenset({"all", "some", "none"}),
+        base=DECLINE_BASE,
         population="those offered",
     ),
     Measure(
@@ -504,7 +506,7 @@ MEASURES: tuple[Measure, ...] = (
         title="declined all of the safety questions",
         column="D2_answered",
         success=frozenset({"none"}),
-        base=frozenset({"all", "some", "none"}),
+        base=DECLINE_BASE,
         population="those offered",
     ),
     Measure(
