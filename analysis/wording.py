@@ -7,12 +7,8 @@ a difference that is not significant says how large a change could have been see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from analysis.estimates import Options
 from analysis.measures import Measure
-
-if TYPE_CHECKING:
-    from analysis.estimates import Options
 
 
 def percent(value: float) -> str:
