@@ -13,14 +13,14 @@ import sqlite3
 import sys
 from datetime import date
 
+from survey import questionnaire
 from survey.counts import read_report_counts
-from survey.dashboard.measures import report_spec, since_week
 
-from analysis import render, report
+from analysis import periods, render, report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line: one command, `report`, and how to cut and print it."""
     parser = argparse.ArgumentParser(prog="python -m analysis")
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("report", help="the commissioner's report")
@@ -54,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="report as if today were this date (YYYY-MM-DD)",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.threshold < 5:
         parser.error("--threshold may never be below 5")
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         min_base=args.min_base,
     )
     try:
-        since = since_week(options.today, args.period, args.calendar)
+        since = periods.since_week(options.today, args.period, args.calendar)
         counts = read_report_counts(args.db, since)
     except sqlite3.DatabaseError as error:
         parser.error(
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     built = report.build(
         counts["measures"] + counts["reasons"],
-        report_spec(),
+        questionnaire.REPORT,
         options,
         counts["patterns"],
         counts["about"],

@@ -102,3 +102,13 @@ def span(first: str, last: str, period_type: str, calendar: bool = False) -> lis
         if len(periods) > 10_000:
             raise ValueError(f"{last!r} does not follow {first!r}")
     return periods
+
+
+def since_week(today: date, period_type: str = "year", calendar: bool = False) -> str:
+    """The first week of the latest complete period: where a report's reading starts."""
+    # The About-you breakdowns cover the latest complete period only. The latest
+    # complete month or quarter starts no earlier than the latest complete year, so
+    # the default serves every period type (of financial or of calendar periods).
+    this_period = label(today, period_type, calendar)
+    latest = shift(this_period, period_type, -1, calendar)
+    return week_of(first_day(latest, period_type, calendar))

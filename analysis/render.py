@@ -5,31 +5,38 @@ from __future__ import annotations
 from analysis.wording import percent
 
 RANKED = (("reasons", "Why people declined"), ("would_help", "What would have helped"))
+HEADINGS = ("period", "base", "estimate", "95% CI")
 
 
-def _figure(entry: dict) -> tuple[str, str, str]:
+def _figure(entry: dict) -> tuple[str, str, str, str]:
+    """A period's row of a table: period, base, estimate and interval, as text."""
+    period = entry["period"]
     base = "—" if entry.get("base") is None else f"{entry['base']:,}"
     if entry.get("suppressed", True):
-        return base, "suppressed", ""
+        return period, base, "suppressed", ""
     if entry["estimate"] > 1:  # the 0–100 index
         return (
+            period,
             base,
             f"{entry['estimate']:.0f}",
-            (f"{entry['ci_low']:.0f} to {entry['ci_high']:.0f}"),
+            f"{entry['ci_low']:.0f} to {entry['ci_high']:.0f}",
         )
     return (
+        period,
         base,
         percent(entry["estimate"]),
-        (f"{percent(entry['ci_low'])} to {percent(entry['ci_high'])}"),
+        f"{percent(entry['ci_low'])} to {percent(entry['ci_high'])}",
     )
 
 
 def _sections(report: dict):
-    for name, entry in report["measures"].items():
-        yield entry["title"], entry["summary"], entry["periods"], name
+    """Each measure's title, summary and table rows, then the index's."""
+    for entry in report["measures"].values():
+        yield entry["title"], entry["summary"], [_figure(p) for p in entry["periods"]]
     index = report.get("confidence_index")
     if index:
-        yield "Confidence index (0 to 100)", index["summary"], index["periods"], "index"
+        figures = [_figure(p) for p in index["periods"]]
+        yield "Confidence index (0 to 100)", index["summary"], figures
 
 
 def _reasons(report: dict, key: str):
@@ -48,12 +55,12 @@ def text(report: dict) -> str:
     ]
     if not report["measures"]:
         return "\n".join([*lines, report.get("summary", "")]) + "\n"
-    for title, summary, rows, _ in _sections(report):
+    for title, summary, figures in _sections(report):
         lines += ["", title, "=" * len(title), summary, ""]
-        lines.append(f"{'period':<12} {'base':>9} {'estimate':>10}  95% CI")
-        for row in rows:
-            base, estimate, interval = _figure(row)
-            lines.append(f"{row['period']:<12} {base:>9} {estimate:>10}  {interval}")
+        lines += [
+            f"{period:<12} {base:>9} {estimate:>10}  {interval}"
+            for period, base, estimate, interval in [HEADINGS, *figures]
+        ]
     for key, title in RANKED:
         items = list(_reasons(report, key))
         if items:
@@ -73,12 +80,10 @@ def markdown(report: dict) -> str:
     )
     if not report["measures"]:
         return "\n".join([*lines, "", report.get("summary", "")]) + "\n"
-    for title, summary, rows, _ in _sections(report):
+    for title, summary, figures in _sections(report):
         lines += ["", f"## {title}", "", summary, ""]
-        lines += ["| period | base | estimate | 95% CI |", "|---|---:|---:|---|"]
-        for row in rows:
-            base, estimate, interval = _figure(row)
-            lines.append(f"| {row['period']} | {base} | {estimate} | {interval} |")
+        lines += ["| " + " | ".join(HEADINGS) + " |", "|---|---:|---:|---|"]
+        lines += ["| " + " | ".join(row) + " |" for row in figures]
     for key, title in RANKED:
         items = list(_reasons(report, key))
         if items:

@@ -37,6 +37,7 @@ class MannKendall:
     z: float
     p_value: float
     sen_slope: float
+    method: str = "mann-kendall"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ a difference that is not significant says how large a change could have been see
 
 from __future__ import annotations
 
+from analysis.estimates import Options
+from analysis.measures import Measure
+
 
 def percent(value: float) -> str:
     """A proportion as a whole percentage."""
@@ -23,25 +26,35 @@ def responses(base: int | None) -> str:
     return f"{base:,} responses" if base is not None else "fewer than the threshold"
 
 
-def estimate_sentence(measure, entry: dict) -> str:
+def share(measure: Measure) -> str:
+    """The measure as the subject of a sentence: "the share who would …"."""
+    return f"the share who {measure.title}"
+
+
+def _start(words: str) -> str:
+    """Words that begin a sentence, with a capital."""
+    return words[:1].upper() + words[1:]
+
+
+def estimate_sentence(measure: Measure, entry: dict) -> str:
     """One period's figure, with its interval and base."""
     if entry.get("suppressed", True):
-        return (
-            f"Too few responses in {entry['period']} to publish a figure for "
-            f"{measure.title.lower()}."
-        )
+        return f"Too few responses in {entry['period']} to publish {share(measure)}."
     return (
-        f"{percent(entry['estimate'])} of {measure.population} {measure.outcome} in "
+        f"{percent(entry['estimate'])} of {measure.population} {measure.title} in "
         f"{entry['period']} (95% CI {percent(entry['ci_low'])} to "
         f"{percent(entry['ci_high'])}, {responses(entry['base'])})."
     )
 
 
-def change_sentence(measure, change: dict) -> str:
-    """A comparison of two periods, worded by its significance."""
+def change_sentence(subject: str, change: dict) -> str:
+    """A comparison of two periods, worded by its significance.
+
+    The subject is what changed, in lower case: "the share who …".
+    """
     if not change.get("shown"):
         return (
-            f"{measure.title} in {change['period']} cannot be compared with "
+            f"{_start(subject)} in {change['period']} cannot be compared with "
             f"{change['compared_with']}: {change['reason']}."
         )
     later = f"{percent(change['estimate'])} ({responses(change['base'])})"
@@ -51,13 +64,13 @@ def change_sentence(measure, change: dict) -> str:
     if change["significant"]:
         verb, noun = ("rose", "rise") if change["difference"] > 0 else ("fell", "fall")
         return (
-            f"{measure.title} {verb} from {earlier} in {change['compared_with']} to "
-            f"{later} in {change['period']}. This {noun} is statistically significant "
-            f"({p_text(change['p_adjusted'])}, adjusted for the other tests in this "
-            "report)."
+            f"{_start(subject)} {verb} from {earlier} in {change['compared_with']} "
+            f"to {later} in {change['period']}. This {noun} is statistically "
+            f"significant ({p_text(change['p_adjusted'])}, adjusted for the other "
+            "tests in this report)."
         )
     sentence = (
-        f"{measure.title} was {later} in {change['period']} and {earlier} in "
+        f"{_start(subject)} was {later} in {change['period']} and {earlier} in "
         f"{change['compared_with']}. This difference is not statistically significant"
     )
     detectable = change.get("minimum_detectable_change")
@@ -70,29 +83,37 @@ def change_sentence(measure, change: dict) -> str:
     return sentence + "."
 
 
-def trend_sentence(title: str, trend: dict, count_label: str) -> str:
-    """The trend test over all periods, worded by its significance."""
+def trend_sentence(
+    subject: str, trend: dict, count_label: str, within: str = ""
+) -> str:
+    """The trend test over all periods, worded by its significance.
+
+    The subject is what is tested, in lower case; `within` says where ("within
+    channels") when the test is not of the whole.
+    """
+    test = f"test of the trend {within}" if within else "trend test"
     if not trend.get("shown", True):
-        return f"No trend test is shown for {title.lower()}: {trend['reason']}."
+        return f"No {test} is shown for {subject}: {trend['reason']}."
+    where = f" {within}" if within else ""
     if trend["significant"]:
-        direction = trend["direction"]
         return (
-            f"Over these {count_label}, {title.lower()} shows a statistically "
-            f"significant {direction} trend ({p_text(trend['p_adjusted'])}, adjusted)."
+            f"Over these {count_label}, {subject} shows a statistically significant "
+            f"{trend['direction']} trend{where} ({p_text(trend['p_adjusted'])}, "
+            "adjusted)."
         )
     return (
-        f"Over these {count_label}, {title.lower()} shows no statistically significant "
-        f"trend ({p_text(trend['p_adjusted'])}, adjusted)."
+        f"Over these {count_label}, {subject} shows no statistically significant "
+        f"trend{where} ({p_text(trend['p_adjusted'])}, adjusted)."
     )
 
 
-def measure_summary(measure, entry: dict, options) -> str:
+def measure_summary(measure: Measure, entry: dict, options: Options) -> str:
     """The sentences a councillor can read aloud for one measure."""
     parts = [estimate_sentence(measure, entry["periods"][-1])]
     if "latest_change" in entry:
-        parts.append(change_sentence(measure, entry["latest_change"]))
+        parts.append(change_sentence(share(measure), entry["latest_change"]))
     count_label = f"{len(entry['periods'])} {options.period_type}s"
-    parts.append(trend_sentence(measure.title, entry["trend"], count_label))
+    parts.append(trend_sentence(share(measure), entry["trend"], count_label))
     flagged = entry.get("p_chart", {}).get("flagged", [])
     if flagged:
         parts.append(

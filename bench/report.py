@@ -24,11 +24,9 @@ from datetime import date
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from analysis import report  # noqa: E402
-from survey import storage  # noqa: E402
+from analysis import periods, report  # noqa: E402
+from survey import questionnaire, storage  # noqa: E402
 from survey.counts import COUNTS_SQL, read_report_counts  # noqa: E402
-from survey.dashboard.measures import report_spec as spec  # noqa: E402
-from survey.dashboard.measures import since_week  # noqa: E402
 
 BARE = (
     "SELECT period, channel, A1_offence, count(*) FROM responses "
@@ -88,7 +86,7 @@ def main():
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         queries, counts = best(
             args.runs,
-            lambda p=path: read_report_counts(p, since_week(TODAY, "quarter")),
+            lambda p=path: read_report_counts(p, periods.since_week(TODAY, "quarter")),
         )
         options = report.Options(today=TODAY)
         measures = counts["measures"]
@@ -96,7 +94,7 @@ def main():
         building, _ = best(
             args.runs,
             lambda r=rows, o=options, c=counts: report.build(
-                r, spec(), o, c["patterns"], c["about"]
+                r, questionnaire.REPORT, o, c["patterns"], c["about"]
             ),
         )
         bare, _ = best(args.runs, lambda p=path: shell(p, BARE))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.measures import Measure, ReportSpec
+
 VERSION = 1
 
 PNS = ("pns", "Prefer not to say")
@@ -463,70 +465,62 @@ def from_row(row: dict[str, str]) -> dict[str, list[str]]:
     return formdata
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A headline measure: the share of a base whose answer is a success."""
-
-    name: str
-    column: str
-    success: frozenset[str]
-    base: frozenset[str]
-    # For sentences: "{share} of {population} {outcome}".
-    population: str
-    outcome: str
-
-
 LIKERT_VALUES = frozenset({"1", "2", "3", "4", "5"})
+# Those offered the safety questions who said how many they answered.
+DECLINE_BASE = frozenset({"all", "some", "none"})
+# The headline measures, each defined once: storage counts them, the report analyses
+# them and every sentence names them by their title ("62% of respondents had
+# confidence in the police"; "the share who had confidence in the police rose …").
 MEASURES: tuple[Measure, ...] = (
     Measure(
-        "confidence",
-        "B1_confidence",
-        frozenset({"5", "4"}),
-        LIKERT_VALUES,
-        "respondents",
-        "had confidence in the police",
+        name="confidence",
+        title="had confidence in the police",
+        column="B1_confidence",
+        success=frozenset({"5", "4"}),
+        base=LIKERT_VALUES,
+        scale=True,
     ),
     Measure(
-        "satisfaction",
-        "C1_satisfied",
-        frozenset({"5", "4"}),
-        LIKERT_VALUES,
-        "respondents in contact with the police",
-        "were satisfied with the service",
+        name="satisfaction",
+        title="were satisfied with the service",
+        column="C1_satisfied",
+        success=frozenset({"5", "4"}),
+        base=LIKERT_VALUES,
+        population="respondents in contact with the police",
     ),
     Measure(
-        "report_again",
-        "B7_report_again",
-        frozenset({"4", "3"}),
-        frozenset({"1", "2", "3", "4"}),
-        "respondents",
-        "would contact the police again",
+        name="report_again",
+        title="would contact the police again",
+        column="B7_report_again",
+        success=frozenset({"4", "3"}),
+        base=frozenset({"1", "2", "3", "4"}),
     ),
     Measure(
-        "declined",
-        "D2_answered",
-        DECLINED,
-        frozenset({"all", "some", "none"}),
-        "respondents offered the safety questions",
-        "declined some or all of them",
+        name="declined",
+        title="declined some or all of the safety questions",
+        column="D2_answered",
+        success=DECLINED,
+        base=DECLINE_BASE,
+        population="those offered",
     ),
     Measure(
-        "declined_fully",
-        "D2_answered",
-        frozenset({"none"}),
-        frozenset({"all", "some", "none"}),
-        "respondents offered the safety questions",
-        "declined all of them",
+        name="declined_fully",
+        title="declined all of the safety questions",
+        column="D2_answered",
+        success=frozenset({"none"}),
+        base=DECLINE_BASE,
+        population="those offered",
     ),
     Measure(
-        "told_about_orders",
-        "C4_orders",
-        frozenset({"yes"}),
-        frozenset({"yes", "no"}),
-        "respondents in contact with the police",
-        "were told about protective orders",
+        name="told_about_orders",
+        title="were told about protective orders",
+        column="C4_orders",
+        success=frozenset({"yes"}),
+        base=frozenset({"yes", "no"}),
+        population="respondents in contact with the police",
     ),
 )
+BY_MEASURE: dict[str, Measure] = {m.name: m for m in MEASURES}
 # The confidence index: B1–B6 rescaled to 0–100, for those who rated at least 4 of 6.
 INDEX_ITEMS = (
     "B1_confidence",
@@ -538,13 +532,20 @@ INDEX_ITEMS = (
 )
 INDEX_MINIMUM_ITEMS = 4
 REASONS = tuple((value, label) for value, label in DECLINE_REASONS if value != "pns")
-HELPS = tuple((value, label) for value, label in WOULD_HELP)
+HELPS = tuple((value, label) for value, label in WOULD_HELP if value != "pns")
 # The About-you questions measures are broken down by, with the short titles used in
 # breakdowns. Only coarse bands, and only groups that pass the threshold, are shown.
 ABOUT_YOU: tuple[tuple[str, str], ...] = (
     ("E1_age", "Age"),
     ("E2_gender", "Gender"),
     ("E3_disability", "Disability or long-term health condition"),
+)
+# What the report is asked about, all from the definitions above.
+REPORT = ReportSpec(
+    measures=MEASURES,
+    reasons=REASONS,
+    helps=HELPS,
+    about_you=tuple((code, title, BY_CODE[code].options) for code, title in ABOUT_YOU),
 )
 
 

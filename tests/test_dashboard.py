@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.periods import week_of
-from survey import accounts, demo, storage
+from survey import accounts, demo, questionnaire, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,8 +28,9 @@ def demo_rows(db):
 def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
     html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
     assert "Headline measures" in html
-    for title in ("Confidence", "Satisfaction", "Declined", "Told about orders"):
-        assert f">{title}<" in html
+    for measure in questionnaire.MEASURES:
+        assert f">{measure.heading}<" in html, measure.name
+    assert ">Declined some or all of the safety questions<" in html
     assert "of respondents had confidence in the police" in html
     assert "statistically significant" in html  # every change is worded by its test
 
@@ -118,13 +119,18 @@ def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
     with app.test_request_context():
         entry = figures.build_report("quarter")["measures"]["declined"]
     assert '<img src="/dashboard/measures/declined/chart.svg?period=quarter"' in html
-    assert 'alt="Chart of declined by quarter' in html
+    assert (
+        'alt="Chart of the share who declined some or all of the safety questions '
+        "by quarter" in html
+    )
     assert html.count('<tr class="govuk-table__row">') == len(entry["periods"]) + 1
     latest = entry["periods"][-1]
     cell = '<td class="govuk-table__cell govuk-table__cell--numeric">'
     assert f"{cell}{round(100 * latest['estimate'])}%</td>" in html
     assert entry["summary"] in html
-    assert "declined within channels" in html  # the channel-adjusted trend
+    # The channel-adjusted trend
+    assert "the share who declined some or all of the safety questions" in html
+    assert "trend within channels" in html
     assert client.get("/dashboard/measures/nothing").status_code == 404
 
 
@@ -173,12 +179,12 @@ def test_breakdowns_by_channel_offence_and_about_you(personas, demo_rows):
         "by gender",
         "by disability",
     ):
-        assert f"Satisfaction {caption}" in html, caption
+        assert f"Were satisfied with the service {caption}" in html, caption
     filtered = client.get(
         "/dashboard/breakdowns?measure=satisfaction&offence=da"
     ).get_data(as_text=True)
-    assert "Satisfaction by channel" in filtered
-    assert "Satisfaction by age" not in filtered
+    assert "Were satisfied with the service by channel" in filtered
+    assert "Were satisfied with the service by age" not in filtered
     assert "for all responses only" in filtered
     assert client.get("/dashboard/breakdowns?measure=x").status_code == 400
 

@@ -78,8 +78,12 @@ def test_small_groups_are_merged_into_other_until_it_is_big_enough(totals, k):
 
 # The whole report, over random weekly counts ---------------------------------------
 
-MEASURE = reports.MeasureSpec(
-    "confidence", "Confidence", "respondents", "had confidence"
+MEASURE = reports.Measure(
+    name="confidence",
+    title="had confidence in the police",
+    column="B1_confidence",
+    success=frozenset("45"),
+    base=frozenset("12345"),
 )
 SPEC = reports.ReportSpec(measures=[MEASURE], reasons=[("fear", "Fear")], helps=[])
 WEEKS = ["2025-W15", "2025-W28", "2025-W41", "2026-W02", "2026-W15", "2026-W28"]

@@ -151,9 +151,9 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
     assert "quarterly report" in html
     for heading in (
         "Summary",
-        "Confidence",
-        "Satisfaction",
-        "Declined fully",
+        "Had confidence in the police",
+        "Were satisfied with the service",
+        "Declined all of the safety questions",
         "Confidence index",
         "Why people declined the safety questions",
         "Methods",

@@ -2,17 +2,17 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
 
 import pytest
 
+from analysis import periods, scale
 from analysis import report as reports
-from survey import demo, storage
+from survey import demo, questionnaire, storage
 from survey.counts import read_report_counts
-from survey.dashboard.measures import report_spec as spec
-from survey.dashboard.measures import since_week
 
 TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,10 +31,10 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(demo_db):
-    counts = read_report_counts(demo_db, since_week(TODAY))
+    counts = read_report_counts(demo_db, periods.since_week(TODAY))
     return reports.build(
         counts["measures"] + counts["reasons"],
-        spec(),
+        questionnaire.REPORT,
         reports.Options(today=TODAY),
         counts["patterns"],
         counts["about"],
@@ -150,9 +150,7 @@ def counts(week, x, n, channel="a"):
     }
 
 
-MEASURE = reports.MeasureSpec(
-    "confidence", "Confidence", "respondents", "had confidence in the police"
-)
+MEASURE = questionnaire.BY_MEASURE["confidence"]
 ONE = reports.ReportSpec(measures=[MEASURE], reasons=[], helps=[])
 
 
@@ -178,7 +176,8 @@ def test_a_significant_fall_is_called_one_with_its_bases():
     built = reports.build(rows, ONE, reports.Options(today=TODAY))
     summary = built["measures"]["confidence"]["summary"]
     assert (
-        "Confidence fell from 53% (300 responses) in 2025/26 Q4 to 33% (300 " in summary
+        "The share who had confidence in the police fell from 53% (300 responses) "
+        "in 2025/26 Q4 to 33% (300 " in summary
     )
     assert "This fall is statistically significant" in summary
 
@@ -190,6 +189,53 @@ def test_small_periods_are_suppressed_without_an_estimate():
     assert small["suppressed"] is True and "estimate" not in small
     assert small["base"] == 40
     assert built["measures"]["confidence"]["latest_change"]["shown"] is False
+
+
+def every_measure(week, x, n):
+    """A storage row with the same counts for every measure in the questionnaire."""
+    row = {"period": week, "channel": "a", "offence": "da", "responses": n}
+    for measure in questionnaire.MEASURES:
+        row |= {f"{measure.name}.x": x, f"{measure.name}.n": n}
+    return row
+
+
+# Words a sentence may capitalise anywhere: an interval, and quarters of a period.
+CAPITALISED = re.compile(r"\b(?!CI\b|Q[1-4]\b)[A-Z]\w*")
+
+
+def mid_sentence_capitals(text):
+    """Capitalised words that do not start a sentence."""
+    starts = {m.end() for m in re.finditer(r"(^|[.:] )", text)}
+    return [m.group() for m in CAPITALISED.finditer(text) if m.start() not in starts]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # A significant fall, a difference too small to call, and too few to compare.
+        [every_measure(w, x, 300) for w, x in (("2025-W40", 150), ("2026-W02", 160))]
+        + [every_measure("2026-W15", 100, 300)],
+        [every_measure(w, x, 100) for w, x in (("2026-W02", 51), ("2026-W15", 48))],
+        [every_measure("2026-W02", 8, 40), every_measure("2026-W15", 30, 60)],
+    ],
+)
+def test_every_measure_reads_as_english_by_its_title(rows):
+    built = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
+    for measure in questionnaire.MEASURES:
+        assert measure.title == measure.title.lower(), measure.name
+        # Not the code dressed up as words ("declined fully", "told about orders").
+        assert "_" not in measure.title
+        assert measure.title != measure.name.replace("_", " "), measure.name
+        entry = built["measures"][measure.name]
+        summary = entry["summary"]
+        assert measure.title in summary, measure.name
+        assert mid_sentence_capitals(summary) == [], summary
+        for sentence in summary.split(". ")[1:]:
+            assert measure.heading not in sentence, sentence
+        if "estimate" in entry["periods"][-1]:
+            assert f"of {measure.population} {measure.title} in " in summary
+        else:
+            assert f"publish the share who {measure.title}." in summary
 
 
 def test_empty_database_gives_a_clear_report():
@@ -212,7 +258,9 @@ def test_command_prints_json_text_and_markdown(demo_db):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
     text = run("report", "--db", demo_db, "--today", "2026-11-23", "--period", "year")
-    assert "Confidence\n==========" in text.stdout and "2025/26" in text.stdout
+    heading = questionnaire.BY_MEASURE["confidence"].heading
+    underline = "=" * len(heading)
+    assert f"{heading}\n{underline}" in text.stdout and "2025/26" in text.stdout
     markdown = run(
         "report",
         "--db",
@@ -223,7 +271,7 @@ def test_command_prints_json_text_and_markdown(demo_db):
         "--today",
         "2026-11-23",
     )
-    assert "## Confidence" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
+    assert f"## {heading}" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
 
 
 def test_command_refuses_bad_arguments_clearly(tmp_path):
@@ -263,7 +311,7 @@ def test_alpha_from_score_patterns_matches_the_reference_method():
         [4, 4, 4, 3],
     ]
     patterns = [(row, 2) for row in rows]  # each respondent twice
-    built = reports._alpha(patterns, k=10)
+    built = scale.alpha(patterns, k=10)
     direct = stats.cronbach_alpha(rows + rows)
     assert abs(built["alpha"] - direct.alpha) < 1e-12
     assert all(
@@ -285,9 +333,9 @@ def test_likert_scale_tests_and_rolling_year(built):
 
 
 def test_median_of_a_distribution():
-    assert reports._median([1, 0, 0, 0, 0]) == 1
-    assert reports._median([1, 1, 0, 0, 0]) == 1.5
-    assert reports._median([0, 2, 3, 4, 0]) == 3
+    assert scale._median([1, 0, 0, 0, 0]) == 1
+    assert scale._median([1, 1, 0, 0, 0]) == 1.5
+    assert scale._median([0, 2, 3, 4, 0]) == 3
 
 
 def test_p_chart_limits_are_given_per_period(built):
@@ -333,9 +381,9 @@ def test_measures_are_broken_down_by_about_you_bands(built):
 
 
 def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
-    counts = read_report_counts(demo_db, since_week(TODAY))
+    counts = read_report_counts(demo_db, periods.since_week(TODAY))
     rows = counts["measures"] + counts["reasons"]
-    plain = reports.build(rows, spec(), reports.Options(today=TODAY))
+    plain = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
     assert "by_about_you" not in plain["measures"]["confidence"]
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from analysis import report, wording
-from survey import counts, storage
+from analysis import wording
+from survey import counts, questionnaire, storage
 from survey.dashboard import figures, tables
-from survey.dashboard.measures import report_spec
 from survey.db import get_db
 from survey.staff import audit, requires
 
@@ -69,7 +68,7 @@ def page(template: str, chosen: dict, **context) -> str:
 
 
 def _measure_titles() -> dict[str, str]:
-    titles = {m.name: m.title for m in report_spec().measures}
+    titles = {m.name: m.heading for m in questionnaire.MEASURES}
     return titles | {INDEX: "Confidence index"}
 
 
@@ -124,16 +123,16 @@ def _measure_report(name: str) -> tuple[dict, dict]:
 
 def _sentences(name: str, built: dict) -> list[str]:
     """The measure's sentences: summary, year-on-year, rolling year, within channels."""
-    spec = next(m for m in report_spec().measures if m.name == name)
+    subject = wording.share(questionnaire.BY_MEASURE[name])
     entry = built["measures"][name]
     sentences = [entry["summary"]]
     for key in ("year_on_year", "rolling_year"):
         if key in entry:
-            sentences.append(wording.change_sentence(spec, entry[key]))
+            sentences.append(wording.change_sentence(subject, entry[key]))
     count = f"{len(entry['periods'])} {built['period_type']}s"
     sentences.append(
         wording.trend_sentence(
-            f"{spec.title} within channels", entry["channel_adjusted_trend"], count
+            subject, entry["channel_adjusted_trend"], count, "within channels"
         )
     )
     return sentences
@@ -144,8 +143,11 @@ def _chart_description(name: str, built: dict) -> str:
     what = "95% intervals"
     if name != INDEX and "p_chart" in built["measures"][name]:
         what += " and control limits"
+    subject = "the confidence index"
+    if name != INDEX:
+        subject = wording.share(questionnaire.BY_MEASURE[name])
     return (
-        f"Chart of {_measure_titles()[name].lower()} by {built['period_type']}, "
+        f"Chart of {subject} by {built['period_type']}, "
         f"{periods[0]} to {periods[-1]}, with {what}. The same figures are in the "
         "table below."
     )
@@ -195,7 +197,7 @@ def _ranked_changes(built: dict) -> list[str]:
         for item in built[key]["ranked"]:
             change = item.get("change", {})
             if change.get("shown") and change["significant"]:
-                subject = report.MeasureSpec(item["code"], f"“{item['label']}”", "", "")
+                subject = f"the share who ticked “{item['label']}”"
                 sentences.append(wording.change_sentence(subject, change))
     return sentences
 

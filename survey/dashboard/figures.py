@@ -21,8 +21,8 @@ from datetime import date
 from flask import current_app
 
 from analysis import disclosure, periods, report, volume
+from survey import questionnaire
 from survey.counts import count_free_text, read_report_counts
-from survey.dashboard.measures import report_spec, since_week
 from survey.db import get_db
 
 # The comments pages pool fixed financial quarters, whatever period the rest of the
@@ -36,7 +36,7 @@ def _cache() -> dict:
 
 
 def _read(path: str) -> dict:
-    counts = read_report_counts(path, since_week(date.today()))
+    counts = read_report_counts(path, periods.since_week(date.today()))
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
@@ -142,7 +142,7 @@ def _report(counts: dict, options: report.Options, offence: str, channel: str):
     # breakdowns are left out rather than shown for the wrong responses.
     about = None if offence or channel else counts["about"]
     # Cronbach's alpha describes the whole scale, not a filtered slice of it.
-    return report.build(rows, report_spec(), options, counts["patterns"], about)
+    return report.build(rows, questionnaire.REPORT, options, counts["patterns"], about)
 
 
 def volume_flags() -> list[dict]:

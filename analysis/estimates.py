@@ -1,0 +1,144 @@
+"""The report's building blocks: a period's published figure, a comparison, the tests.
+
+Every figure is computed from unrounded counts and published under the disclosure
+rules; every test the report shows is kept in one list so that its p-values can be
+adjusted together (Benjamini–Hochberg) once the report is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from analysis import disclosure, periods, stats
+
+SIGNIFICANCE = 0.05
+
+
+@dataclass
+class Options:
+    """How to cut and publish the report."""
+
+    today: date
+    period_type: str = "quarter"
+    calendar: bool = False
+    threshold: int = 10
+    min_base: int = 50
+
+
+@dataclass
+class Tests:
+    """Every test the report shows, so that p-values can be adjusted together."""
+
+    entries: list[dict] = field(default_factory=list)
+
+    def add(self, entry: dict) -> dict:
+        """Keep a shown test's entry, to adjust its p-value with the others later."""
+        self.entries.append(entry)
+        return entry
+
+    def adjust(self) -> None:
+        """Benjamini–Hochberg over every test added, and significance from that."""
+        adjusted = stats.benjamini_hochberg(
+            [entry["p_value"] for entry in self.entries]
+        )
+        for entry, p in zip(self.entries, adjusted, strict=True):
+            entry["p_adjusted"] = p
+            entry["significant"] = p < SIGNIFICANCE
+
+
+def tested(result: stats.TestResult | stats.MannKendall) -> dict:
+    """A test's entry: its method, statistic and p-value (details are added to it)."""
+    return {
+        "method": result.method,
+        "statistic": result.statistic,
+        "p_value": result.p_value,
+    }
+
+
+def not_shown(reason: str) -> dict:
+    """A figure or test left out, and why (the reason completes a sentence)."""
+    return {"shown": False, "reason": reason}
+
+
+def complete_period(row: dict, options: Options) -> str | None:
+    """The period a row's week belongs to, or None while that period is unfinished."""
+    period = periods.period_of_week(
+        row["period"], options.period_type, options.calendar
+    )
+    if periods.complete(period, options.period_type, options.today, options.calendar):
+        return period
+    return None
+
+
+def counts_of(row: dict) -> Iterable[tuple[str, float]]:
+    """A storage row's counts (its other values name the week and the group)."""
+    return ((k, v) for k, v in row.items() if isinstance(v, int | float))
+
+
+def cells(counts: dict, name: str) -> tuple[int, int]:
+    """A measure's successes and base in one group's counts."""
+    return int(counts.get(f"{name}.x", 0)), int(counts.get(f"{name}.n", 0))
+
+
+def estimate(period: str, x: int, n: int, options: Options) -> dict:
+    """One period's published figure for a proportion."""
+    k = options.threshold
+    entry = {"period": period, "base": disclosure.publish_count(n, k)}
+    if not disclosure.can_show_proportion(x, n, k, options.min_base):
+        entry["suppressed"] = True
+        return entry
+    interval = stats.wilson_interval(x, n)
+    entry.update(
+        estimate=x / n, ci_low=interval.low, ci_high=interval.high, suppressed=False
+    )
+    return entry
+
+
+def comparison(
+    label: str,
+    later: tuple[str, int, int],
+    earlier: tuple[str, int, int],
+    options: Options,
+    tests: Tests,
+) -> dict:
+    """One period against another: difference, Newcombe interval and test."""
+    (p2, x2, n2), (p1, x1, n1) = later, earlier
+    entry = {"period": p2, "compared_with": p1, "comparison": label}
+    k, min_base = options.threshold, options.min_base
+    # A comparison gives both percentages, so each must be publishable on its own.
+    if not (
+        disclosure.can_show_proportion(x1, n1, k, min_base)
+        and disclosure.can_show_proportion(x2, n2, k, min_base)
+        and disclosure.can_test((x1, n1 - x1, x2, n2 - x2), k)
+    ):
+        return entry | not_shown(
+            "too few responses in one of the periods to compare them"
+        )
+    interval = stats.newcombe_interval(x2, n2, x1, n1)
+    entry.update(
+        shown=True,
+        estimate=x2 / n2,
+        earlier_estimate=x1 / n1,
+        difference=x2 / n2 - x1 / n1,
+        ci_low=interval.low,
+        ci_high=interval.high,
+        **tested(stats.compare_proportions(x2, n2, x1, n1)),
+        base=disclosure.round_count(n2),
+        earlier_base=disclosure.round_count(n1),
+    )
+    detectable = _detectable_change(min(n1, n2), x1 / n1)
+    if detectable is not None:
+        entry["minimum_detectable_change"] = detectable
+    return tests.add(entry)
+
+
+def _detectable_change(n: int, p1: float) -> float | None:
+    """The smallest rise from p1 that n per group would detect (80% power)."""
+    if n < 2 or not 0 < p1 < 1:
+        return None
+    try:
+        return stats.minimum_detectable_proportion(n, p1) - p1
+    except ValueError:
+        return None
