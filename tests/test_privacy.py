@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import post_form, walk_survey
+from helpers import post_form, walk_survey
 
 from survey import create_app, privacy, storage
 from survey.privacy import REMOVED, redact

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, csrf_token, log_in
+from helpers import PASSWORD, csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

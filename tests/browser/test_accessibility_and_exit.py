@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SECRET
+from helpers import SECRET
 
 from survey import demo, integrity, storage
 
