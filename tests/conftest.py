@@ -11,7 +11,7 @@ from hypothesis import settings
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from survey import create_app, storage
+from survey import accounts, create_app, storage
 
 # In CI the property tests run the same examples every time, so a landing never
 # depends on luck; on a developer's machine they keep exploring new ones.
@@ -20,22 +20,64 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+# Database files built once for the whole run; each test works on a copy of one ------
+
+
+def close_for_copying(db):
+    """Close a database so that its file alone holds everything written to it."""
+    # In WAL mode recent writes live in the -wal file until a checkpoint moves them.
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """An empty database file with the schema: what `flask init-db` makes."""
+    path = tmp_path_factory.mktemp("built") / "migrated.db"
+    db = storage.connect(str(path))
+    storage.migrate(db)
+    close_for_copying(db)
+    return path
+
+
+@pytest.fixture(scope="session")
+def staff_database(tmp_path_factory, migrated_database):
+    """The migrated file with one account per persona, in two organisations."""
+    # Each scrypt hash takes a tenth of a second on purpose: make them once.
+    path = tmp_path_factory.mktemp("built") / "staff.db"
+    shutil.copyfile(migrated_database, path)
+    db = storage.connect(str(path))
+    service_a = accounts.add_organisation(db, "Service A")
+    service_b = accounts.add_organisation(db, "Service B")
+    organisations = {"Service A": service_a["id"], "Service B": service_b["id"]}
+    for email, role, organisation in PERSONAS.values():
+        accounts.add_staff(db, email, PASSWORD, role, organisations.get(organisation))
+    close_for_copying(db)
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
-    """The app with a fresh, migrated database file."""
-    app = create_app(
+def app(request, tmp_path):
+    """The app with its own database file: a copy of one built for the whole run.
+
+    The copy is of the migrated file, or of the one with the staff accounts if the
+    test uses `staff_accounts` (or `personas`, which uses it).
+    """
+    if "staff_accounts" in request.fixturenames:
+        built = request.getfixturevalue("staff_database")
+    else:
+        built = request.getfixturevalue("migrated_database")
+    path = tmp_path / "survey.db"
+    shutil.copyfile(built, path)
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": SECRET,
-            "DATABASE": str(tmp_path / "survey.db"),
+            "DATABASE": str(path),
             # The test client speaks http; the Secure flag has a test of its own.
             "SESSION_COOKIE_SECURE": False,
         }
     )
-    db = storage.connect(app.config["DATABASE"])
-    storage.migrate(db)
-    db.close()
-    return app
 
 
 @pytest.fixture
@@ -70,6 +112,14 @@ def link(db):
 
 # Staff personas ------------------------------------------------------------------
 
+# Each persona's e-mail address, role and organisation.
+PERSONAS = {
+    "admin": ("admin@example.org", "admin", None),
+    "analyst": ("analyst@example.org", "analyst", None),
+    "partner_a": ("partner.a@example.org", "partner", "Service A"),
+    "partner_b": ("partner.b@example.org", "partner", "Service B"),
+}
+
 
 @pytest.fixture
 def password():
@@ -79,22 +129,10 @@ def password():
 
 @pytest.fixture
 def staff_accounts(db):
-    """One account per persona, in two organisations."""
-    from survey import accounts
-
-    service_a = accounts.add_organisation(db, "Service A")
-    service_b = accounts.add_organisation(db, "Service B")
+    """One account per persona, in two organisations: in the file `app` copied."""
     return {
-        "admin": accounts.add_staff(db, "admin@example.org", PASSWORD, "admin", None),
-        "analyst": accounts.add_staff(
-            db, "analyst@example.org", PASSWORD, "analyst", None
-        ),
-        "partner_a": accounts.add_staff(
-            db, "partner.a@example.org", PASSWORD, "partner", service_a["id"]
-        ),
-        "partner_b": accounts.add_staff(
-            db, "partner.b@example.org", PASSWORD, "partner", service_b["id"]
-        ),
+        name: accounts.get_staff_by_email(db, email)
+        for name, (email, _, _) in PERSONAS.items()
     }
 
 
