@@ -4,6 +4,7 @@ import logging
 import os
 import shutil
 import threading
+from collections.abc import Mapping
 
 import pytest
 from helpers import PASSWORD, SECRET, log_in
@@ -136,15 +137,38 @@ def staff_accounts(db):
     }
 
 
+class Personas(Mapping):
+    """A client per persona; each logs in through the login form when first used."""
+
+    def __init__(self, app, staff_accounts):
+        self.app = app
+        self.accounts = staff_accounts
+        self.clients = {}
+
+    def __getitem__(self, name):
+        if name not in self.clients:
+            client = self.app.test_client()
+            if name != "anonymous":
+                response = log_in(client, self.accounts[name]["email"])
+                assert response.status_code == 303
+            self.clients[name] = client
+        return self.clients[name]
+
+    def __iter__(self):
+        return iter(["anonymous", *self.accounts])
+
+    def __len__(self):
+        return 1 + len(self.accounts)
+
+
 @pytest.fixture
 def personas(app, staff_accounts):
-    """A logged-in client per persona, and an anonymous one."""
-    clients = {"anonymous": app.test_client()}
-    for name, account in staff_accounts.items():
-        client = app.test_client()
-        assert log_in(client, account["email"]).status_code == 303
-        clients[name] = client
-    return clients
+    """A logged-in client per persona, and an anonymous one.
+
+    Logging in checks an scrypt hash, which is slow on purpose: only the personas a
+    test uses log in.
+    """
+    return Personas(app, staff_accounts)
 
 
 # Browser tests: the app served on 127.0.0.1 by the tests, in Debian's Chromium ------

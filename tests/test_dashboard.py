@@ -370,10 +370,11 @@ def test_counts_read_at_start_up_serve_the_first_request(
 ):
     from survey import figures
 
+    analyst = personas["analyst"]  # logged in before the workers start
     reads = []
     read = figures._read
     monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
     figures.warm_up(app)  # gunicorn calls this as each worker starts
-    assert personas["analyst"].get("/dashboard/").status_code == 200
-    assert personas["analyst"].get("/dashboard/reasons").status_code == 200
+    assert analyst.get("/dashboard/").status_code == 200
+    assert analyst.get("/dashboard/reasons").status_code == 200
     assert len(reads) == 1  # the first request waited for the read at start-up
