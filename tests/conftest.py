@@ -5,6 +5,7 @@ import os
 import shutil
 import threading
 from collections.abc import Mapping
+from datetime import date
 
 import pytest
 from helpers import PASSWORD, SECRET, log_in
@@ -12,7 +13,7 @@ from hypothesis import settings
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from survey import accounts, create_app, storage
+from survey import accounts, create_app, demo, storage
 
 # In CI the property tests run the same examples every time, so a landing never
 # depends on luck; on a developer's machine they keep exploring new ones.
@@ -57,14 +58,31 @@ def staff_database(tmp_path_factory, migrated_database):
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory, staff_database):
+    """The staff accounts' file with three financial years of demo responses, and a
+    link per channel."""
+    path = tmp_path_factory.mktemp("built") / "demo.db"
+    shutil.copyfile(staff_database, path)
+    db = storage.connect(str(path))
+    storage.add_rows(db, demo.generate(4000, 8, date.today()))
+    for channel in demo.CHANNELS:
+        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+    close_for_copying(db)
+    return path
+
+
 @pytest.fixture
 def app(request, tmp_path):
     """The app with its own database file: a copy of one built for the whole run.
 
-    The copy is of the migrated file, or of the one with the staff accounts if the
-    test uses `staff_accounts` (or `personas`, which uses it).
+    The copy is of the migrated file; of the one with the staff accounts if the test
+    uses `staff_accounts` (or `personas`, which uses it); or of the one with the demo
+    rows too if it uses `demo_rows`.
     """
-    if "staff_accounts" in request.fixturenames:
+    if "demo_rows" in request.fixturenames:
+        built = request.getfixturevalue("demo_database")
+    elif "staff_accounts" in request.fixturenames:
         built = request.getfixturevalue("staff_database")
     else:
         built = request.getfixturevalue("migrated_database")
@@ -104,11 +122,15 @@ def db(app):
 @pytest.fixture
 def link(db):
     """An open link for the channel `outreach-north`."""
-    from datetime import date
-
     return storage.add_link(
         db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1)
     )
+
+
+@pytest.fixture
+def demo_rows(staff_accounts):
+    """Three financial years of demo responses, and a link per channel: in the file
+    `app` copied, beside the staff accounts."""
 
 
 # Staff personas ------------------------------------------------------------------

@@ -3,20 +3,11 @@
 import re
 from datetime import date
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey import accounts, demo, storage
 from survey.privacy import iso_week
-
-
-@pytest.fixture
-def demo_rows(db):
-    """Three financial years of demo responses, and a link per channel."""
-    storage.add_rows(db, demo.generate(4000, 8, date.today()))
-    for channel in demo.CHANNELS:
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
 
 
 def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
