@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from helpers import PASSWORD, SECRET, log_in
 from hypothesis import settings
+from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -72,8 +73,14 @@ def demo_database(tmp_path_factory, staff_database):
     return path
 
 
+@pytest.fixture(scope="session")
+def compiled_templates(tmp_path_factory):
+    """Jinja's compiled templates, kept for the whole run."""
+    return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("templates")))
+
+
 @pytest.fixture
-def app(request, tmp_path):
+def app(request, tmp_path, compiled_templates):
     """The app with its own database file: a copy of one built for the whole run.
 
     The copy is of the migrated file; of the one with the staff accounts if the test
@@ -88,7 +95,7 @@ def app(request, tmp_path):
         built = request.getfixturevalue("migrated_database")
     path = tmp_path / "survey.db"
     shutil.copyfile(built, path)
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": SECRET,
@@ -97,6 +104,10 @@ def app(request, tmp_path):
             "SESSION_COOKIE_SECURE": False,
         }
     )
+    # A server compiles each template once; a new app for every test would compile
+    # them all again, which took a third of the staff and dashboard tests' time.
+    app.jinja_env.bytecode_cache = compiled_templates
+    return app
 
 
 @pytest.fixture
