@@ -242,6 +242,14 @@ def live_server(app):
 
 
 @pytest.fixture
+def survey_link(db):
+    """An open link for the browser tests."""
+    return storage.add_link(
+        db, label="Browser", channel="browser", today=date(2026, 4, 1)
+    )
+
+
+@pytest.fixture
 def page(browser):
     """A fresh browser context and page (no cookies or storage from other tests)."""
     context = browser.new_context()

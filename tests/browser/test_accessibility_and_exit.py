@@ -17,14 +17,6 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
-def survey_link(db):
-    """An open link."""
-    return storage.add_link(
-        db, label="Browser", channel="browser", today=date(2026, 4, 1)
-    )
-
-
-@pytest.fixture
 def exit_url(app, live_server):
     """Exit this page leads to a page of the test server (there is no other network)."""
     app.config["EXIT_URL"] = f"{live_server}/accessibility"
