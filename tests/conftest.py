@@ -115,6 +115,7 @@ def app(request, tmp_path, compiled_templates):
     )
     # A server compiles each template once; a new app for every test would compile
     # them all again, which took about a fifth of the staff and dashboard tests' time.
+    # Every app create_app makes has the same Jinja settings, so the same compiled code.
     app.jinja_env.bytecode_cache = compiled_templates
     return app
 
