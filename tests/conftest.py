@@ -2,28 +2,22 @@
 
 import logging
 import os
-import re
 import shutil
 import threading
-from html.parser import HTMLParser
+from collections.abc import Mapping
+from datetime import date
 
 import pytest
+from helpers import CONTACTS, PASSWORD, SECRET, log_in
 from hypothesis import settings
+from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
-from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
-from survey import create_app, storage
+from survey import accounts, create_app, demo, storage
 
-SECRET = "test-secret-key"
 # Every app the tests build, in this process or under gunicorn, names a local service
 # and an accessibility contact, as a real deployment must before it starts.
-CONTACTS = {
-    "LOCAL_SERVICE_NAME": "Exampleshire Support Service",
-    "LOCAL_SERVICE_PHONE": "0808 157 0192",
-    "LOCAL_SERVICE_HOURS": "Monday to Friday, 9am to 5pm",
-    "ACCESSIBILITY_CONTACT": "accessibility@example.org",
-}
 for key, value in CONTACTS.items():
     os.environ.setdefault(f"SURVEY_{key}", value)
 
@@ -34,21 +28,100 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+# The staff personas: each one's e-mail address, role and organisation.
+PERSONAS = {
+    "admin": ("admin@example.org", "admin", None),
+    "analyst": ("analyst@example.org", "analyst", None),
+    "partner_a": ("partner.a@example.org", "partner", "Service A"),
+    "partner_b": ("partner.b@example.org", "partner", "Service B"),
+}
+
+
+# Database files built once for the whole run; each test works on a copy of one ------
+
+
+def close_for_copying(db):
+    """Close a database so that its file alone holds everything written to it."""
+    # In WAL mode recent writes live in the -wal file until a checkpoint moves them.
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """An empty database file with the schema: what `flask init-db` makes."""
+    path = tmp_path_factory.mktemp("built") / "migrated.db"
+    db = storage.connect(str(path))
+    storage.migrate(db)
+    close_for_copying(db)
+    return path
+
+
+@pytest.fixture(scope="session")
+def staff_database(tmp_path_factory, migrated_database):
+    """The migrated file with one account per persona, in two organisations."""
+    # Each scrypt hash takes a tenth of a second on purpose: make them once.
+    path = tmp_path_factory.mktemp("built") / "staff.db"
+    shutil.copyfile(migrated_database, path)
+    db = storage.connect(str(path))
+    service_a = accounts.add_organisation(db, "Service A")
+    service_b = accounts.add_organisation(db, "Service B")
+    organisations = {"Service A": service_a["id"], "Service B": service_b["id"]}
+    for email, role, organisation in PERSONAS.values():
+        accounts.add_staff(db, email, PASSWORD, role, organisations.get(organisation))
+    close_for_copying(db)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory, staff_database):
+    """The staff accounts' file with three financial years of demo responses, and a
+    link per channel."""
+    path = tmp_path_factory.mktemp("built") / "demo.db"
+    shutil.copyfile(staff_database, path)
+    db = storage.connect(str(path))
+    storage.add_rows(db, demo.generate(4000, 8, date.today()))
+    for channel in demo.CHANNELS:
+        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+    close_for_copying(db)
+    return path
+
+
+@pytest.fixture(scope="session")
+def compiled_templates(tmp_path_factory):
+    """Jinja's compiled templates, kept for the whole run."""
+    return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("templates")))
+
+
 @pytest.fixture
-def app(tmp_path):
-    """The app with a fresh, migrated database file."""
+def app(request, tmp_path, compiled_templates):
+    """The app with its own database file: a copy of one built for the whole run.
+
+    The copy is of the migrated file; of the one with the staff accounts if the test
+    uses `staff_accounts` (or `personas`, which uses it); or of the one with the demo
+    rows too if it uses `demo_rows`.
+    """
+    if "demo_rows" in request.fixturenames:
+        built = request.getfixturevalue("demo_database")
+    elif "staff_accounts" in request.fixturenames:
+        built = request.getfixturevalue("staff_database")
+    else:
+        built = request.getfixturevalue("migrated_database")
+    path = tmp_path / "survey.db"
+    shutil.copyfile(built, path)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": SECRET,
-            "DATABASE": str(tmp_path / "survey.db"),
+            "DATABASE": str(path),
             # The test client speaks http; the Secure flag has a test of its own.
             "SESSION_COOKIE_SECURE": False,
         }
     )
-    db = storage.connect(app.config["DATABASE"])
-    storage.migrate(db)
-    db.close()
+    # A server compiles each template once; a new app for every test would compile
+    # them all again, which took about a fifth of the staff and dashboard tests' time.
+    # Every app create_app makes has the same Jinja settings, so the same compiled code.
+    app.jinja_env.bytecode_cache = compiled_templates
     return app
 
 
@@ -75,88 +148,18 @@ def db(app):
 @pytest.fixture
 def link(db):
     """An open link for the channel `outreach-north`."""
-    from datetime import date
-
     return storage.add_link(
         db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1)
     )
 
 
-class FormReader(HTMLParser):
-    """Reads the survey form as a browser would: its hidden fields and its questions."""
-
-    def __init__(self):
-        super().__init__()
-        self.hidden: list[tuple[str, str]] = []
-        self.fields: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "input" and attributes.get("type") == "hidden":
-            self.hidden.append((attributes["name"], attributes.get("value", "")))
-        elif tag in ("input", "textarea") and attributes.get("name"):
-            self.fields.add(attributes["name"])
-
-
-def read_form(html: str) -> FormReader:
-    """The hidden fields and question names of a survey page."""
-    reader = FormReader()
-    reader.feed(html)
-    return reader
-
-
-def page_heading(html: str) -> str:
-    """The page's h1 text."""
-    return re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", html, re.S).group(1)
-
-
-def post_form(client, code, pairs, headers=None):
-    """POST survey form fields (a list of name, value pairs, or a dict) to a link."""
-    return client.post(f"/s/{code}/questions", data=MultiDict(pairs), headers=headers)
-
-
-def walk_survey(client, code, answers, *, headers=None):
-    """Fill in the survey page by page as a person would; return the final response.
-
-    Each page gets only the answers to the questions it shows, plus the hidden fields
-    the page itself carries, just as a browser would send them.
-    """
-    page = client.post(f"/s/{code}/begin", headers=headers)
-    assert page.status_code == 200
-    for _ in range(10):
-        html = page.get_data(as_text=True)
-        form = read_form(html)
-        data = [pair for pair in form.hidden if pair[0] != "website"]
-        for name, value in answers.items():
-            if name not in form.fields:
-                continue
-            for one in value if isinstance(value, list) else [value]:
-                data.append((name, one))
-        last = "Send your answers" in html
-        data.append(("nav", "send" if last else "next"))
-        page = post_form(client, code, data, headers=headers)
-        if last or page.status_code != 200:
-            return page
-    raise AssertionError("the survey did not end within 10 pages")
+@pytest.fixture
+def demo_rows(staff_accounts):
+    """Three financial years of demo responses, and a link per channel: in the file
+    `app` copied, beside the staff accounts."""
 
 
 # Staff personas ------------------------------------------------------------------
-
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path="/staff/login"):
-    """The CSRF token of a staff form, as a browser would read it."""
-    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def log_in(client, email, password=PASSWORD):
-    """Log in through the login form; returns the response."""
-    token = csrf_token(client)
-    return client.post(
-        "/staff/login", data={"csrf_token": token, "email": email, "password": password}
-    )
 
 
 @pytest.fixture
@@ -167,34 +170,45 @@ def password():
 
 @pytest.fixture
 def staff_accounts(db):
-    """One account per persona, in two organisations."""
-    from survey import accounts
-
-    service_a = accounts.add_organisation(db, "Service A")
-    service_b = accounts.add_organisation(db, "Service B")
+    """One account per persona, in two organisations: in the file `app` copied."""
     return {
-        "admin": accounts.add_staff(db, "admin@example.org", PASSWORD, "admin", None),
-        "analyst": accounts.add_staff(
-            db, "analyst@example.org", PASSWORD, "analyst", None
-        ),
-        "partner_a": accounts.add_staff(
-            db, "partner.a@example.org", PASSWORD, "partner", service_a["id"]
-        ),
-        "partner_b": accounts.add_staff(
-            db, "partner.b@example.org", PASSWORD, "partner", service_b["id"]
-        ),
+        name: accounts.get_staff_by_email(db, email)
+        for name, (email, _, _) in PERSONAS.items()
     }
+
+
+class Personas(Mapping):
+    """A client per persona; each logs in through the login form when first used."""
+
+    def __init__(self, app, staff_accounts):
+        self.app = app
+        self.accounts = staff_accounts
+        self.clients = {}
+
+    def __getitem__(self, name):
+        if name not in self.clients:
+            client = self.app.test_client()
+            if name != "anonymous":
+                response = log_in(client, self.accounts[name]["email"])
+                assert response.status_code == 303
+            self.clients[name] = client
+        return self.clients[name]
+
+    def __iter__(self):
+        return iter(["anonymous", *self.accounts])
+
+    def __len__(self):
+        return 1 + len(self.accounts)
 
 
 @pytest.fixture
 def personas(app, staff_accounts):
-    """A logged-in client per persona, and an anonymous one."""
-    clients = {"anonymous": app.test_client()}
-    for name, account in staff_accounts.items():
-        client = app.test_client()
-        assert log_in(client, account["email"]).status_code == 303
-        clients[name] = client
-    return clients
+    """A logged-in client per persona, and an anonymous one.
+
+    Logging in checks an scrypt hash, which is slow on purpose: only the personas a
+    test uses log in.
+    """
+    return Personas(app, staff_accounts)
 
 
 # Browser tests: the app served on 127.0.0.1 by the tests, in Debian's Chromium ------
@@ -225,6 +239,21 @@ def browser(playwright):
     chromium.close()
 
 
+@pytest.fixture(scope="session")
+def real_browser(playwright):
+    """Chromium with its back/forward cache on, as a person's browser has it.
+
+    Playwright switches that cache off by default, which would hide what Back restores.
+    """
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield chromium
+    chromium.close()
+
+
 @pytest.fixture
 def live_server(app):
     """The test's app served on a free port of 127.0.0.1; its base URL."""
@@ -236,6 +265,14 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def survey_link(db):
+    """An open link for the browser tests."""
+    return storage.add_link(
+        db, label="Browser", channel="browser", today=date(2026, 4, 1)
+    )
 
 
 @pytest.fixture

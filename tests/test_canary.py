@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import SECRET, read_form
+from helpers import SECRET, read_form
 
 from survey import storage
 

@@ -4,7 +4,7 @@ import csv
 from datetime import date
 
 import pytest
-from conftest import walk_survey
+from helpers import walk_survey
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods

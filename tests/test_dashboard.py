@@ -6,7 +6,6 @@ import runpy
 from datetime import date
 from types import SimpleNamespace
 
-import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,14 +14,6 @@ from analysis.periods import week_of
 from survey import accounts, demo, questionnaire, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def demo_rows(db):
-    """Three financial years of demo responses, and a link per channel."""
-    storage.add_rows(db, demo.generate(4000, 8, date.today()))
-    for channel in demo.CHANNELS:
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
 
 
 def test_analysts_see_the_headline_measures_with_sentences(personas, demo_rows):
@@ -382,12 +373,13 @@ def test_counts_read_at_start_up_serve_the_first_request(
 ):
     from survey.dashboard import figures
 
+    analyst = personas["analyst"]  # logged in before the workers start
     reads = []
     read = figures._read
     monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
     figures.warm_up(app)  # gunicorn calls this as each worker starts
-    assert personas["analyst"].get("/dashboard/").status_code == 200
-    assert personas["analyst"].get("/dashboard/reasons").status_code == 200
+    assert analyst.get("/dashboard/").status_code == 200
+    assert analyst.get("/dashboard/reasons").status_code == 200
     assert len(reads) == 1  # the first request waited for the read at start-up
 
 

@@ -5,19 +5,9 @@ import io
 import re
 from datetime import date
 
-import pytest
-
 from survey import accounts, demo, questionnaire, storage
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
-
-
-@pytest.fixture
-def demo_rows(db):
-    """Three financial years of demo responses, and a link per channel."""
-    storage.add_rows(db, demo.generate(4000, 8, date.today()))
-    for channel in demo.CHANNELS:
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
 
 
 def page_table(html: str, caption_start: str) -> list[list[str]]:

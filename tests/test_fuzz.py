@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import SECRET, post_form
+from helpers import SECRET, post_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict

@@ -4,7 +4,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from conftest import csrf_token
+from helpers import csrf_token
 
 from survey import accounts, storage
 

@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import CONTACTS, post_form, walk_survey
+from helpers import CONTACTS, post_form, walk_survey
 
 from analysis import periods
 from survey import create_app, privacy, storage

@@ -6,11 +6,13 @@ import re
 import subprocess
 import sys
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from analysis import periods, scale
 from analysis import report as reports
+from analysis.__main__ import main
 from survey import demo, questionnaire, storage
 from survey.counts import read_report_counts
 
@@ -244,16 +246,36 @@ def test_empty_database_gives_a_clear_report():
     assert "no responses" in built["summary"]
 
 
-def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args],
+@pytest.fixture
+def run(capsys):
+    """Runs `python -m analysis ARGS` in this process: its status, output and errors."""
+
+    def run(*args):
+        try:
+            returncode = main(list(args))
+        except SystemExit as exit:  # argparse refuses bad arguments by exiting
+            returncode = exit.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=returncode, stdout=out, stderr=err)
+
+    return run
+
+
+def test_command_runs_in_its_own_process_and_prints_only_json(demo_db):
+    # The other tests call the command's main() in this process, which is quicker;
+    # this one runs it as an operator does.
+    command = ["report", "--db", demo_db, "--format", "json", "--today", "2026-11-23"]
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", *command],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
 
 
-def test_command_prints_json_text_and_markdown(demo_db):
+def test_command_prints_json_text_and_markdown(run, demo_db):
     result = run("report", "--db", demo_db, "--format", "json", "--today", "2026-11-23")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
@@ -274,7 +296,7 @@ def test_command_prints_json_text_and_markdown(demo_db):
     assert f"## {heading}" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
 
 
-def test_command_refuses_bad_arguments_clearly(tmp_path):
+def test_command_refuses_bad_arguments_clearly(run, tmp_path):
     low = run("report", "--db", "x.db", "--threshold", "4")
     assert low.returncode == 2 and "never be below 5" in low.stderr
     missing = run("report", "--db", str(tmp_path / "none.db"))
@@ -285,7 +307,7 @@ def test_command_refuses_bad_arguments_clearly(tmp_path):
     assert wrong.returncode == 2 and "is not a survey database" in wrong.stderr
 
 
-def test_command_on_an_empty_survey_database_says_so(tmp_path):
+def test_command_on_an_empty_survey_database_says_so(run, tmp_path):
     path = str(tmp_path / "empty.db")
     db = storage.connect(path)
     storage.migrate(db)

@@ -4,7 +4,7 @@ import re
 import sqlite3
 
 import pytest
-from conftest import SECRET, page_heading, post_form, read_form, walk_survey
+from helpers import SECRET, page_heading, post_form, read_form, walk_survey
 
 from survey import integrity, storage
 

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, csrf_token, log_in
+from helpers import PASSWORD, csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,12 +84,13 @@ def test_cookie_replayed_after_logout_is_refused(app, personas):
 
 @pytest.mark.parametrize(("idle", "age"), [(31 * 60, 31 * 60), (60, 13 * 3600)])
 def test_idle_and_absolute_timeouts_end_the_session(app, db, personas, idle, age):
+    admin = personas["admin"]  # logged in now; its session is aged below
     now = time.time()
     db.execute(
         "UPDATE sessions SET last_seen = ?, created = ?", [now - idle, now - age]
     )
     db.conn.commit()
-    response = personas["admin"].get("/staff/")
+    response = admin.get("/staff/")
     assert (
         response.status_code == 302 and "/staff/login" in response.headers["Location"]
     )
@@ -240,6 +241,8 @@ def test_every_staff_form_refuses_a_missing_csrf_token(
 
 
 def test_no_state_changes_on_get(app, db, personas, sample_arguments):
+    clients = list(personas.values())  # all logged in before the state is read
+
     def state():
         return [
             list(db.execute(f"SELECT * FROM {table}"))
@@ -249,7 +252,7 @@ def test_no_state_changes_on_get(app, db, personas, sample_arguments):
     before = state()
     for rule in staff_rules(app):
         if "GET" in rule.methods:
-            for client in personas.values():
+            for client in clients:
                 client.get(rule.build(sample_arguments)[1])
     assert state() == before
 

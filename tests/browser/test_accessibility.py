@@ -4,8 +4,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-import pytest
-from conftest import SECRET
+from helpers import SECRET
 
 from survey import demo, integrity, storage
 
@@ -14,14 +13,6 @@ AXE = (
 ).read_text()
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture
-def survey_link(db):
-    """An open link."""
-    return storage.add_link(
-        db, label="Browser", channel="browser", today=date(2026, 4, 1)
-    )
 
 
 def start_survey(page, base, code):

@@ -1,17 +1,14 @@
 """Leaving leaves nothing behind: Back after Exit this page, and after the thanks.
 
-The browser here keeps pages in its back/forward cache, as people's browsers do
-(Playwright switches that cache off by default, which would hide what Back restores).
+The browser here keeps pages in its back/forward cache, as people's browsers do (the
+`real_browser` fixture).
 """
 
 import re
-from datetime import date
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Error as PlaywrightError
 
-from survey import storage
 from survey.questionnaire import QUESTIONS
 
 PHONE = {"width": 375, "height": 667}
@@ -66,24 +63,6 @@ QUESTION_TEXTS = [
     question.text.replace("{force}", "the police")[:40] for question in QUESTIONS
 ]
 A_PAGE_OF_QUESTIONS = re.compile(r"Page \d+ of \d+")
-
-
-@pytest.fixture(scope="module")
-def real_browser(playwright):
-    """Chromium with its back/forward cache on, as a person's browser has it."""
-    chromium = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def survey_link(db):
-    """An open link."""
-    return storage.add_link(db, label="Leave", channel="leave", today=date(2026, 4, 1))
 
 
 @pytest.fixture

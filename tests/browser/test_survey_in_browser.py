@@ -4,12 +4,9 @@ On every page: no cookie, nothing in localStorage, sessionStorage or IndexedDB, 
 request to any origin but the app's own.
 """
 
-from datetime import date
 from pathlib import Path
 
 import pytest
-
-from survey import storage
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
@@ -34,14 +31,6 @@ DECLINED = {
     "F1_comments": "Thank you for asking",
 }
 PATHS = {"no-contact": NO_CONTACT, "answered-all": ANSWERED_ALL, "declined": DECLINED}
-
-
-@pytest.fixture
-def survey_link(db):
-    """An open link."""
-    return storage.add_link(
-        db, label="Browser", channel="browser", today=date(2026, 4, 1)
-    )
 
 
 def focused_matches(page, selector: str) -> bool:

@@ -1,0 +1,89 @@
+"""What tests do as a respondent or a member of staff would: read and send forms."""
+
+import re
+from html.parser import HTMLParser
+
+from werkzeug.datastructures import MultiDict
+
+SECRET = "test-secret-key"
+# What a deployment must configure before the app starts: the local service in the
+# help box and the accessibility contact (set for every test app by conftest).
+CONTACTS = {
+    "LOCAL_SERVICE_NAME": "Exampleshire Support Service",
+    "LOCAL_SERVICE_PHONE": "0808 157 0192",
+    "LOCAL_SERVICE_HOURS": "Monday to Friday, 9am to 5pm",
+    "ACCESSIBILITY_CONTACT": "accessibility@example.org",
+}
+PASSWORD = "correct horse battery"  # every persona's
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class FormReader(HTMLParser):
+    """Reads the survey form as a browser would: its hidden fields and its questions."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden: list[tuple[str, str]] = []
+        self.fields: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden":
+            self.hidden.append((attributes["name"], attributes.get("value", "")))
+        elif tag in ("input", "textarea") and attributes.get("name"):
+            self.fields.add(attributes["name"])
+
+
+def read_form(html: str) -> FormReader:
+    """The hidden fields and question names of a survey page."""
+    reader = FormReader()
+    reader.feed(html)
+    return reader
+
+
+def page_heading(html: str) -> str:
+    """The page's h1 text."""
+    return re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", html, re.S).group(1)
+
+
+def post_form(client, code, pairs, headers=None):
+    """POST survey form fields (a list of name, value pairs, or a dict) to a link."""
+    return client.post(f"/s/{code}/questions", data=MultiDict(pairs), headers=headers)
+
+
+def walk_survey(client, code, answers, *, headers=None):
+    """Fill in the survey page by page as a person would; return the final response.
+
+    Each page gets only the answers to the questions it shows, plus the hidden fields
+    the page itself carries, just as a browser would send them.
+    """
+    page = client.post(f"/s/{code}/begin", headers=headers)
+    assert page.status_code == 200
+    for _ in range(10):
+        html = page.get_data(as_text=True)
+        form = read_form(html)
+        data = [pair for pair in form.hidden if pair[0] != "website"]
+        for name, value in answers.items():
+            if name not in form.fields:
+                continue
+            for one in value if isinstance(value, list) else [value]:
+                data.append((name, one))
+        last = "Send your answers" in html
+        data.append(("nav", "send" if last else "next"))
+        page = post_form(client, code, data, headers=headers)
+        if last or page.status_code != 200:
+            return page
+    raise AssertionError("the survey did not end within 10 pages")
+
+
+def csrf_token(client, path="/staff/login"):
+    """The CSRF token of a staff form, as a browser would read it."""
+    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def log_in(client, email, password=PASSWORD):
+    """Log in through the login form; returns the response."""
+    token = csrf_token(client)
+    return client.post(
+        "/staff/login", data={"csrf_token": token, "email": email, "password": password}
+    )
