@@ -19,6 +19,7 @@ from survey import (
     privacy,
     respond,
     staff,
+    storage,
 )
 from survey.dashboard import exports
 from survey.integrity import FloodCounter
@@ -63,6 +64,9 @@ DEFAULTS = {
     "FLOOD_LIMIT": 30,
     # Responses older than this are deleted by `flask purge` (docs/privacy.md §6).
     "RETENTION_MONTHS": 36,
+    # How long a request waits for another's write to finish before it gives up: a
+    # respondent then gets the apology page with every answer kept (docs/privacy.md §6).
+    "DATABASE_BUSY_TIMEOUT_MS": storage.BUSY_TIMEOUT_MS,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 200,
     # Staff sessions (docs/privacy.md §4): on the server; only staff pages read them.

@@ -9,7 +9,8 @@ from survey import storage
 def get_db() -> Database:
     """The request's connection to the configured database."""
     if "db" not in g:
-        g.db = storage.connect(current_app.config["DATABASE"])
+        config = current_app.config
+        g.db = storage.connect(config["DATABASE"], config["DATABASE_BUSY_TIMEOUT_MS"])
     return g.db
 
 

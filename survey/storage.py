@@ -34,14 +34,14 @@ CSV_COLUMNS = ["period", "channel", "version", *questionnaire.storage_columns()]
 EXPORT_COLUMNS = [c for c in CSV_COLUMNS if c not in questionnaire.FREE_TEXT_CODES]
 
 
-def connect(path: str) -> Database:
+def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Open the database with the pragmas every connection must have."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000)
     # No triggers and no sqlite-utils plugins here: skip their set-up on every request.
     db = Database(conn, recursive_triggers=False, execute_plugins=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     return db
 
 

@@ -44,6 +44,8 @@ def start_server(tmp_path, database):
         SURVEY_SECRET_KEY=SECRET,
         SURVEY_DATABASE=database,
         SURVEY_INSTANCE_PATH=str(tmp_path),
+        # The blocked submission below gives up sooner than the default 5 s.
+        SURVEY_DATABASE_BUSY_TIMEOUT_MS="500",
     )
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed by the caller
     process = subprocess.Popen(

@@ -411,10 +411,10 @@ def test_flood_of_submissions_gets_a_polite_429(app, db, link):
 
 
 def test_database_that_cannot_take_the_response_gets_apology_with_answers(
-    client, app, db, link, monkeypatch
+    client, app, db, link
 ):
     # Another connection holds the write lock past our (shortened) busy timeout.
-    monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 100)
+    app.config["DATABASE_BUSY_TIMEOUT_MS"] = 100
     blocker = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
