@@ -87,3 +87,49 @@ def log_in(client, email, password=PASSWORD):
     return client.post(
         "/staff/login", data={"csrf_token": token, "email": email, "password": password}
     )
+
+
+# One answer set per routing path of the questionnaire, for the browser tests. The
+# typed text is unlikely to appear anywhere else, so a page that shows it is caught.
+OTHER_REASON = "Zebrafinch kept the phone"
+COMMENT = "Quartzlamp 12 Sandbank Road"
+ROUTES = {
+    "no-contact": {
+        "A1_offence": "stalking",
+        "A2_contact": "none",
+        "B1_confidence": "2",
+    },
+    "not-offered": {
+        "A1_offence": "harassment",
+        "A2_contact": "lt3m",
+        "B1_confidence": "3",
+        "C1_satisfied": "2",
+        "D1_offered": "no",
+        "E1_age": "45to64",
+        "F1_comments": COMMENT,
+    },
+    "answered-all": {
+        "A1_offence": "da",
+        "A2_contact": "lt3m",
+        "B1_confidence": "4",
+        "C1_satisfied": "5",
+        "D1_offered": "yes",
+        "D2_answered": "all",
+        "D4_explained": "yes",
+        "E1_age": "25to44",
+        "F1_comments": COMMENT,
+    },
+    "declined": {
+        "A1_offence": "da",
+        "A2_contact": "3to12m",
+        "B1_confidence": "1",
+        "D1_offered": "yes",
+        "D2_answered": "none",
+        "D3_reasons": ["fear_found_out", "other"],
+        "D3_other_text": OTHER_REASON,
+        "D6_would_help": ["private_place"],
+        "F1_comments": COMMENT,
+    },
+}
+# How many pages of questions each path shows.
+ROUTE_PAGES = {"no-contact": 3, "not-offered": 4, "answered-all": 5, "declined": 6}

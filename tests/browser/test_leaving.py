@@ -7,55 +7,16 @@ The browser here keeps pages in its back/forward cache, as people's browsers do 
 import re
 
 import pytest
+from helpers import COMMENT, OTHER_REASON, ROUTE_PAGES, ROUTES
 from playwright.sync_api import Error as PlaywrightError
 
 from survey.questionnaire import QUESTIONS
 
 PHONE = {"width": 375, "height": 667}
-# Typed answers, unlikely to appear anywhere else, so a page that shows them is caught.
-OTHER_REASON = "Zebrafinch kept the phone"
-COMMENT = "Quartzlamp 12 Sandbank Road"
-NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
-NOT_OFFERED = {
-    "A1_offence": "harassment",
-    "A2_contact": "lt3m",
-    "B1_confidence": "3",
-    "C1_satisfied": "2",
-    "D1_offered": "no",
-    "E1_age": "45to64",
-    "F1_comments": COMMENT,
-}
-ANSWERED_ALL = {
-    "A1_offence": "da",
-    "A2_contact": "lt3m",
-    "B1_confidence": "4",
-    "D1_offered": "yes",
-    "D2_answered": "all",
-    "D4_explained": "yes",
-    "F1_comments": COMMENT,
-}
-DECLINED = {
-    "A1_offence": "da",
-    "A2_contact": "3to12m",
-    "B1_confidence": "1",
-    "D1_offered": "yes",
-    "D2_answered": "none",
-    "D3_reasons": ["fear_found_out", "other"],
-    "D3_other_text": OTHER_REASON,
-    "D6_would_help": ["private_place"],
-    "F1_comments": COMMENT,
-}
-# Every routing path, with the number of pages of questions each one shows.
-PATHS = {
-    "no-contact": (NO_CONTACT, 3),
-    "not-offered": (NOT_OFFERED, 4),
-    "answered-all": (ANSWERED_ALL, 5),
-    "declined": (DECLINED, 6),
-}
 # Where a person may leave from: the start page, each page of questions, the thanks.
 EXITS = [
     (path, where)
-    for path, (_, pages) in PATHS.items()
+    for path, pages in ROUTE_PAGES.items()
     for where in ["start", *range(1, pages + 1), "thanks"]
     if where != "start" or path == "declined"
 ]
@@ -160,7 +121,7 @@ def assert_nothing_of_the_survey(page, step: str) -> None:
 
 def leave_and_go_back(real_browser, base, code, path, where, how) -> None:
     """Answer up to `where`, leave `how`, then press Back three times."""
-    answers, _ = PATHS[path]
+    answers = ROUTES[path]
     context = real_browser.new_context(
         java_script_enabled=how != "link", viewport=PHONE
     )
@@ -194,11 +155,11 @@ def test_back_after_pressing_shift_three_times_shows_nothing(
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("path", list(ROUTES))
 def test_a_finished_survey_cannot_be_paged_back_through(
     real_browser, live_server, survey_link, path, js
 ):
-    answers, pages = PATHS[path]
+    answers, pages = ROUTES[path], ROUTE_PAGES[path]
     context = real_browser.new_context(java_script_enabled=js, viewport=PHONE)
     page = context.new_page()
     walk_to(page, live_server, survey_link["code"], answers, "thanks")
@@ -214,7 +175,7 @@ def test_the_check_finds_answers_on_a_page_that_shows_them(
     # The assertion must be able to fail: a page of questions, answered.
     context = real_browser.new_context(viewport=PHONE)
     page = context.new_page()
-    walk_to(page, live_server, survey_link["code"], DECLINED, 5)
+    walk_to(page, live_server, survey_link["code"], ROUTES["declined"], 5)
     with pytest.raises(AssertionError):
         assert_nothing_of_the_survey(page, "a page being answered")
     context.close()
@@ -227,7 +188,7 @@ def test_a_page_restored_from_the_back_forward_cache_is_blanked(
     # answer to a POST), but a browser that did would fire pageshow with persisted.
     context = real_browser.new_context(viewport=PHONE)
     page = context.new_page()
-    walk_to(page, live_server, survey_link["code"], DECLINED, 5)
+    walk_to(page, live_server, survey_link["code"], ROUTES["declined"], 5)
     with page.expect_navigation():
         page.evaluate(
             "window.dispatchEvent(new PageTransitionEvent('pageshow', "

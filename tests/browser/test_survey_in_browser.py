@@ -7,30 +7,9 @@ request to any origin but the app's own.
 from pathlib import Path
 
 import pytest
+from helpers import ROUTES
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
-ANSWERED_ALL = {
-    "A1_offence": "da",
-    "A2_contact": "lt3m",
-    "B1_confidence": "4",
-    "C1_satisfied": "5",
-    "D1_offered": "yes",
-    "D2_answered": "all",
-    "E1_age": "25to44",
-}
-DECLINED = {
-    "A1_offence": "da",
-    "A2_contact": "3to12m",
-    "B1_confidence": "1",
-    "D1_offered": "yes",
-    "D2_answered": "none",
-    "D3_reasons": ["fear_found_out", "other"],
-    "D3_other_text": "They were in the next room",
-    "D6_would_help": ["private_place"],
-    "F1_comments": "Thank you for asking",
-}
-PATHS = {"no-contact": NO_CONTACT, "answered-all": ANSWERED_ALL, "declined": DECLINED}
 
 
 def focused_matches(page, selector: str) -> bool:
@@ -95,11 +74,11 @@ def assert_no_traces(page, context, base: str, requests: list[str], js: bool) ->
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("path", list(ROUTES))
 def test_whole_survey_by_keyboard_leaves_no_trace(
     browser, live_server, survey_link, db, path, js
 ):
-    answers = PATHS[path]
+    answers = ROUTES[path]
     context = browser.new_context(
         java_script_enabled=js, viewport={"width": 375, "height": 800}
     )
