@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from analysis import breakdowns, disclosure, periods, scale, stats, wording
+from analysis import breakdowns, disclosure, periods, publish, scale, stats, wording
 from analysis.estimates import (
     Options,
     Tests,
@@ -115,7 +115,7 @@ def build(
     report["confidence_index"]["summary"] = wording.index_summary(
         report["confidence_index"]
     )
-    return report
+    return publish.published(report)
 
 
 def _heading(counts: _Counts, options: Options) -> dict:

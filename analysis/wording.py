@@ -17,8 +17,8 @@ def percent(value: float) -> str:
 
 
 def p_text(p: float) -> str:
-    """A p-value as people read it."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+    """A p-value as people read it, to 3 decimal places at most (analysis.publish)."""
+    return "p < 0.001" if p < 0.0005 else f"p = {round(p, 3):g}"
 
 
 def responses(base: int | None) -> str:

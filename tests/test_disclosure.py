@@ -142,7 +142,8 @@ def test_report_shows_no_small_count_and_no_test_on_small_cells(draws):
         assert period["base"] is None or (n >= K and period["base"] % 5 == 0)
         if "estimate" in period:
             assert n >= 50 and x >= K and n - x >= K
-            assert period["estimate"] == x / n  # computed on the unrounded counts
+            # Computed on the unrounded counts, published as a whole percentage.
+            assert period["estimate"] == round(x / n, 2)
         else:
             assert period["suppressed"] is True
     for key in ("latest_change", "year_on_year"):

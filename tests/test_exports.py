@@ -5,6 +5,8 @@ import io
 import re
 from datetime import date
 
+import pytest
+
 from survey import accounts, demo, questionnaire, storage
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
@@ -168,3 +170,13 @@ def test_no_table_has_two_columns_with_the_same_heading(personas, demo_rows):
     for name, table in every.items():
         labels = [column["label"] for column in table["columns"]]
         assert len(labels) == len(set(labels)), name
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_no_exported_number_is_finer_than_the_publication_rule(
+    personas, demo_rows, period
+):
+    # Whole percentages, p-values to 3 places, and nothing finer than 3 places.
+    body = personas["analyst"].get(f"/dashboard/export/all.json?period={period}")
+    text = body.get_data(as_text=True)
+    assert '"tables"' in text and not re.search(r"\d\.\d{4,}", text)

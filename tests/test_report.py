@@ -89,9 +89,9 @@ def test_estimates_use_unrounded_counts_and_bases_are_rounded(built, demo_db):
         for p in built["measures"]["confidence"]["periods"]
         if p["period"] == "2026/27 Q1"
     ]
-    assert q1["estimate"] == x / n
+    assert q1["estimate"] == round(x / n, 2)  # a whole percentage
     assert q1["base"] == 5 * ((n + 2) // 5)
-    assert q1["ci_low"] < q1["estimate"] < q1["ci_high"]
+    assert q1["ci_low"] <= q1["estimate"] <= q1["ci_high"]
 
 
 def test_demo_data_trend_is_found_and_called_a_fall(built):
@@ -368,7 +368,12 @@ def test_p_chart_limits_are_given_per_period(built):
     for row in chart["limits"]:
         assert 0 <= row["lower"] <= chart["centre"] <= row["upper"] <= 1
         estimate = estimates[row["period"]]["estimate"]
-        assert row["flagged"] == (not row["lower"] <= estimate <= row["upper"])
+        # Flagged on the unrounded figures: at whole percentages a flagged period can
+        # sit on its limit, never inside it.
+        if row["flagged"]:
+            assert not row["lower"] < estimate < row["upper"]
+        else:
+            assert row["lower"] <= estimate <= row["upper"]
     assert chart["flagged"] == [r["period"] for r in chart["limits"] if r["flagged"]]
 
 
@@ -429,3 +434,45 @@ def test_the_within_channel_trend_says_which_way_it_goes():
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"
     assert entry["channel_adjusted_trend"]["significant"]
+
+
+def _numbers(value, key=None):
+    """Every number in a report, with the key it sits under."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _numbers(inner, name)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _numbers(inner, key)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield key, value
+
+
+@pytest.mark.parametrize("period_type", ["month", "quarter", "year"])
+def test_no_published_number_is_finer_than_the_publication_rule(demo_db, period_type):
+    # An estimate to 16 digits beside its interval gives away its exact count and base.
+    counts = read_report_counts(demo_db, periods.since_week(TODAY, period_type))
+    options = reports.Options(today=TODAY, period_type=period_type)
+    built = reports.build(
+        counts["measures"] + counts["reasons"],
+        questionnaire.REPORT,
+        options,
+        counts["patterns"],
+        counts["about"],
+    )
+    seen = 0
+    for key, number in _numbers(built):
+        seen += 1
+        assert round(number, 3) == number, (key, number)
+        if key in ("estimate", "ci_low", "ci_high", "difference"):
+            assert round(number, 2) == number, (key, number)
+        if key in ("p_value", "p_adjusted"):
+            assert round(number, 3) == number
+        if key in ("base", "count"):
+            assert isinstance(number, int) and number % 5 == 0, (key, number)
+    for period in built["confidence_index"]["periods"]:
+        if "estimate" in period:
+            assert isinstance(period["estimate"], int)  # whole points of 0 to 100
+    assert seen > 1000
+    text = json.dumps(built)
+    assert not re.search(r"\d\.\d{4,}", text)

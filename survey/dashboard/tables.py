@@ -67,7 +67,8 @@ def _percent(value: float | None) -> int | None:
 
 
 def _p(value: float | None) -> float | None:
-    return None if value is None else float(f"{value:.2g}")
+    # As published: 3 decimal places at most (analysis.publish).
+    return None if value is None else round(value, 3)
 
 
 def _figure(entry: dict) -> list:
