@@ -216,8 +216,10 @@ def _pooled(series: list) -> tuple[str, int, int]:
 
 
 def _trend(series: list, published: list[dict], options: Options, tests: Tests) -> dict:
-    """The Cochran–Armitage trend over the periods with responses, and the p-chart."""
-    used = [(p, x, n) for p, x, n in series if n > 0]
+    """The Cochran–Armitage trend over every period, and the p-chart."""
+    # Every period, empty ones too: a trend shown over the periods with responses
+    # would prove that a hidden period had none (zero counts as small).
+    used = series
     if len(used) < 3 or not disclosure.can_test(
         [v for _, x, n in used for v in (x, n - x)], options.threshold
     ):
@@ -232,14 +234,14 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
         )
     }
     chart = stats.p_chart(successes, bases)
-    # Whether a period is outside its limits says something of its estimate, so
-    # it is given only where the estimate itself is published.
+    # A period's limits give its base, and whether it is outside them says something
+    # of its estimate: both only where the estimate itself is published.
     shown = {e["period"] for e in published if not e["suppressed"]}
     limits = [
         {
             "period": p,
-            "lower": low,
-            "upper": high,
+            "lower": low if p in shown else None,
+            "upper": high if p in shown else None,
             "flagged": flag if p in shown else None,
         }
         for (p, _, _), low, high, flag in zip(

@@ -80,11 +80,14 @@ def likert(
     return result
 
 
-def _index_estimate(period: str, counts: dict, k: int) -> dict:
+def _index_estimate(period: str, counts: dict, options: Options) -> dict:
     """One period's mean index, with a normal 95% interval, or suppressed."""
+    k = options.threshold
     n = int(counts.get("confidence_index.n", 0))
     entry = {"period": period, "base": disclosure.publish_count(n, k)}
-    if n < max(k, 2):
+    # A mean needs the base a percentage needs: over a handful of responses, "0 (0 to
+    # 0)" says what every one of them answered (docs/disclosure.md).
+    if n < max(k, options.min_base, 2):
         return entry | {"suppressed": True}
     mean = counts["confidence_index.sum"] / n
     variance = max(0.0, (counts["confidence_index.sumsq"] - n * mean * mean) / (n - 1))
@@ -99,7 +102,7 @@ def _index_estimate(period: str, counts: dict, k: int) -> dict:
 
 def index(ordered: list[str], by_period: dict, options: Options, tests: Tests) -> dict:
     """The 0–100 confidence index per period: mean, interval, and its trend."""
-    entries = [_index_estimate(p, by_period[p], options.threshold) for p in ordered]
+    entries = [_index_estimate(p, by_period[p], options) for p in ordered]
     means = [entry["estimate"] for entry in entries if not entry["suppressed"]]
     result: dict = {"periods": entries}
     # Mann–Kendall needs every period: a gap would make the trend look steadier.

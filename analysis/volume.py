@@ -16,9 +16,9 @@ from analysis import periods
 
 
 def recent_weeks(today: date, count: int) -> list[str]:
-    """The ISO weeks of the last `count` weeks, this one included, oldest first."""
-    return [periods.week_of(today - timedelta(weeks=back)) for back in range(count)][
-        ::-1
+    """The last `count` complete ISO weeks, oldest first (this week is not one)."""
+    return [
+        periods.week_of(today - timedelta(weeks=back)) for back in range(count, 0, -1)
     ]
 
 
@@ -31,12 +31,15 @@ def jumps(
     window: int = 12,
     factor: float = 3.0,
 ) -> list[dict]:
-    """Channel-weeks among the last `recent` far above the channel's usual level.
+    """Complete channel-weeks among the last `recent` far above the usual level.
 
-    The usual level is the median of the `window` weeks before (a week without
-    responses counts as none). A week is flagged when it holds at least `factor`
-    times that and at least `minimum` more: a quiet channel's week of 3 after weeks
-    of 1 is no flood. The counts themselves are not returned, only the flag.
+    Only complete weeks: while a week is under way, one more response could turn its
+    flag on, and someone who knew of that response would see it (docs/privacy.md §3).
+    Figures are published for complete periods only, so a flood is still seen before
+    it is published. The usual level is the median of the `window` weeks before (a
+    week without responses counts as none). A week is flagged when it holds at least
+    `factor` times that and at least `minimum` more: a quiet channel's week of 3 after
+    weeks of 1 is no flood. The counts themselves are not returned, only the flag.
     """
     weeks = recent_weeks(today, recent + window)
     wanted = set(weeks)
@@ -54,11 +57,5 @@ def jumps(
             )
             count = counts[week]
             if count >= factor * usual and count - usual >= minimum:
-                flags.append(
-                    {
-                        "channel": channel,
-                        "week": week,
-                        "current_week": position == len(weeks) - 1,
-                    }
-                )
+                flags.append({"channel": channel, "week": week})
     return flags

@@ -26,6 +26,8 @@ ENTRY = {
         "centre": 0.6,
         "limits": [
             {"period": "2025/26 Q1", "lower": 0.45, "upper": 0.75, "flagged": False},
+            # As the report gives a period whose estimate is not published.
+            {"period": "2025/26 Q2", "lower": None, "upper": None, "flagged": None},
             {"period": "2025/26 Q3", "lower": 0.45, "upper": 0.65, "flagged": True},
         ],
     },

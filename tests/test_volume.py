@@ -4,11 +4,11 @@ from datetime import date
 
 from analysis import volume
 
-TODAY = date(2026, 11, 23)  # a Monday in 2026-W48
+TODAY = date(2026, 11, 23)  # a Monday in 2026-W48, so 2026-W47 is the last complete
 
 
 def weekly(channel: str, counts: list[int]) -> list[dict]:
-    """Rows for the weeks up to this one, oldest first, as storage gives them."""
+    """Rows for the complete weeks before this one, oldest first, as storage gives."""
     weeks = volume.recent_weeks(TODAY, len(counts))
     return [
         {"period": week, "channel": channel, "offence": "da", "responses": count}
@@ -16,21 +16,30 @@ def weekly(channel: str, counts: list[int]) -> list[dict]:
     ]
 
 
-def test_recent_weeks_end_with_this_week():
-    assert volume.recent_weeks(TODAY, 3) == ["2026-W46", "2026-W47", "2026-W48"]
+def test_recent_weeks_are_the_complete_ones():
+    assert volume.recent_weeks(TODAY, 3) == ["2026-W45", "2026-W46", "2026-W47"]
 
 
-def test_a_burst_this_week_is_flagged():
+def test_a_burst_last_week_is_flagged():
     rows = weekly("helpline", [10] * 15 + [60]) + weekly("refuge", [10] * 16)
     assert volume.jumps(rows, TODAY, minimum=20) == [
-        {"channel": "helpline", "week": "2026-W48", "current_week": True}
+        {"channel": "helpline", "week": "2026-W47"}
     ]
 
 
 def test_an_earlier_burst_in_the_last_month_is_flagged_with_its_week():
     rows = weekly("helpline", [8] * 13 + [50, 9, 8])
     [flag] = volume.jumps(rows, TODAY, minimum=20)
-    assert flag == {"channel": "helpline", "week": "2026-W46", "current_week": False}
+    assert flag == {"channel": "helpline", "week": "2026-W45"}
+
+
+def test_the_week_under_way_is_never_flagged_so_one_response_shows_nothing():
+    rows = weekly("helpline", [0] * 16)
+    rows.append(
+        {"period": "2026-W48", "channel": "helpline", "offence": "da"}
+        | {"responses": 500}
+    )
+    assert volume.jumps(rows, TODAY, minimum=20) == []
 
 
 def test_ordinary_ups_and_downs_and_small_channels_are_not_flagged():

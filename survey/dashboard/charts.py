@@ -83,11 +83,17 @@ def measure_chart(entry: dict, *, percent: bool = True) -> str:
     return presentation_attributes(buffer.getvalue())
 
 
+def _scaled(value: float | None, scale: float) -> float:
+    """A published value on the chart's scale; a gap where there is none."""
+    return math.nan if value is None else scale * value
+
+
 def _control_limits(axes, limits, centre, labels, estimates) -> None:
     """The p-chart: centre line, limits per period, and periods outside them."""
     scale, positions = 100, range(len(labels))
-    lower = [scale * limits[p]["lower"] if p in limits else math.nan for p in labels]
-    upper = [scale * limits[p]["upper"] if p in limits else math.nan for p in labels]
+    # A period whose estimate is not published has no limits (they give its base).
+    lower = [_scaled(limits.get(p, {}).get("lower"), scale) for p in labels]
+    upper = [_scaled(limits.get(p, {}).get("upper"), scale) for p in labels]
     axes.axhline(
         scale * centre, color=GREY, linewidth=1, linestyle="--", label="Centre line"
     )
