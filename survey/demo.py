@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from analysis import periods
+from analysis.perturbation import KEY_RANGE
 from survey import questionnaire, storage
 
 # Support services that hand out links, with their share of responses and how much
@@ -138,6 +139,9 @@ def generate_chunk(chunk: tuple) -> list[dict]:
     """The rows of one chunk; its own seed makes it the same wherever it runs."""
     chunk_seed, size, weeks, volume_weights = chunk
     rng = random.Random(chunk_seed)
+    # Record keys from a stream of their own: the same seed still gives the same rows
+    # (record keys too), and the answers are those the seed gave before there were keys.
+    keys = random.Random(f"{chunk_seed}:record keys")
     volume = Weighted(list(enumerate(volume_weights)))
     channels = Weighted([(name, share) for name, (share, _) in CHANNELS.items()])
     rows = []
@@ -152,6 +156,7 @@ def generate_chunk(chunk: tuple) -> list[dict]:
                 channel=channel,
                 submission_id=f"{rng.getrandbits(128):032x}",
                 response_id=f"{rng.getrandbits(128):032x}",
+                record_key=keys.randrange(KEY_RANGE),
             )
         )
     return rows

@@ -6,8 +6,11 @@ migration, never an edit to one that has run. storage.migrate applies them.
 
 from __future__ import annotations
 
+import secrets
+
 from sqlite_utils import Database, Migrations
 
+from analysis.perturbation import KEY_RANGE
 from survey import questionnaire
 
 migrations = Migrations("survey")
@@ -146,3 +149,20 @@ def m004_indexes_for_the_dashboard(db: Database) -> None:
             f'CREATE INDEX "responses_text_{code}" ON responses (period, "{code}") '
             f'WHERE "{code}" IS NOT NULL'
         )
+
+
+@migrations()
+def m005_record_keys(db: Database) -> None:
+    """A random record key on every response, for cell key perturbation."""
+    # A cell's key is the sum of its responses' record keys (analysis.perturbation):
+    # anyone who knew them could undo the perturbation, so they come from `secrets`,
+    # one for each response on its own, and no export carries them.
+    db.execute(
+        "ALTER TABLE responses ADD COLUMN record_key INTEGER "
+        f"CHECK (record_key BETWEEN 0 AND {KEY_RANGE - 1})"
+    )
+    ids = [row[0] for row in db.execute("SELECT id FROM responses")]
+    db.conn.executemany(
+        "UPDATE responses SET record_key = ? WHERE id = ?",
+        [(secrets.randbelow(KEY_RANGE), id_) for id_ in ids],
+    )

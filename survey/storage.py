@@ -16,6 +16,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from analysis import periods
+from analysis.perturbation import KEY_RANGE
 from survey import questionnaire
 from survey.privacy import redact
 from survey.schema import migrations
@@ -83,6 +84,11 @@ def new_response_id() -> str:
     return secrets.token_hex(16)
 
 
+def new_record_key() -> int:
+    """A random record key for a response, 0 to 255, for cell key perturbation."""
+    return secrets.randbelow(KEY_RANGE)
+
+
 def response_row(
     answers: questionnaire.Answers,
     *,
@@ -90,6 +96,7 @@ def response_row(
     channel: str,
     submission_id: str,
     response_id: str | None = None,
+    record_key: int | None = None,
 ) -> dict:
     """A response as stored: free text redacted, multi-selects as 0/1 columns."""
     row = questionnaire.to_row(answers)
@@ -104,11 +111,12 @@ def response_row(
         "channel": channel,
         "version": questionnaire.VERSION,
         **row,
+        "record_key": new_record_key() if record_key is None else record_key,
     }
 
 
 ROW_COLUMNS = ["id", "submission_id", "period", "channel", "version"]
-ROW_COLUMNS += [*questionnaire.storage_columns(), "confidence_index"]
+ROW_COLUMNS += [*questionnaire.storage_columns(), "confidence_index", "record_key"]
 INSERT_RESPONSE = "INSERT INTO responses ({}) VALUES ({})".format(
     ", ".join(f'"{name}"' for name in ROW_COLUMNS), ", ".join("?" * len(ROW_COLUMNS))
 )

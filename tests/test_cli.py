@@ -8,6 +8,7 @@ from helpers import walk_survey
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
+from analysis.perturbation import KEY_RANGE
 from survey import checking, demo, questionnaire, storage
 from survey.cli import months_before
 
@@ -87,6 +88,18 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
             ]
         )
         assert checking.check(formdata).problems == [], row
+
+
+def test_demo_and_imported_responses_get_record_keys(runner, db, link, tmp_path):
+    result = runner.invoke(args=["demo-data", "--responses", "300", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "paper.csv"
+    write_csv(path, [csv_row(A1_offence="da"), csv_row(A1_offence="stalking")])
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 0, result.output
+    keys = [row[0] for row in db.execute("SELECT record_key FROM responses")]
+    assert len(keys) == 302
+    assert all(key is not None and 0 <= key < KEY_RANGE for key in keys)
 
 
 def test_demo_weeks_cover_three_financial_years():
@@ -223,6 +236,27 @@ def test_export_has_the_csv_layout_without_free_text(
     ]
     assert rows[0]["A1_offence"] == "da" and rows[0]["channel"] == "outreach-north"
     assert rows[0]["D3_reasons.shame"] == ""
+
+
+def test_record_keys_are_never_exported_nor_imported(
+    runner, client, db, link, tmp_path
+):
+    walk_survey(client, link["code"], {"A1_offence": "da"})
+    assert "record_key" not in storage.CSV_COLUMNS + storage.EXPORT_COLUMNS
+    path = tmp_path / "out.csv"
+    assert runner.invoke(args=["export-responses", str(path)]).exit_code == 0
+    [header, *_] = path.read_text().splitlines()
+    assert "record_key" not in header.split(",")
+    # A file that brings its own keys could set them to undo the perturbation.
+    path = tmp_path / "keys.csv"
+    write_csv(
+        path,
+        [{**csv_row(A1_offence="da"), "record_key": "0"}],
+        header=[*HEADER, "record_key"],
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    assert "Columns this survey does not have: record_key" in result.output
 
 
 def test_export_then_import_round_trips(runner, client, db, link, tmp_path):

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from helpers import SECRET, page_heading, post_form, read_form, walk_survey
 
+from analysis.perturbation import KEY_RANGE
 from survey import integrity, storage
 
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
@@ -195,6 +196,12 @@ def test_survey_answered_all_is_stored_with_week_and_channel(client, db, link):
     for code, value in ANSWERED_ALL.items():
         assert row[code] == value
     assert row["D3_reasons.fear_found_out"] is None  # D3 was not asked
+
+
+def test_submitted_response_gets_a_record_key(client, db, link):
+    walk_survey(client, link["code"], NO_CONTACT)
+    [row] = stored(db)
+    assert 0 <= row["record_key"] < KEY_RANGE
 
 
 def test_survey_declined_stores_reasons_as_columns_and_redacts_text(client, db, link):

@@ -5,9 +5,11 @@ import sqlite3
 from datetime import date
 
 import pytest
-from scipy.stats import spearmanr
+from scipy.stats import chisquare, spearmanr
 
+from analysis.perturbation import KEY_RANGE
 from survey import questionnaire, storage
+from survey.schema import migrations
 
 TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day", re.I)
 
@@ -43,7 +45,11 @@ def test_responses_have_no_column_finer_than_the_iso_week(db):
 def test_responses_have_one_column_per_answer_and_option(db):
     names = list(columns(db, "responses"))
     assert names[:5] == ["id", "submission_id", "period", "channel", "version"]
-    assert names[5:] == [*questionnaire.storage_columns(), "confidence_index"]
+    assert names[5:] == [
+        *questionnaire.storage_columns(),
+        "confidence_index",
+        "record_key",
+    ]
     assert "D3_reasons.fear_found_out" in names and "D6_would_help.nothing" in names
 
 
@@ -90,6 +96,68 @@ def test_row_order_does_not_reveal_insertion_order(db):
         assert len(read) == n
         rho = spearmanr(range(n), read).statistic
         assert abs(rho) < 0.05, (query, rho)
+
+
+def record_keys(db):
+    return [row[0] for row in db.execute("SELECT record_key FROM responses")]
+
+
+def test_every_stored_response_gets_a_record_key_in_range(db):
+    storage.add_response(
+        db, {"A1_offence": "da"}, period="2026-W14", channel="c", submission_id="a" * 32
+    )
+    storage.add_rows(
+        db,
+        [
+            storage.response_row(
+                {"A1_offence": "da"},
+                period="2026-W14",
+                channel="c",
+                submission_id=storage.new_response_id(),
+            )
+            for _ in range(50)
+        ],
+    )
+    keys = record_keys(db)
+    assert len(keys) == 51
+    assert all(isinstance(key, int) and 0 <= key < KEY_RANGE for key in keys)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.execute("UPDATE responses SET record_key = ?", [KEY_RANGE])
+
+
+def test_record_keys_are_uniform_and_do_not_follow_insertion_order(db):
+    n = 10_000
+    rows = [
+        storage.response_row(
+            {"A1_offence": "da", "F1_comments": f"row {i}"},
+            period="2026-W14",
+            channel="c",
+            submission_id=storage.new_response_id(),
+        )
+        for i in range(n)
+    ]
+    storage.add_rows(db, rows)
+    read = db.execute("SELECT F1_comments, record_key FROM responses").fetchall()
+    order = [int(comment.split()[1]) for comment, _ in read]
+    keys = [key for _, key in read]
+    assert abs(spearmanr(order, keys).statistic) < 0.05
+    assert chisquare([keys.count(key) for key in range(KEY_RANGE)]).pvalue > 0.001
+
+
+def test_migration_gives_every_existing_response_its_own_record_key(tmp_path):
+    db = storage.connect(str(tmp_path / "old.db"))
+    migrations.apply(db, stop_before="m005_record_keys")
+    db.conn.executemany(
+        "INSERT INTO responses (id, submission_id, period, channel, version) "
+        "VALUES (?, ?, '2026-W14', 'c', 1)",
+        [(storage.new_response_id(), storage.new_response_id()) for _ in range(500)],
+    )
+    db.conn.commit()
+    storage.migrate(db)
+    keys = record_keys(db)
+    assert len(keys) == 500
+    assert all(0 <= key < KEY_RANGE for key in keys)
+    assert len(set(keys)) > 100  # drawn one by one, not one key for every row
 
 
 def test_free_text_is_redacted_whoever_stores_it(db):
