@@ -51,9 +51,16 @@ def init_db():
 @click.command("create-link")
 @click.argument("label")
 @click.option("--channel", required=True, help="The channel code, e.g. outreach-north.")
+@click.option(
+    "--organisation",
+    help="The organisation a new channel belongs to (default: none, admins only).",
+)
 @with_appcontext
-def create_link(label, channel):
-    """Create an open distribution link for a channel and print its path."""
+def create_link(label, channel, organisation):
+    """Create an open distribution link for a channel and print its path.
+
+    A channel that does not exist yet is created, for --organisation if given.
+    """
     if not storage.CHANNEL_PATTERN.fullmatch(channel):
         raise click.BadParameter(
             "use 1 to 40 lower-case letters, digits or hyphens, e.g. outreach-north",
@@ -61,9 +68,34 @@ def create_link(label, channel):
         )
     if not label.strip():
         raise click.BadParameter("give the link a label, e.g. 'Outreach team, north'")
+    db = get_db()
+    existing = storage.get_channel(db, channel)
+    organisation_id = existing["organisation_id"] if existing else None
+    if organisation:
+        found = accounts.get_organisation_by_name(db, organisation)
+        if found is None:
+            raise click.BadParameter(
+                f"there is no organisation named {organisation!r}",
+                param_hint="--organisation",
+            )
+        organisation_id = found["id"]
     link = storage.add_link(
-        get_db(), label=label.strip(), channel=channel, today=date.today()
+        db,
+        label=label.strip(),
+        channel=channel,
+        today=date.today(),
+        organisation_id=organisation_id,
     )
+    if link is None:
+        owner = storage.get_channel(db, channel)["organisation"] or "no organisation"
+        raise click.ClickException(
+            f"The channel {channel} belongs to {owner}: nothing was created."
+        )
+    if existing is None:
+        click.echo(
+            f"Created the channel {channel} for {organisation or 'no organisation'}.",
+            err=True,
+        )
     click.echo(f"/s/{link['code']}")
 
 
@@ -186,7 +218,7 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
     channel = (row.get("channel") or "").strip()
     if channel not in channels:
         problems.append(
-            f"channel: '{channel}' has no link; create one first with "
+            f"channel: '{channel}' does not exist; create it with a link first: "
             f"flask --app survey create-link LABEL --channel {channel or 'CHANNEL'}"
         )
     if (row.get("version") or "").strip() != str(questionnaire.VERSION):
