@@ -28,6 +28,7 @@ def init_app(app) -> None:
     for command in (
         init_db,
         create_link,
+        assign_channel,
         demo_data,
         import_responses,
         export_responses,
@@ -72,13 +73,7 @@ def create_link(label, channel, organisation):
     existing = storage.get_channel(db, channel)
     organisation_id = existing["organisation_id"] if existing else None
     if organisation:
-        found = accounts.get_organisation_by_name(db, organisation)
-        if found is None:
-            raise click.BadParameter(
-                f"there is no organisation named {organisation!r}",
-                param_hint="--organisation",
-            )
-        organisation_id = found["id"]
+        organisation_id = _organisation_id(db, organisation)
     link = storage.add_link(
         db,
         label=label.strip(),
@@ -96,7 +91,39 @@ def create_link(label, channel, organisation):
             f"Created the channel {channel} for {organisation or 'no organisation'}.",
             err=True,
         )
+    accounts.record(
+        db, None, "created a link (command line)", f"{link['code']} ({channel})"
+    )
     click.echo(f"/s/{link['code']}")
+
+
+@click.command("assign-channel")
+@click.argument("channel")
+@click.option(
+    "--organisation",
+    help="The organisation it now belongs to (default: none, admins only).",
+)
+@with_appcontext
+def assign_channel(channel, organisation):
+    """Give a channel, its links and all its counts to an organisation, or to none."""
+    db = get_db()
+    organisation_id = _organisation_id(db, organisation) if organisation else None
+    if not storage.set_channel_organisation(db, channel, organisation_id):
+        raise click.BadParameter(f"there is no channel {channel!r}")
+    owner = organisation or "no organisation"
+    detail = f"{channel}: {owner}"
+    accounts.record(db, None, "assigned a channel (command line)", detail)
+    click.echo(f"The channel {channel} now belongs to {owner}.")
+
+
+def _organisation_id(db, name: str) -> int:
+    # A name typed wrong is refused, not made into a new organisation.
+    found = accounts.get_organisation_by_name(db, name)
+    if found is None:
+        raise click.BadParameter(
+            f"there is no organisation named {name!r}", param_hint="--organisation"
+        )
+    return found["id"]
 
 
 @click.command("demo-data")

@@ -232,6 +232,21 @@ def claim_channel(db: Database, code: str, organisation_id: int | None) -> dict:
     return get_channel(db, code)
 
 
+def set_channel_organisation(
+    db: Database, code: str, organisation_id: int | None
+) -> bool:
+    """Give a channel, and so its links and counts, to an organisation or to none;
+    False if there is no such channel."""
+    with db.atomic():
+        return (
+            db.execute(
+                "UPDATE channels SET organisation_id = ? WHERE code = ?",
+                [organisation_id, code],
+            ).rowcount
+            == 1
+        )
+
+
 def add_link(
     db: Database,
     *,

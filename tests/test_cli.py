@@ -8,7 +8,7 @@ from helpers import walk_survey
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
-from survey import checking, demo, questionnaire, storage
+from survey import accounts, checking, demo, questionnaire, storage
 from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -93,6 +93,25 @@ def test_create_link_without_an_organisation_makes_an_admins_only_channel(runner
     result = runner.invoke(args=["create-link", "X", "--channel", "hq"])
     assert "Created the channel hq for no organisation." in result.stderr
     assert storage.get_channel(db, "hq")["organisation_id"] is None
+
+
+def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
+    runner, db, staff_accounts
+):
+    runner.invoke(args=["create-link", "X", "--channel", "shared"])
+    service_a = staff_accounts["partner_a"]["organisation_id"]
+    assert storage.list_links(db, service_a) == []
+    result = runner.invoke(
+        args=["assign-channel", "shared", "--organisation", "Service A"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "The channel shared now belongs to Service A." in result.output
+    assert [link["channel"] for link in storage.list_links(db, service_a)] == ["shared"]
+    assert runner.invoke(args=["assign-channel", "shared"]).exit_code == 0
+    assert storage.get_channel(db, "shared")["organisation_id"] is None
+    assert runner.invoke(args=["assign-channel", "nowhere"]).exit_code == 2
+    actions = [entry["action"] for entry in accounts.list_audit(db)]
+    assert actions.count("assigned a channel (command line)") == 2
 
 
 def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
