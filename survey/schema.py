@@ -162,7 +162,8 @@ def m005_channels_belong_to_organisations(db: Database) -> None:
     # An existing channel goes to the one organisation its links name (links made
     # without one, by admins, name none). Links of two organisations on one channel
     # are what this migration closes: nothing says which was first by right, so such
-    # a channel goes to no organisation, and an admin decides.
+    # a channel goes to no organisation, until an admin gives it to one
+    # (flask assign-channel).
     db.execute(
         """INSERT INTO channels (code, organisation_id)
         SELECT channel, CASE WHEN count(DISTINCT organisation_id) = 1
