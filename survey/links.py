@@ -76,8 +76,10 @@ class LinkForm(FlaskForm):
         description="Lower-case letters, digits and hyphens, like outreach-north.",
         validators=[
             InputRequired("Enter a channel code"),
+            # \Z, not $: $ also matches before a final newline, which would make
+            # "outreach-north\n" a second channel beside outreach-north.
             Regexp(
-                storage.CHANNEL_PATTERN.pattern + "$",
+                storage.CHANNEL_PATTERN.pattern + r"\Z",
                 message="Use 1 to 40 lower-case letters, "
                 "digits or hyphens, starting with a letter or digit",
             ),

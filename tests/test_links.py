@@ -116,6 +116,12 @@ def test_a_new_channel_code_becomes_the_partners_organisations(db, personas):
     assert len(storage.list_links(db, 2)) == 2 and storage.list_links(db, 1) == []
 
 
+def test_a_channel_code_with_a_final_newline_is_refused(db, personas, link_a):
+    response = new_link(personas["partner_b"], "outreach-north\n", "2")
+    assert response.status_code == 400 and "lower-case letters" in response.text
+    assert storage.list_channels(db) == {"outreach-north"}
+
+
 def test_admins_choose_a_new_channels_organisation_and_keep_an_existing_ones(
     db, personas, link_a
 ):
