@@ -170,6 +170,11 @@ def m005_channels_belong_to_organisations(db: Database) -> None:
           THEN max(organisation_id) END
         FROM links GROUP BY channel"""
     )
+    # Responses through a channel no link names (demo data, say) keep it too, for no
+    # organisation: else the first partner to type its code would get its counts.
+    db.execute(
+        "INSERT OR IGNORE INTO channels (code) SELECT DISTINCT channel FROM responses"
+    )
     # A link's organisation is now its channel's: one place, so the two cannot differ.
     # SQLite cannot drop a column that references another table; copy the table.
     db.execute(

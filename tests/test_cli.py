@@ -125,6 +125,8 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
     assert first[0] == again[0]
     assert len(rows) == 600
     assert len({row["channel"] for row in rows}) >= 5
+    channels = [storage.get_channel(db, row["channel"]) for row in rows]
+    assert all(channel["organisation_id"] is None for channel in channels)
     for row in rows:
         formdata = MultiDict(
             [

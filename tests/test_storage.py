@@ -185,10 +185,18 @@ def test_existing_channels_go_to_the_one_organisation_their_links_name(tmp_path)
             "VALUES (?, 'x', ?, '2026-04-01', ?)",
             [code, channel, organisation_id],
         )
+    # Responses through a channel that no link names, as demo data makes them.
+    row = storage.response_row(
+        {"A1_offence": "da"},
+        period="2026-W14",
+        channel="unlinked",
+        submission_id=storage.new_response_id(),
+    )
+    storage.add_rows(db, [row])
     db.conn.commit()
     storage.migrate(db)
     owners = dict(db.execute("SELECT code, organisation_id FROM channels"))
-    assert owners == {"only-a": 1, "nobody": None, "shared": None}
+    assert owners == {"only-a": 1, "nobody": None, "shared": None, "unlinked": None}
     assert [link["code"] for link in storage.list_links(db, 1)] == ["a1", "a2"]
     assert storage.list_links(db, 2) == []
     assert storage.get_link(db, "s2")["organisation_id"] is None
