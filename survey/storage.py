@@ -1,4 +1,4 @@
-"""The survey's SQLite database: connections, and responses and links as stored.
+"""The survey's SQLite database: connections; responses, channels and links as kept.
 
 The schema is in survey.schema, what staff pages count in survey.counts, staff
 accounts in survey.accounts; every query's rows come back as dicts through get_row
