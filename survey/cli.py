@@ -28,6 +28,7 @@ def init_app(app) -> None:
     for command in (
         init_db,
         create_link,
+        assign_channel,
         demo_data,
         import_responses,
         export_responses,
@@ -51,9 +52,16 @@ def init_db():
 @click.command("create-link")
 @click.argument("label")
 @click.option("--channel", required=True, help="The channel code, e.g. outreach-north.")
+@click.option(
+    "--organisation",
+    help="The organisation a new channel belongs to (default: none, admins only).",
+)
 @with_appcontext
-def create_link(label, channel):
-    """Create an open distribution link for a channel and print its path."""
+def create_link(label, channel, organisation):
+    """Create an open distribution link for a channel and print its path.
+
+    A channel that does not exist yet is created, for --organisation if given.
+    """
     if not storage.CHANNEL_PATTERN.fullmatch(channel):
         raise click.BadParameter(
             "use 1 to 40 lower-case letters, digits or hyphens, e.g. outreach-north",
@@ -61,10 +69,61 @@ def create_link(label, channel):
         )
     if not label.strip():
         raise click.BadParameter("give the link a label, e.g. 'Outreach team, north'")
+    db = get_db()
+    existing = storage.get_channel(db, channel)
+    organisation_id = existing["organisation_id"] if existing else None
+    if organisation:
+        organisation_id = _organisation_id(db, organisation)
     link = storage.add_link(
-        get_db(), label=label.strip(), channel=channel, today=date.today()
+        db,
+        label=label.strip(),
+        channel=channel,
+        today=date.today(),
+        organisation_id=organisation_id,
+    )
+    if link is None:
+        owner = storage.get_channel(db, channel)["organisation"] or "no organisation"
+        raise click.ClickException(
+            f"The channel {channel} belongs to {owner}: nothing was created."
+        )
+    if existing is None:
+        click.echo(
+            f"Created the channel {channel} for {organisation or 'no organisation'}.",
+            err=True,
+        )
+    accounts.record(
+        db, None, "created a link (command line)", f"{link['code']} ({channel})"
     )
     click.echo(f"/s/{link['code']}")
+
+
+@click.command("assign-channel")
+@click.argument("channel")
+@click.option(
+    "--organisation",
+    help="The organisation it now belongs to (default: none, admins only).",
+)
+@with_appcontext
+def assign_channel(channel, organisation):
+    """Give a channel, its links and all its counts to an organisation, or to none."""
+    db = get_db()
+    organisation_id = _organisation_id(db, organisation) if organisation else None
+    if not storage.set_channel_organisation(db, channel, organisation_id):
+        raise click.BadParameter(f"there is no channel {channel!r}")
+    owner = organisation or "no organisation"
+    detail = f"{channel}: {owner}"
+    accounts.record(db, None, "assigned a channel (command line)", detail)
+    click.echo(f"The channel {channel} now belongs to {owner}.")
+
+
+def _organisation_id(db, name: str) -> int:
+    # A name typed wrong is refused, not made into a new organisation.
+    found = accounts.get_organisation_by_name(db, name)
+    if found is None:
+        raise click.BadParameter(
+            f"there is no organisation named {name!r}", param_hint="--organisation"
+        )
+    return found["id"]
 
 
 @click.command("demo-data")
@@ -76,6 +135,10 @@ def create_link(label, channel):
 def demo_data(count, seed):
     """Add realistic synthetic responses over the last three financial years."""
     db = get_db()
+    # The demo's channels exist, for no organisation, as a real response's channel
+    # does: a partner typing one of their codes gets no counts with it.
+    for channel in demo.CHANNELS:
+        storage.claim_channel(db, channel, None)
     # A big page cache keeps inserts of random keys fast; it lasts for this connection.
     db.execute("PRAGMA cache_size=-1000000")
     work = demo.chunks(count, seed, date.today())
@@ -186,7 +249,7 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
     channel = (row.get("channel") or "").strip()
     if channel not in channels:
         problems.append(
-            f"channel: '{channel}' has no link; create one first with "
+            f"channel: '{channel}' does not exist; create it with a link first: "
             f"flask --app survey create-link LABEL --channel {channel or 'CHANNEL'}"
         )
     if (row.get("version") or "").strip() != str(questionnaire.VERSION):

@@ -1,7 +1,8 @@
 """Blueprint "links": distribution links, their response counts and hand-out cards.
 
 Admins see every link; a partner sees only its own organisation's, and any other link
-is a 404 to them, as if it did not exist.
+is a 404 to them, as if it did not exist. A link's organisation is its channel's, and a
+partner makes links only on its own organisation's channels.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
+
+CHANNEL_TAKEN = "This channel code is taken: choose another one"
 
 # Wording for hand-out cards. A card may be found by the person who hurts someone: the
 # default says nothing about abuse, the police or crime.
@@ -73,8 +76,10 @@ class LinkForm(FlaskForm):
         description="Lower-case letters, digits and hyphens, like outreach-north.",
         validators=[
             InputRequired("Enter a channel code"),
+            # \Z, not $: $ also matches before a final newline, which would make
+            # "outreach-north\n" a second channel beside outreach-north.
             Regexp(
-                storage.CHANNEL_PATTERN.pattern + "$",
+                storage.CHANNEL_PATTERN.pattern + r"\Z",
                 message="Use 1 to 40 lower-case letters, "
                 "digits or hyphens, starting with a letter or digit",
             ),
@@ -108,29 +113,63 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @requires("admin", "partner")
 def new_link():
-    """Create a link for a channel (partners: for their own organisation)."""
+    """Create a link for a channel (partners: for their own organisation's channels)."""
     form = LinkForm()
-    if g.staff["role"] == "partner":
+    partner = g.staff["role"] == "partner"
+    if partner:
         form.organisation.choices = [
             SelectChoice(str(g.staff["organisation_id"]), g.staff["organisation"])
         ]
+        form.organisation.description = (
+            "A new channel code becomes your organisation's channel."
+        )
     else:
         form.organisation.choices = [
-            SelectChoice(str(o["id"]), o["name"])
-            for o in accounts.list_organisations(get_db())
+            SelectChoice("", "No organisation (admins only)"),
+            *(
+                SelectChoice(str(o["id"]), o["name"])
+                for o in accounts.list_organisations(get_db())
+            ),
         ]
+        form.organisation.description = (
+            "A new channel code becomes this organisation's channel; "
+            "an existing channel keeps its own."
+        )
     if form.validate_on_submit():
+        chosen = form.organisation.data
+        organisation_id = int(chosen) if chosen else None
+        if partner:
+            organisation_id = g.staff["organisation_id"]
         link = storage.add_link(
             get_db(),
             label=form.label.data.strip(),
             channel=form.channel.data,
             today=date.today(),
-            organisation_id=int(form.organisation.data),
+            organisation_id=organisation_id,
             expires=form.expires.data,
         )
-        audit("created a link", f"{link['code']} ({link['channel']})")
-        return redirect(url_for("links.show", code=link["code"]), 303)
+        if link is not None:
+            audit("created a link", f"{link['code']} ({link['channel']})")
+            return redirect(url_for("links.show", code=link["code"]), 303)
+        _refuse_channel(form, partner)
     return form_page("links/new.html", form)
+
+
+def _refuse_channel(form: LinkForm, partner: bool) -> None:
+    # A channel belongs to one organisation: a link on it shows its counts, so a link
+    # on another organisation's channel would show theirs (docs/privacy.md §4).
+    channel = storage.get_channel(get_db(), form.channel.data)
+    if partner:
+        # Codes are shared by every organisation, so a refusal cannot help saying
+        # that the code exists. It says no more: not whose it is, nor anything else.
+        form.channel.errors.append(CHANNEL_TAKEN)
+        audit("was refused a channel", channel["code"])
+    else:
+        form.organisation.errors.append(
+            f"The channel {channel['code']} belongs to "
+            f"{channel['organisation'] or 'no organisation'}: choose that, "
+            "or another channel code"
+        )
 
 
 @bp.get("/<code>")

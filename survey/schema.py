@@ -166,3 +166,51 @@ def m005_record_keys(db: Database) -> None:
         "UPDATE responses SET record_key = ? WHERE id = ?",
         [(secrets.randbelow(KEY_RANGE), id_) for id_ in ids],
     )
+
+
+@migrations()
+def m006_channels_belong_to_organisations(db: Database) -> None:
+    """Channels as a table of their own, each belonging to one organisation or none."""
+    # A channel's counts are what a link's page shows, so the channel, not the link,
+    # says whose they are (docs/privacy.md §4). No organisation means admins only.
+    db.execute(
+        """CREATE TABLE channels (
+          code TEXT PRIMARY KEY,
+          organisation_id INTEGER REFERENCES organisations (id)
+        )"""
+    )
+    # An existing channel goes to the one organisation its links name (links made
+    # without one, by admins, name none). Links of two organisations on one channel
+    # are what this migration closes: nothing says which was first by right, so such
+    # a channel goes to no organisation, until an admin gives it to one
+    # (flask assign-channel).
+    db.execute(
+        """INSERT INTO channels (code, organisation_id)
+        SELECT channel, CASE WHEN count(DISTINCT organisation_id) = 1
+          THEN max(organisation_id) END
+        FROM links GROUP BY channel"""
+    )
+    # Responses through a channel no link names (demo data, say) keep it too, for no
+    # organisation: else the first partner to type its code would get its counts.
+    db.execute(
+        "INSERT OR IGNORE INTO channels (code) SELECT DISTINCT channel FROM responses"
+    )
+    # A link's organisation is now its channel's: one place, so the two cannot differ.
+    # SQLite cannot drop a column that references another table; copy the table.
+    db.execute(
+        """CREATE TABLE links_new (
+          code TEXT PRIMARY KEY,
+          label TEXT NOT NULL,
+          channel TEXT NOT NULL REFERENCES channels (code),
+          is_open INTEGER NOT NULL DEFAULT 1 CHECK (is_open IN (0, 1)),
+          created TEXT NOT NULL,
+          expires TEXT
+        )"""
+    )
+    db.execute(
+        "INSERT INTO links_new (code, label, channel, is_open, created, expires) "
+        "SELECT code, label, channel, is_open, created, expires FROM links"
+    )
+    db.execute("DROP TABLE links")
+    db.execute("ALTER TABLE links_new RENAME TO links")
+    db.execute("CREATE INDEX links_channel ON links (channel)")

@@ -1,4 +1,4 @@
-"""The survey's SQLite database: connections, and responses and links as stored.
+"""The survey's SQLite database: connections; responses, channels and links as kept.
 
 The schema is in survey.schema, what staff pages count in survey.counts, staff
 accounts in survey.accounts; every query's rows come back as dicts through get_row
@@ -214,6 +214,47 @@ def new_link_code() -> str:
     return "".join(secrets.choice(LINK_ALPHABET) for _ in range(LINK_CODE_LENGTH))
 
 
+def get_channel(db: Database, code: str) -> dict | None:
+    """The channel with this code, with its organisation's id and name, or None."""
+    return get_row(
+        db,
+        "SELECT channels.code, channels.organisation_id, "
+        "organisations.name AS organisation FROM channels "
+        "LEFT JOIN organisations ON organisations.id = channels.organisation_id "
+        "WHERE code = ?",
+        [code],
+    )
+
+
+def claim_channel(db: Database, code: str, organisation_id: int | None) -> dict:
+    """The channel with this code, created for `organisation_id` if it did not exist.
+
+    A channel that exists keeps its organisation: callers compare it with the one
+    they asked for. Of two claims at once on a new code, the first insert wins.
+    """
+    with db.atomic():
+        db.execute(
+            "INSERT OR IGNORE INTO channels (code, organisation_id) VALUES (?, ?)",
+            [code, organisation_id],
+        )
+    return get_channel(db, code)
+
+
+def set_channel_organisation(
+    db: Database, code: str, organisation_id: int | None
+) -> bool:
+    """Give a channel, and so its links and counts, to an organisation or to none;
+    False if there is no such channel."""
+    with db.atomic():
+        return (
+            db.execute(
+                "UPDATE channels SET organisation_id = ? WHERE code = ?",
+                [organisation_id, code],
+            ).rowcount
+            == 1
+        )
+
+
 def add_link(
     db: Database,
     *,
@@ -222,19 +263,34 @@ def add_link(
     today: date,
     organisation_id: int | None = None,
     expires: date | None = None,
-) -> dict:
-    """Create an open link for a channel and return it."""
+) -> dict | None:
+    """Create an open link for a channel and return it; None if the channel belongs
+    to an organisation other than `organisation_id` (None: to no organisation).
+
+    A channel that does not exist yet is created for `organisation_id`.
+    """
+    if claim_channel(db, channel, organisation_id)["organisation_id"] != (
+        organisation_id
+    ):
+        return None
     link = {
         "code": new_link_code(),
         "label": label,
         "channel": channel,
         "is_open": 1,
         "created": today.isoformat(),
-        "organisation_id": organisation_id,
         "expires": expires.isoformat() if expires else None,
     }
     db["links"].insert(link)
-    return link
+    return {**link, "organisation_id": organisation_id}
+
+
+# A link's organisation is its channel's (survey.schema, m006).
+LINK_QUERY = (
+    "SELECT links.*, channels.organisation_id, organisations.name AS organisation "
+    "FROM links JOIN channels ON channels.code = links.channel "
+    "LEFT JOIN organisations ON organisations.id = channels.organisation_id"
+)
 
 
 def get_link(db: Database, code: str) -> dict | None:
@@ -243,13 +299,7 @@ def get_link(db: Database, code: str) -> dict | None:
         return None
     # Plain SQL: every survey request looks its link up, and rows_where would first
     # read the schema three times.
-    return get_row(
-        db,
-        "SELECT links.*, organisations.name AS organisation FROM links "
-        "LEFT JOIN organisations ON organisations.id = links.organisation_id "
-        "WHERE code = ?",
-        [code.lower()],
-    )
+    return get_row(db, f"{LINK_QUERY} WHERE links.code = ?", [code.lower()])
 
 
 def get_open_link(db: Database, code: str, today: date) -> dict | None:
@@ -271,19 +321,13 @@ def set_link_open(db: Database, code: str, is_open: bool) -> None:
 def list_links(db: Database, organisation_id: int | None = None) -> list[dict]:
     """Every link (or one organisation's), by label."""
     where, params = (
-        ("WHERE links.organisation_id = ?", [organisation_id])
+        ("WHERE channels.organisation_id = ?", [organisation_id])
         if (organisation_id is not None)
         else ("", [])
     )
-    return list_rows(
-        db,
-        "SELECT links.*, organisations.name AS organisation FROM links "
-        "LEFT JOIN organisations ON organisations.id = links.organisation_id "
-        f"{where} ORDER BY label, code",
-        params,
-    )
+    return list_rows(db, f"{LINK_QUERY} {where} ORDER BY label, code", params)
 
 
 def list_channels(db: Database) -> set[str]:
-    """Every channel that has a link."""
-    return {row[0] for row in db.execute("SELECT DISTINCT channel FROM links")}
+    """Every channel (each was made with a link)."""
+    return {row[0] for row in db.execute("SELECT code FROM channels")}

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from analysis import periods
 from analysis.perturbation import KEY_RANGE
-from survey import checking, demo, questionnaire, storage
+from survey import accounts, checking, demo, questionnaire, storage
 from survey.cli import months_before
 
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -50,7 +50,7 @@ def test_create_link_prints_its_path_and_stores_it(runner, db):
         args=["create-link", "Outreach team, north", "--channel", "outreach-north"]
     )
     assert result.exit_code == 0
-    path = result.output.strip()
+    path = result.stdout.strip()
     assert path.startswith("/s/")
     link = storage.get_link(db, path.removeprefix("/s/"))
     assert (
@@ -66,6 +66,55 @@ def test_create_link_refuses_a_bad_channel(runner, db):
     assert storage.list_links(db) == []
 
 
+def test_create_link_makes_a_new_channel_for_the_organisation_named(
+    runner, db, staff_accounts
+):
+    create = ["create-link", "Drop-in", "--channel", "drop-in"]
+    result = runner.invoke(args=[*create, "--organisation", "Service B"])
+    assert result.exit_code == 0, result.output
+    assert "Created the channel drop-in for Service B." in result.stderr
+    assert storage.get_channel(db, "drop-in")["organisation"] == "Service B"
+    # Without --organisation, an existing channel is used as it is, owner and all.
+    again = runner.invoke(args=create)
+    assert again.exit_code == 0 and "Created the channel" not in again.output
+    service_b = staff_accounts["partner_b"]["organisation_id"]
+    assert len(storage.list_links(db, service_b)) == 2
+    other = runner.invoke(args=[*create, "--organisation", "Service A"])
+    assert other.exit_code == 1
+    assert "drop-in belongs to Service B: nothing was created." in other.output
+    unknown = runner.invoke(
+        args=["create-link", "X", "--channel", "new", "--organisation", "Servce A"]
+    )
+    assert unknown.exit_code == 2
+    assert "no organisation named 'Servce A'" in unknown.output
+    assert len(storage.list_links(db)) == 2 and storage.get_channel(db, "new") is None
+
+
+def test_create_link_without_an_organisation_makes_an_admins_only_channel(runner, db):
+    result = runner.invoke(args=["create-link", "X", "--channel", "hq"])
+    assert "Created the channel hq for no organisation." in result.stderr
+    assert storage.get_channel(db, "hq")["organisation_id"] is None
+
+
+def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
+    runner, db, staff_accounts
+):
+    runner.invoke(args=["create-link", "X", "--channel", "shared"])
+    service_a = staff_accounts["partner_a"]["organisation_id"]
+    assert storage.list_links(db, service_a) == []
+    result = runner.invoke(
+        args=["assign-channel", "shared", "--organisation", "Service A"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "The channel shared now belongs to Service A." in result.output
+    assert [link["channel"] for link in storage.list_links(db, service_a)] == ["shared"]
+    assert runner.invoke(args=["assign-channel", "shared"]).exit_code == 0
+    assert storage.get_channel(db, "shared")["organisation_id"] is None
+    assert runner.invoke(args=["assign-channel", "nowhere"]).exit_code == 2
+    actions = [entry["action"] for entry in accounts.list_audit(db)]
+    assert actions.count("assigned a channel (command line)") == 2
+
+
 def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
     result = runner.invoke(args=["demo-data", "--responses", "600", "--seed", "5"])
     assert result.exit_code == 0, result.output
@@ -77,6 +126,8 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
     assert first[0] == again[0]
     assert len(rows) == 600
     assert len({row["channel"] for row in rows}) >= 5
+    channels = [storage.get_channel(db, row["channel"]) for row in rows]
+    assert all(channel["organisation_id"] is None for channel in channels)
     for row in rows:
         formdata = MultiDict(
             [
@@ -184,12 +235,27 @@ def test_import_is_all_or_nothing_and_names_each_bad_row_and_column(
     assert "Row 3: A1_offence: Choose one of the answers shown" in output
     assert "Row 4: C1_satisfied: this question does not apply" in output
     assert "Row 5: period: '2026-W60' is not an ISO week" in output
-    assert "Row 6: channel: 'unknown-channel' has no link" in output
+    assert "Row 6: channel: 'unknown-channel' does not exist" in output
     assert "Row 7: A1_offence: Choose what you were in contact with" in output
     assert "Row 8: D3_reasons.shame: must be 0, 1 or empty" in output
     assert "Row 2" not in output
     assert "Nothing was imported" in output
     assert storage.count_responses(db) == 0
+
+
+def test_import_refuses_rows_for_a_channel_that_does_not_exist(runner, db, tmp_path):
+    # Before channels were a table, any channel with a link could take imported rows,
+    # and a partner could make a link on any channel code. Now a channel exists only
+    # once made with its first link, for one organisation, and an import names one.
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path, [csv_row(A1_offence="da"), csv_row(A1_offence="da", channel="made-up")]
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    assert "Row 2: channel: 'outreach-north' does not exist" in result.output
+    assert "Row 3: channel: 'made-up' does not exist" in result.output
+    assert storage.count_responses(db) == 0 and storage.list_channels(db) == set()
 
 
 def test_import_refuses_a_file_with_wrong_columns(runner, db, link, tmp_path):

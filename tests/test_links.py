@@ -4,9 +4,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import csrf_token
+from helpers import csrf_token, log_in
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from survey import accounts, storage
+from survey.links import CHANNEL_TAKEN
 
 
 @pytest.fixture
@@ -49,6 +52,144 @@ def test_partner_creates_a_link_for_its_own_organisation(personas, db):
     [link] = storage.list_links(db)
     assert link["organisation"] == "Service A" and link["expires"] == "2027-03-31"
     assert "created a link" in [e["action"] for e in accounts.list_audit(db)]
+
+
+def new_link(client, channel, organisation="", label="Drop-in"):
+    """Post the new-link form as a browser would."""
+    return client.post(
+        "/staff/links/new",
+        data={
+            "csrf_token": csrf_token(client, "/staff/links/new"),
+            "label": label,
+            "channel": channel,
+            "organisation": organisation,
+            "expires": "",
+        },
+    )
+
+
+def add_responses(db, channel, week, count):
+    """`count` responses through `channel` in `week`."""
+    storage.add_rows(
+        db,
+        [
+            storage.response_row(
+                {"A1_offence": "da"},
+                period=week,
+                channel=channel,
+                submission_id=storage.new_response_id(),
+            )
+            for _ in range(count)
+        ],
+    )
+
+
+def test_a_partner_cannot_make_a_link_on_another_organisations_channel(
+    db, personas, link_a, staff_accounts
+):
+    # The attack as it worked before channels had owners: partner B typed A's channel
+    # code into the form and read A's monthly counts on the new link's page.
+    add_responses(db, "outreach-north", "2026-W02", 23)
+    other = personas["partner_b"]
+    service_b = str(staff_accounts["partner_b"]["organisation_id"])
+    response = new_link(other, "outreach-north", service_b)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and CHANNEL_TAKEN in html
+    # The refusal says the code is taken, and nothing of whose it is or what it holds.
+    assert "Service A" not in html and "Outreach, north" not in html
+    assert [link["code"] for link in storage.list_links(db)] == [link_a["code"]]
+    assert "outreach-north" not in other.get("/staff/links").get_data(as_text=True)
+    assert storage.get_channel(db, "outreach-north")["organisation"] == "Service A"
+    refusals = [e for e in accounts.list_audit(db) if e["action"] != "logged in"]
+    assert [(e["action"], e["detail"]) for e in refusals] == [
+        ("was refused a channel", "outreach-north")
+    ]
+
+
+def test_a_new_channel_code_becomes_the_partners_organisations(db, personas):
+    client = personas["partner_b"]
+    assert new_link(client, "drop-in", "2").status_code == 303
+    assert storage.get_channel(db, "drop-in")["organisation"] == "Service B"
+    # The same partner may add more links on it; the other organisation may not.
+    assert new_link(client, "drop-in", "2", label="Second").status_code == 303
+    assert new_link(personas["partner_a"], "drop-in", "1").status_code == 400
+    assert len(storage.list_links(db, 2)) == 2 and storage.list_links(db, 1) == []
+
+
+def test_a_channel_code_with_a_final_newline_is_refused(db, personas, link_a):
+    response = new_link(personas["partner_b"], "outreach-north\n", "2")
+    assert response.status_code == 400 and "lower-case letters" in response.text
+    assert storage.list_channels(db) == {"outreach-north"}
+
+
+def test_admins_choose_a_new_channels_organisation_and_keep_an_existing_ones(
+    db, personas, link_a
+):
+    admin = personas["admin"]
+    assert new_link(admin, "hospital", "2").status_code == 303
+    assert new_link(admin, "admins-only", "").status_code == 303
+    assert storage.get_channel(db, "hospital")["organisation"] == "Service B"
+    assert storage.get_channel(db, "admins-only")["organisation_id"] is None
+    # An admin may see whose a channel is, and is told rather than silently overruled.
+    refused = new_link(admin, "outreach-north", "2")
+    assert refused.status_code == 400
+    assert "belongs to Service A" in refused.get_data(as_text=True)
+    assert new_link(admin, "outreach-north", "1").status_code == 303
+    assert len(storage.list_links(db, 1)) == 2
+
+
+def test_a_partner_sees_counts_only_for_its_own_channels(
+    db, personas, link_a, staff_accounts
+):
+    link_b = storage.add_link(
+        db,
+        label="Helpline",
+        channel="helpline-b",
+        today=date(2026, 4, 1),
+        organisation_id=staff_accounts["partner_b"]["organisation_id"],
+    )
+    unowned = storage.add_link(
+        db, label="Shared", channel="shared", today=date(2026, 4, 1)
+    )
+    add_responses(db, "outreach-north", "2026-W02", 23)
+    add_responses(db, "helpline-b", "2026-W02", 12)
+    add_responses(db, "shared", "2026-W02", 31)
+    other = personas["partner_b"]
+    html = other.get(f"/staff/links/{link_b['code']}").get_data(as_text=True)
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]+)</td>', html)
+    assert cells == ["2026-01", "10"]  # 12, not 12 + 23
+    assert other.get(f"/staff/links/{link_a['code']}").status_code == 404
+    # A channel of no organisation (as m006 leaves a contested one) is for admins.
+    for partner in ("partner_a", "partner_b"):
+        response = personas[partner].get(f"/staff/links/{unowned['code']}")
+        assert response.status_code == 404
+    listed = other.get("/staff/links").get_data(as_text=True)
+    assert "Helpline" in listed and "Shared" not in listed
+    assert "Outreach, north" not in listed
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    who=st.sampled_from(["admin", "partner_b"]),
+    channel=st.sampled_from(["outreach-north", "drop-in", "shared", ""]) | st.text(),
+    organisation=st.sampled_from(["", "1", "2", "99", "x"]) | st.text(max_size=5),
+)
+def test_random_link_forms_never_give_a_500_or_a_link_on_anothers_channel(
+    db, personas, link_a, who, channel, organisation
+):
+    client = personas[who]
+    if client.get("/staff/").status_code != 200:
+        log_in(client, f"{who.replace('_', '.')}@example.org")
+    before = storage.list_links(db, 1)
+    response = new_link(client, channel, organisation)
+    assert response.status_code in (303, 400)
+    assert storage.get_channel(db, "outreach-north")["organisation"] == "Service A"
+    if who == "partner_b":
+        assert storage.list_links(db, 1) == before
 
 
 def test_link_form_errors_are_shown(personas):

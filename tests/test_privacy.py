@@ -528,6 +528,7 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     assert tables == {
         "responses",
         "links",
+        "channels",
         "_sqlite_migrations",
         "organisations",
         "staff",

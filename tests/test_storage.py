@@ -233,3 +233,67 @@ def test_confidence_index_is_stored_with_the_response(db, answers, index):
     storage.add_rows(db, [row])
     [stored] = list(db["responses"].rows)
     assert stored["confidence_index"] == index
+
+
+def test_existing_channels_go_to_the_one_organisation_their_links_name(tmp_path):
+    db = storage.connect(str(tmp_path / "old.db"))
+    migrations.apply(db, stop_before="m006_channels_belong_to_organisations")
+    db["organisations"].insert_all([{"id": 1, "name": "A"}, {"id": 2, "name": "B"}])
+    old_links = [
+        ("a1", "only-a", 1),
+        ("a2", "only-a", None),  # an admin's link on A's channel
+        ("n1", "nobody", None),
+        ("s1", "shared", 1),
+        ("s2", "shared", 2),  # B on A's channel, or A on B's: nothing says which
+    ]
+    for code, channel, organisation_id in old_links:
+        db.execute(
+            "INSERT INTO links (code, label, channel, created, organisation_id) "
+            "VALUES (?, 'x', ?, '2026-04-01', ?)",
+            [code, channel, organisation_id],
+        )
+    # Responses through a channel that no link names, as demo data makes them.
+    row = storage.response_row(
+        {"A1_offence": "da"},
+        period="2026-W14",
+        channel="unlinked",
+        submission_id=storage.new_response_id(),
+    )
+    storage.add_rows(db, [row])
+    db.conn.commit()
+    storage.migrate(db)
+    owners = dict(db.execute("SELECT code, organisation_id FROM channels"))
+    assert owners == {"only-a": 1, "nobody": None, "shared": None, "unlinked": None}
+    assert [link["code"] for link in storage.list_links(db, 1)] == ["a1", "a2"]
+    assert storage.list_links(db, 2) == []
+    assert storage.get_link(db, "s2")["organisation_id"] is None
+    assert "organisation_id" not in columns(db, "links")
+    assert db["links"].indexes[0].columns == ["channel"]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO links (code, label, channel, created, is_open) "
+            "VALUES ('z', 'x', 'nobody', '2026-04-01', 2)"
+        )
+
+
+def test_a_link_takes_its_channel_and_never_another_organisations(db):
+    db["organisations"].insert_all([{"id": 1, "name": "A"}, {"id": 2, "name": "B"}])
+    first = storage.add_link(
+        db, label="x", channel="c", today=date(2026, 4, 1), organisation_id=1
+    )
+    assert storage.get_channel(db, "c")["organisation"] == "A"
+    assert (
+        storage.add_link(
+            db, label="y", channel="c", today=date(2026, 4, 1), organisation_id=2
+        )
+        is None
+    )
+    assert storage.add_link(db, label="y", channel="c", today=date(2026, 4, 1)) is None
+    again = storage.add_link(
+        db, label="z", channel="c", today=date(2026, 4, 1), organisation_id=1
+    )
+    assert [link["code"] for link in storage.list_links(db)] == [
+        first["code"],
+        again["code"],
+    ]
+    assert storage.list_channels(db) == {"c"}
