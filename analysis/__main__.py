@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         since = periods.since_week(options.today, args.period, args.calendar)
-        counts = read_report_counts(args.db, since)
+        counts = read_report_counts(
+            args.db, since, periods.unfinished_from(options.today, "month")
+        )
     except sqlite3.DatabaseError as error:
         parser.error(
             f"{args.db} is not a survey database ({error}); "

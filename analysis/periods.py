@@ -6,7 +6,7 @@ year (April to March): quarters are financial unless calendar ones are asked for
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 PERIOD_TYPES = ("month", "quarter", "year")
 
@@ -92,6 +92,18 @@ def complete(
     return first_day(current, period_type, calendar) > first_day(
         period, period_type, calendar
     )
+
+
+def first_week(period: str, period_type: str, calendar: bool = False) -> str:
+    """The first ISO week that belongs to a period: the one with its first Thursday."""
+    start = first_day(period, period_type, calendar)
+    return week_of(start + timedelta(days=(3 - start.weekday()) % 7))
+
+
+def unfinished_from(today: date, period_type: str, calendar: bool = False) -> str:
+    """The first week of the period under way: every earlier week is complete."""
+    current = period_of_week(week_of(today), period_type, calendar)
+    return first_week(current, period_type, calendar)
 
 
 def span(first: str, last: str, period_type: str, calendar: bool = False) -> list[str]:

@@ -86,7 +86,11 @@ def main():
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         queries, counts = best(
             args.runs,
-            lambda p=path: read_report_counts(p, periods.since_week(TODAY, "quarter")),
+            lambda p=path: read_report_counts(
+                p,
+                periods.since_week(TODAY, "quarter"),
+                periods.unfinished_from(TODAY, "month"),
+            ),
         )
         options = report.Options(today=TODAY)
         measures = counts["measures"]

@@ -88,10 +88,12 @@ def _patterns_sql() -> str:
     complete = " AND ".join(
         _in(c, questionnaire.LIKERT_VALUES) for c in questionnaire.INDEX_ITEMS
     )
+    # Complete months only (period < the first week of the month under way): one
+    # response more this week must not move a published α (docs/disclosure.md).
     return (
         f"SELECT {', '.join(items)}, count(*) "
         "FROM responses INDEXED BY responses_items "
-        f"WHERE {complete} GROUP BY {', '.join(items)}"
+        f"WHERE {complete} AND period < ? GROUP BY {', '.join(items)}"
     )
 
 
@@ -142,11 +144,11 @@ def count_reasons(db: Database) -> list[dict]:
     return _counted(db, REASONS_SQL)
 
 
-def count_score_patterns(db: Database) -> list[tuple[list[int], int]]:
-    """Each pattern of B1–B6 scores among complete rows, with how many have it."""
+def count_score_patterns(db: Database, before_week: str) -> list[tuple[list[int], int]]:
+    """Each pattern of B1–B6 scores among rows that rated all six, before a week."""
     return [
         ([int(score) for score in row[:-1]], row[-1])
-        for row in db.execute(PATTERNS_SQL)
+        for row in db.execute(PATTERNS_SQL, [before_week])
     ]
 
 
@@ -155,8 +157,11 @@ def count_about_you(db: Database, since_week: str) -> list[dict]:
     return _counted(db, ABOUT_YOU_SQL, [since_week])
 
 
-def read_report_counts(path: str, since_week: str) -> dict:
+def read_report_counts(path: str, since_week: str, before_week: str) -> dict:
     """Everything the report reads, its GROUP BY queries run side by side.
+
+    The About-you counts start at `since_week`; the score patterns for Cronbach's α
+    stop before `before_week`, the first week of the month under way.
 
     Each query gets its own connection in a thread of its own: SQLite lets other
     threads run while a query works. No more threads than cores, the longest query
@@ -174,7 +179,7 @@ def read_report_counts(path: str, since_week: str) -> dict:
     queries = {
         "measures": count_measures,
         "reasons": count_reasons,
-        "patterns": count_score_patterns,
+        "patterns": lambda db: count_score_patterns(db, before_week),
         "about": lambda db: count_about_you(db, since_week),
     }
     workers = min(len(queries), os.cpu_count() or 1)

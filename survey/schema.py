@@ -214,3 +214,11 @@ def m006_channels_belong_to_organisations(db: Database) -> None:
     db.execute("DROP TABLE links")
     db.execute("ALTER TABLE links_new RENAME TO links")
     db.execute("CREATE INDEX links_channel ON links (channel)")
+
+
+@migrations()
+def m007_items_by_week(db: Database) -> None:
+    """The B1–B6 index also holds the week, so α reads complete months from it alone."""
+    items = ", ".join(f'"{c}"' for c in questionnaire.INDEX_ITEMS)
+    db.execute("DROP INDEX responses_items")
+    db.execute(f"CREATE INDEX responses_items ON responses ({items}, period)")

@@ -6,15 +6,17 @@ from survey import counts, questionnaire, storage
 
 
 def test_report_queries_read_indexes_in_group_order(db):
-    def plan(sql):
-        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    def plan(sql, params=()):
+        query = db.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " ".join(row[3] for row in query)
 
     # No sort and no lookups into the table: the covering index is walked in order.
     assert (
         plan(counts.COUNTS_SQL)
         == "SCAN responses USING COVERING INDEX responses_counts"
     )
-    assert "COVERING INDEX responses_items" in plan(counts.PATTERNS_SQL)
+    # Complete months only, read from the index alone (the week is in it).
+    assert "COVERING INDEX responses_items" in plan(counts.PATTERNS_SQL, ["2026-W45"])
 
 
 def _stored(db, answers_list, period="2026-W14", channel="c"):
@@ -76,3 +78,17 @@ def test_dashboard_queries_read_only_their_indexes(db):
             f"SEARCH responses USING COVERING INDEX responses_text_{code} "
             "(period>? AND period<?) USE TEMP B-TREE FOR ORDER BY"
         )
+
+
+def test_score_patterns_count_complete_months_only(db):
+    # One more response in the month under way must not move a published α.
+    scores = {
+        f"B{i}_{name}": "4"
+        for i, name in enumerate(
+            ("confidence", "relied_on", "respect", "fair", "understand", "trust"), 1
+        )
+    }
+    _stored(db, [{"A1_offence": "da", **scores}] * 3, period="2026-W44")
+    _stored(db, [{"A1_offence": "da", **scores}] * 2, period="2026-W45")
+    assert counts.count_score_patterns(db, "2026-W45") == [([4] * 6, 3)]
+    assert counts.count_score_patterns(db, "2026-W46") == [([4] * 6, 5)]

@@ -1,6 +1,6 @@
 """Periods: weeks go to the month of their Thursday; financial quarters by default."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -79,3 +79,32 @@ def test_bad_weeks_raise_value_error(week):
 def test_unknown_period_type_is_refused():
     with pytest.raises(ValueError, match="period type must be one of"):
         periods.period_of_week("2026-W14", "fortnight")
+
+
+@pytest.mark.parametrize(
+    ("period", "period_type", "week"),
+    [
+        ("2026-04", "month", "2026-W14"),  # 1 April 2026 is a Wednesday
+        ("2026-10", "month", "2026-W40"),  # 1 October is a Thursday: its own week
+        ("2026-11", "month", "2026-W45"),  # 1 November is a Sunday
+        ("2026/27 Q3", "quarter", "2026-W40"),
+        ("2026/27", "year", "2026-W14"),
+    ],
+)
+def test_first_week_is_the_one_with_the_period_s_first_thursday(
+    period, period_type, week
+):
+    assert periods.first_week(period, period_type) == week
+    assert periods.period_of_week(week, period_type) == period
+    before = periods.week_of(periods.week_thursday(week) - timedelta(days=7))
+    assert periods.period_of_week(before, period_type) != period
+
+
+def test_every_week_before_the_period_under_way_is_complete():
+    today = date(2026, 11, 24)
+    first = periods.unfinished_from(today, "month")
+    assert first == "2026-W45"
+    earlier = periods.week_of(periods.week_thursday(first) - timedelta(days=7))
+    month = periods.period_of_week(earlier, "month")
+    assert periods.complete(month, "month", today)
+    assert not periods.complete(periods.period_of_week(first, "month"), "month", today)

@@ -33,7 +33,9 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(demo_db):
-    counts = read_report_counts(demo_db, periods.since_week(TODAY))
+    counts = read_report_counts(
+        demo_db, periods.since_week(TODAY), periods.unfinished_from(TODAY, "month")
+    )
     return reports.build(
         counts["measures"] + counts["reasons"],
         questionnaire.REPORT,
@@ -410,7 +412,9 @@ def test_measures_are_broken_down_by_about_you_bands(built):
 
 
 def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
-    counts = read_report_counts(demo_db, periods.since_week(TODAY))
+    counts = read_report_counts(
+        demo_db, periods.since_week(TODAY), periods.unfinished_from(TODAY, "month")
+    )
     rows = counts["measures"] + counts["reasons"]
     plain = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
     assert "by_about_you" not in plain["measures"]["confidence"]
@@ -453,7 +457,11 @@ def _numbers(value, key=None):
 @pytest.mark.parametrize("period_type", ["month", "quarter", "year"])
 def test_no_published_number_is_finer_than_the_publication_rule(demo_db, period_type):
     # An estimate to 16 digits beside its interval gives away its exact count and base.
-    counts = read_report_counts(demo_db, periods.since_week(TODAY, period_type))
+    counts = read_report_counts(
+        demo_db,
+        periods.since_week(TODAY, period_type),
+        periods.unfinished_from(TODAY, "month"),
+    )
     options = reports.Options(today=TODAY, period_type=period_type)
     built = reports.build(
         counts["measures"] + counts["reasons"],

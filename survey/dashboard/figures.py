@@ -36,7 +36,10 @@ def _cache() -> dict:
 
 
 def _read(path: str) -> dict:
-    counts = read_report_counts(path, periods.since_week(date.today()))
+    today = date.today()
+    counts = read_report_counts(
+        path, periods.since_week(today), periods.unfinished_from(today, "month")
+    )
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
