@@ -44,63 +44,108 @@ def by_band(
 
 
 def breakdown(
-    name: str, groups_by_period: dict, period: str, options: Options, tests: Tests
+    name: str,
+    groups_by_period: dict,
+    period: str,
+    options: Options,
+    tests: Tests,
+    within: str | None = None,
 ) -> dict:
-    """One period by group (channel, offence type or band), small groups merged."""
-    k = options.threshold
-    raw = {
-        group: cells(counts, name) for group, counts in groups_by_period[period].items()
-    }
-    mapping = disclosure.merge_small_groups({g: n for g, (_, n) in raw.items()}, k)
-    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for group, (x, n) in raw.items():
-        merged[mapping[group]][0] += x
-        merged[mapping[group]][1] += n
+    """One period by group (channel, offence type or band), small groups merged.
+
+    `within` names a wider measure on the same base, published too: the cell between
+    the two is protected with the others (docs/disclosure.md, measures on one base).
+    """
+    k, nested = options.threshold, within is not None
+    merged = _merged(name, within, groups_by_period[period], k)
     groups = sorted(merged, key=lambda group: (group == disclosure.OTHER, group))
     entry: dict = {"period": period, "groups": []}
     if len(groups) < 2:
         entry["groups"] = [
-            estimate(group, *merged[group], options) | {"group": group}
+            _estimate(group, merged[group], nested, options) | {"group": group}
             for group in groups
         ]
         return entry
-    table = [[merged[g][0], merged[g][1] - merged[g][0]] for g in groups]
+    # Every cell the groups' figures give away, the one between nested measures too.
+    table = [_partition(merged[g], nested) for g in groups]
     for group, row_hidden in zip(groups, disclosure.suppress(table, k), strict=True):
         if any(row_hidden):
             entry["groups"].append({"group": group, "base": None, "suppressed": True})
         else:
-            shown = estimate(group, *merged[group], options)
+            shown = _estimate(group, merged[group], nested, options)
             entry["groups"].append({"group": group, **shown})
     if disclosure.can_test([cell for row in table for cell in row], k):
-        test = tested(stats.chi_square(table)) | {"groups": len(groups)}
+        counted = [[x, n - x] for x, n, _ in (merged[g] for g in groups)]
+        test = tested(stats.chi_square(counted)) | {"groups": len(groups)}
         entry["test"] = tests.add(test)
     else:
         entry["test"] = not_shown("some groups have too few responses for a test")
     return entry
 
 
+def _counts(counts: dict, name: str, within: str | None) -> tuple[int, int, int]:
+    """One group's x and n, and the wider measure's x (0 without one)."""
+    return (*cells(counts, name), cells(counts, within)[0] if within else 0)
+
+
+def _merged(name: str, within: str | None, groups: dict, k: int) -> dict:
+    """Each published group's x, n and the wider measure's x, small groups merged."""
+    raw = {group: _counts(counts, name, within) for group, counts in groups.items()}
+    mapping = disclosure.merge_small_groups({g: n for g, (_, n, _) in raw.items()}, k)
+    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for group, values in raw.items():
+        for position, value in enumerate(values):
+            merged[mapping[group]][position] += value
+    return merged
+
+
+def _figure(counts: Sequence[int], nested: bool) -> tuple[int, int, tuple]:
+    """x, n and the cells `estimate` must also find publishable."""
+    x, n, wider = counts
+    return x, n, (wider - x,) if nested else ()
+
+
+def _estimate(group: str, counts: Sequence[int], nested: bool, options) -> dict:
+    """A group's published figure."""
+    x, n, others = _figure(counts, nested)
+    return estimate(group, x, n, options, others)
+
+
+def _partition(counts: Sequence[int], nested: bool) -> list[int]:
+    """The cells a group's base falls into once its figures are published."""
+    x, n, wider = counts
+    return [x, wider - x, n - wider] if nested else [x, n - x]
+
+
 def adjusted_trend(
-    name: str, ordered: list[str], by_channel: dict, options: Options, tests: Tests
+    name: str,
+    ordered: list[str],
+    by_channel: dict,
+    options: Options,
+    tests: Tests,
+    within: str | None = None,
 ) -> dict:
     """The trend within channels, so a changing mix of channels is not taken for one."""
-    strata, every_cell = [], []
+    strata, every_cell, nested = [], [], within is not None
     for channel in sorted({c for p in ordered for c in by_channel[p]}):
         # Each channel is scored by the periods it has responses in, on one scale.
         present = [
-            (index + 1, *cells(by_channel[p][channel], name))
+            (index + 1, *_figure(_counts(by_channel[p][channel], name, within), nested))
             for index, p in enumerate(ordered)
             if channel in by_channel[p]
         ]
-        present = [(score, x, n) for score, x, n in present if n > 0]
+        present = [cell for cell in present if cell[2] > 0]
         if len(present) >= 2:
             strata.append(
                 (
-                    [x for _, x, _ in present],
-                    [n for _, _, n in present],
-                    [score for score, _, _ in present],
+                    [x for _, x, _, _ in present],
+                    [n for _, _, n, _ in present],
+                    [score for score, _, _, _ in present],
                 )
             )
-            every_cell += [v for _, x, n in present for v in (x, n - x)]
+            every_cell += [
+                v for _, x, n, others in present for v in (x, n - x, *others)
+            ]
     if not strata or not disclosure.can_test(every_cell, options.threshold):
         return not_shown("some channels have too few responses in some periods")
     trend = stats.stratified_cochran_armitage(strata)

@@ -7,7 +7,7 @@ adjusted together (Benjamini–Hochberg) once the report is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -82,11 +82,26 @@ def cells(counts: dict, name: str) -> tuple[int, int]:
     return int(counts.get(f"{name}.x", 0)), int(counts.get(f"{name}.n", 0))
 
 
-def estimate(period: str, x: int, n: int, options: Options) -> dict:
+def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool:
+    """Whether x of n may be published, with the other cells of its base it reveals.
+
+    `others` are cells of the same base that publishing x of n beside another measure
+    gives away: "declined all the questions" beside "declined some or all" gives the
+    number who declined some (docs/disclosure.md, measures on one base).
+    """
+    k = options.threshold
+    return disclosure.can_show_proportion(x, n, k, options.min_base) and all(
+        cell >= k for cell in others
+    )
+
+
+def estimate(
+    period: str, x: int, n: int, options: Options, others: Sequence[int] = ()
+) -> dict:
     """One period's published figure for a proportion."""
     k = options.threshold
     entry = {"period": period, "base": disclosure.publish_count(n, k)}
-    if not disclosure.can_show_proportion(x, n, k, options.min_base):
+    if not publishable(x, n, others, options):
         entry["suppressed"] = True
         return entry
     interval = stats.wilson_interval(x, n)
@@ -98,20 +113,23 @@ def estimate(period: str, x: int, n: int, options: Options) -> dict:
 
 def comparison(
     label: str,
-    later: tuple[str, int, int],
-    earlier: tuple[str, int, int],
+    later: tuple,
+    earlier: tuple,
     options: Options,
     tests: Tests,
 ) -> dict:
-    """One period against another: difference, Newcombe interval and test."""
-    (p2, x2, n2), (p1, x1, n1) = later, earlier
+    """One period against another: difference, Newcombe interval and test.
+
+    Each side is (period, x, n) or (period, x, n, others), as `publishable` takes them.
+    """
+    (p2, x2, n2, *rest2), (p1, x1, n1, *rest1) = later, earlier
+    others2, others1 = (rest2[0] if rest2 else ()), (rest1[0] if rest1 else ())
     entry = {"period": p2, "compared_with": p1, "comparison": label}
-    k, min_base = options.threshold, options.min_base
     # A comparison gives both percentages, so each must be publishable on its own.
     if not (
-        disclosure.can_show_proportion(x1, n1, k, min_base)
-        and disclosure.can_show_proportion(x2, n2, k, min_base)
-        and disclosure.can_test((x1, n1 - x1, x2, n2 - x2), k)
+        publishable(x1, n1, others1, options)
+        and publishable(x2, n2, others2, options)
+        and disclosure.can_test((x1, n1 - x1, x2, n2 - x2), options.threshold)
     ):
         return entry | not_shown(
             "too few responses in one of the periods to compare them"

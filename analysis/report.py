@@ -87,12 +87,14 @@ def build(
     by_band = None
     if about_rows is not None:
         by_band = breakdowns.by_band(spec.about_you, about_rows, options)
+    wider = _wider(spec.measures)
     for measure in spec.measures:
-        entry = _measure(measure, counts, options, tests)
+        within = wider.get(measure.name)
+        entry = _measure(measure, within, counts, options, tests)
         if by_band is not None:
             entry["by_about_you"] = {
                 code: breakdowns.breakdown(
-                    measure.name, bands, counts.ordered[-1], options, tests
+                    measure.name, bands, counts.ordered[-1], options, tests, within
                 )
                 for code, bands in by_band.items()
             }
@@ -149,12 +151,42 @@ def _heading(counts: _Counts, options: Options) -> dict:
     }
 
 
-def _measure(measure: Measure, counts: _Counts, options: Options, tests: Tests) -> dict:
+def _wider(measures: Sequence[Measure]) -> dict[str, str]:
+    """Each measure whose counted answers lie within another's on the same base.
+
+    Published side by side, the two give the cell between them ("declined some or
+    all" less "declined all" is "declined some"), so that cell must pass k too.
+    """
+    wider = {}
+    for narrow in measures:
+        around = [
+            m
+            for m in measures
+            if m.column == narrow.column
+            and m.base == narrow.base
+            and narrow.success < m.success
+        ]
+        if around:
+            wider[narrow.name] = min(around, key=lambda m: len(m.success)).name
+    return wider
+
+
+def _cell(counts: dict, name: str, within: str | None) -> tuple[int, int, tuple]:
+    """A measure's x and n in one group, and the cell between it and its wider one."""
+    x, n = cells(counts, name)
+    return x, n, () if within is None else (cells(counts, within)[0] - x,)
+
+
+def _measure(
+    measure: Measure, within: str | None, counts: _Counts, options: Options, tests
+) -> dict:
     """One measure: each period's figure, its changes, trend and breakdowns."""
-    series = [(p, *cells(counts.by_period[p], measure.name)) for p in counts.ordered]
+    series = [
+        (p, *_cell(counts.by_period[p], measure.name, within)) for p in counts.ordered
+    ]
     entry: dict = {
         "title": measure.heading,
-        "periods": [estimate(p, x, n, options) for p, x, n in series],
+        "periods": [estimate(p, x, n, options, others) for p, x, n, others in series],
     }
     entry.update(_changes(series, options, tests))
     entry.update(_trend(series, entry["periods"], options, tests))
@@ -174,9 +206,11 @@ def _measure(measure: Measure, counts: _Counts, options: Options, tests: Tests) 
         ("by_channel", counts.by_channel),
         ("by_offence", counts.by_offence),
     ):
-        entry[key] = breakdowns.breakdown(measure.name, groups, latest, options, tests)
+        entry[key] = breakdowns.breakdown(
+            measure.name, groups, latest, options, tests, within
+        )
     entry["channel_adjusted_trend"] = breakdowns.adjusted_trend(
-        measure.name, counts.ordered, counts.by_channel, options, tests
+        measure.name, counts.ordered, counts.by_channel, options, tests, within
     )
     return entry
 
@@ -188,7 +222,7 @@ def _changes(series: list, options: Options, tests: Tests) -> dict:
     year_ago = periods.same_period_a_year_earlier(
         latest[0], options.period_type, options.calendar
     )
-    lookup = {p: (p, x, n) for p, x, n in series}
+    lookup = {cell[0]: cell for cell in series}
     changes = {}
     if previous in lookup:
         changes["latest_change"] = comparison(
@@ -209,10 +243,11 @@ def _changes(series: list, options: Options, tests: Tests) -> dict:
     return changes
 
 
-def _pooled(series: list) -> tuple[str, int, int]:
+def _pooled(series: list) -> tuple[str, int, int, tuple]:
     """Consecutive periods as one: "first to last", with their counts added up."""
     label = f"{series[0][0]} to {series[-1][0]}"
-    return label, sum(x for _, x, _ in series), sum(n for _, _, n in series)
+    others = tuple(sum(column) for column in zip(*(c[3] for c in series), strict=True))
+    return label, sum(c[1] for c in series), sum(c[2] for c in series), others
 
 
 def _trend(series: list, published: list[dict], options: Options, tests: Tests) -> dict:
@@ -221,12 +256,12 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
     # would prove that a hidden period had none (zero counts as small).
     used = series
     if len(used) < 3 or not disclosure.can_test(
-        [v for _, x, n in used for v in (x, n - x)], options.threshold
+        [v for _, x, n, others in used for v in (x, n - x, *others)], options.threshold
     ):
         return {
             "trend": not_shown("some periods have too few responses for a trend test")
         }
-    successes, bases = [x for _, x, _ in used], [n for _, _, n in used]
+    successes, bases = [c[1] for c in used], [c[2] for c in used]
     trend = stats.cochran_armitage(successes, bases)
     result = {
         "trend": tests.add(
@@ -244,7 +279,7 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
             "upper": high if p in shown else None,
             "flagged": flag if p in shown else None,
         }
-        for (p, _, _), low, high, flag in zip(
+        for (p, *_), low, high, flag in zip(
             used, chart.lower, chart.upper, chart.flagged, strict=True
         )
     ]

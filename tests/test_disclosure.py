@@ -185,3 +185,113 @@ def test_every_batch_holds_k_answers_and_only_the_last_periods_wait(counts, k):
     assert 0 <= sum(counts) - released < k
     for earlier, later in zip(batches, batches[1:], strict=False):
         assert earlier["last"] < later["first"]
+
+
+# Measures on one base: "declined some or all" and "declined all" of those offered.
+DECLINED = reports.Measure(
+    name="declined",
+    title="declined some or all of the safety questions",
+    column="D2_answered",
+    success=frozenset({"some", "none"}),
+    base=frozenset({"all", "some", "none"}),
+)
+DECLINED_FULLY = reports.Measure(
+    name="declined_fully",
+    title="declined all of the safety questions",
+    column="D2_answered",
+    success=frozenset({"none"}),
+    base=DECLINED.base,
+)
+NESTED = reports.ReportSpec(measures=[DECLINED, DECLINED_FULLY], reasons=[], helps=[])
+
+
+def offered(week, channel, answered_all, some, none):
+    """A week's counts of the safety questions by how many were answered."""
+    n = answered_all + some + none
+    return {
+        "period": week,
+        "channel": channel,
+        "offence": "da",
+        "responses": n,
+        "declined.x": some + none,
+        "declined.n": n,
+        "declined_fully.x": none,
+        "declined_fully.n": n,
+    }
+
+
+def test_measures_on_one_base_never_give_away_the_cell_between_them():
+    # 2025/26 Q2: 6 answered some. With both percentages and their base shown, "some"
+    # would follow by subtraction; "declined all" is hidden there instead.
+    rows = [
+        offered("2025-W15", "a", 100, 40, 60),
+        offered("2025-W28", "a", 100, 6, 94),
+        offered("2025-W41", "a", 100, 45, 55),
+        offered("2026-W02", "a", 100, 50, 50),
+    ]
+    built = reports.build(rows, NESTED, reports.Options(today=date(2026, 11, 23)))
+    wide = built["measures"]["declined"]
+    narrow = built["measures"]["declined_fully"]
+    assert all("estimate" in p for p in wide["periods"])
+    shown = ["estimate" in p for p in narrow["periods"]]
+    assert built["periods"][1] == "2025/26 Q2"
+    assert shown == [True, False, True, True]
+    # Nothing else of "declined all" across that quarter either: no trend.
+    assert narrow["trend"]["shown"] is False
+    assert "p_value" in wide["trend"]  # the wider measure keeps its trend
+
+
+def test_breakdowns_of_measures_on_one_base_hide_the_cell_between_them_too():
+    # Channel b answered "some" 4 times in the latest quarter: its "declined all"
+    # is hidden, and another group with it, so the total cannot give it back.
+    rows = [
+        offered("2026-W15", "a", 60, 30, 40),
+        offered("2026-W15", "b", 60, 4, 46),
+        offered("2026-W15", "c", 70, 25, 35),
+    ]
+    built = reports.build(rows, NESTED, reports.Options(today=date(2026, 11, 23)))
+    groups = {
+        g["group"]: g
+        for g in built["measures"]["declined_fully"]["by_channel"]["groups"]
+    }
+    assert groups["b"]["suppressed"]
+    assert sum(1 for g in groups.values() if g.get("suppressed")) >= 2
+    assert built["measures"]["declined_fully"]["by_channel"]["test"]["shown"] is False
+    wide = built["measures"]["declined"]["by_channel"]["groups"]
+    assert all("estimate" in g for g in wide)
+
+
+nested_weekly = st.lists(
+    st.tuples(
+        st.sampled_from(WEEKS),
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(0, 80),
+        st.integers(0, 30),
+        st.integers(0, 80),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(nested_weekly)
+def test_no_published_pair_of_nested_measures_reveals_a_small_cell(draws):
+    rows = [offered(*draw) for draw in draws]
+    options = reports.Options(today=date(2026, 11, 23), threshold=K)
+    built = reports.build(rows, NESTED, options)
+    if not built["measures"]:
+        return
+    wide, narrow = (built["measures"][m] for m in ("declined", "declined_fully"))
+    some: dict = {}
+    for row in rows:
+        period = reports.periods.period_of_week(row["period"], "quarter")
+        some[period] = some.get(period, 0) + row["declined.x"] - row["declined_fully.x"]
+    for w, n in zip(wide["periods"], narrow["periods"], strict=True):
+        if "estimate" in w and "estimate" in n:
+            assert some[w["period"]] >= K, w["period"]
+    for key in ("latest_change", "year_on_year"):
+        change = narrow.get(key)
+        if change and change.get("shown"):
+            assert some[change["period"]] >= K
+            assert some[change["compared_with"]] >= K
