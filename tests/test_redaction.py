@@ -1,0 +1,267 @@
+"""Redaction (docs/privacy.md §2): 300 PII strings and 300 ordinary sentences."""
+
+import random
+import re
+
+import pytest
+from helpers import walk_survey
+
+from survey import storage
+from survey.privacy import REMOVED, redact
+
+# Redaction (docs/privacy.md §2): 300 PII strings and 300 ordinary sentences ------
+
+# Every format people write each kind of PII in; each is filled with random digits or
+# letters below, so the corpus holds hundreds of different strings.
+MOBILE_FORMATS = [
+    "0{0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "0{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "0{0}{1}{2}{3} {4}{5}{6} {7}{8}{9}",
+    "0{0}{1}{2} {3}{4}{5} {6}{7}{8}{9}",
+    "0{0}{1}{2}{3}-{4}{5}{6}-{7}{8}{9}",
+    "0{0}{1}{2}{3}.{4}{5}{6}.{7}{8}{9}",
+    "(0{0}{1}{2}{3}) {4}{5}{6}{7}{8}{9}",
+    "+44{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "+44 {0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "+44 (0){0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "0044 {0}{1}{2}{3} {4}{5}{6}{7}{8}{9}",
+    "+44-{0}{1}{2}{3}-{4}{5}{6}-{7}{8}{9}",
+    "0{0}{1}{2}{3} {4}{5} {6}{7} {8}{9}",
+    "0 {0} {1} {2} {3} {4} {5} {6} {7} {8} {9}",
+]
+LANDLINE_FORMATS = [
+    "020 {0}{1}{2}{3} {4}{5}{6}{7}",
+    "(020) {0}{1}{2}{3}-{4}{5}{6}{7}",
+    "+44 20 {0}{1}{2}{3} {4}{5}{6}{7}",
+    "0161 {0}{1}{2} {3}{4}{5}{6}",
+    "(0113) {0}{1}{2} {3}{4}{5}{6}",
+    "0113-{0}{1}{2}-{3}{4}{5}{6}",
+    "+44 (0) 161 {0}{1}{2} {3}{4}{5}{6}",
+    "01632 {0}{1}{2}{3}{4}{5}",
+    "01632{0}{1}{2}{3}{4}{5}",
+    "029 {0}{1}{2}{3} {4}{5}{6}{7}",
+]
+NHS_FORMATS = [
+    "{0}{1}{2} {3}{4}{5} {6}{7}{8}{9}",
+    "{0}{1}{2}{3}{4}{5}{6}{7}{8}{9}",
+    "{0}{1}{2}-{3}{4}{5}-{6}{7}{8}{9}",
+]
+NI_FORMATS = [
+    "{L}{M} {0}{1} {2}{3} {4}{5} {S}",
+    "{L}{M}{0}{1}{2}{3}{4}{5}{S}",
+    "{l}{m} {0}{1} {2}{3} {4}{5} {s}",
+    "{L}{M}-{0}{1}-{2}{3}-{4}{5}-{S}",
+    "{L}{M} {0}{1}{2}{3}{4}{5}",
+]
+POSTCODE_AREAS = [
+    "SW1A",
+    "M1",
+    "B33",
+    "CR2",
+    "DN55",
+    "EC1A",
+    "W1A",
+    "LS1",
+    "NE1",
+    "BS8",
+    "G2",
+    "EH1",
+    "CF10",
+    "L1",
+    "N16",
+    "OX4",
+    "PL1",
+    "YO1",
+]
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+NAMES = ["jo", "sam", "alex", "chris", "kim", "lee", "pat", "mo", "dee", "ash"]
+DOMAINS = [
+    "example.com",
+    "mail.example.co.uk",
+    "example.org",
+    "example.ie",
+    "example.net",
+    "example.police.uk",
+]
+LINK_FORMATS = [
+    "https://www.facebook.com/{n}.{m}",
+    "www.{n}{m}.co.uk",
+    "instagram.com/{n}_{m}",
+    "http://bit.ly/{n}{d}",
+    "https://tiktok.com/@{n}{m}",
+    "example.org/profile?id={d}",
+]
+PII_TEMPLATES = [
+    "You can reach me on {}",
+    "{} is the one he uses",
+    "my ex keeps messaging from {}, please help",
+    "Contact: {}.",
+    "I told the officer ({}) and nothing happened",
+    "Write to me at {} if you need more",
+]
+
+
+def pii_strings():
+    """At least 300 different PII strings in every format of docs/privacy.md §2."""
+    rng = random.Random(11)
+
+    def digits_for(fmt, first="7"):
+        return fmt.format(first, *(str(rng.randrange(10)) for _ in range(9)))
+
+    found = []
+    found += [digits_for(fmt) for fmt in MOBILE_FORMATS for _ in range(8)]
+    found += [
+        fmt.format(*(str(rng.randrange(10)) for _ in range(8)))
+        for fmt in LANDLINE_FORMATS
+        for _ in range(5)
+    ]
+    found += [
+        fmt.format(*(str(rng.randrange(10)) for _ in range(10)))
+        for fmt in NHS_FORMATS
+        for _ in range(6)
+    ]
+    for fmt in NI_FORMATS:
+        for _ in range(4):
+            letters = {
+                "L": rng.choice("ABCEGHJKLMNOPRSTWXYZQ"),
+                "M": rng.choice("ABCEGHJKLMNPRSTWXYZQ"),
+                "S": rng.choice("ABCD"),
+            }
+            letters.update(
+                {key.lower(): value.lower() for key, value in letters.items()}
+            )
+            found.append(
+                fmt.format(*(str(rng.randrange(10)) for _ in range(6)), **letters)
+            )
+    for area in POSTCODE_AREAS:
+        letters = "".join(rng.choice(INWARD_LETTERS) for _ in range(2))
+        inward = f"{rng.randrange(10)}{letters}"
+        found += [f"{area} {inward}", f"{area}{inward}".lower()]
+    found += ["GIR 0AA", "gir0aa"]
+    for name in NAMES:
+        other = rng.choice(NAMES)
+        domain = rng.choice(DOMAINS)
+        found += [
+            f"{name}.{other}@{domain}",
+            f"{name}{rng.randrange(100)}+x@{domain}",
+            f"{name}(at){domain}",
+        ]
+    found += [
+        fmt.format(
+            n=rng.choice(NAMES), m=rng.choice(NAMES), d=rng.randrange(1000, 99999)
+        )
+        for fmt in LINK_FORMATS
+        for _ in range(4)
+    ]
+    found += [
+        f"@{rng.choice(NAMES)}_{rng.choice(NAMES)}{rng.randrange(100)}"
+        for _ in range(15)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def pii_corpus():
+    """Each PII string in a sentence: (sentence, the PII)."""
+    rng = random.Random(12)
+    return [(rng.choice(PII_TEMPLATES).format(piece), piece) for piece in pii_strings()]
+
+
+ORDINARY_SUBJECTS = [
+    "The officer",
+    "My neighbour",
+    "The call handler",
+    "My support worker",
+    "He",
+    "She",
+    "They",
+    "The police",
+    "My sister",
+    "Nobody",
+]
+ORDINARY_EVENTS = [
+    "came round at 10pm",
+    "rang me back after 3 days",
+    "waited 45 minutes",
+    "said it would take 6 to 8 weeks",
+    "took 2 hours to arrive",
+    "visited twice in March 2023",
+    "was kind on 12/03/2024",
+    "told me about the order in 2019",
+    "left at 3am with my 2 kids",
+    "asked me 27 questions",
+    "was late by 20 minutes",
+    "owed £1,200 in rent",
+    "called 999 for me",
+    "stayed until half past 11",
+    "said it happened 4 or 5 times",
+    "came back on the 14th",
+    "never called after week 2",
+    "helped me for 6 months",
+    "moved me to flat 4 in 2022",
+    "gave me a leaflet with 10 tips",
+]
+ORDINARY_ENDINGS = [
+    "",
+    " and I felt listened to.",
+    ", which did not help.",
+    ". I was scared.",
+    " but nothing changed.",
+    ". It was 2am by then.",
+]
+
+
+def ordinary_corpus():
+    """At least 300 ordinary sentences with times, dates, sums and small numbers."""
+    rng = random.Random(7)
+    sentences = {
+        f"{subject} {event}{ending}"
+        for subject in ORDINARY_SUBJECTS
+        for event in ORDINARY_EVENTS
+        for ending in ORDINARY_ENDINGS
+    }
+    return rng.sample(sorted(sentences), 400)
+
+
+def digits(text):
+    return re.sub(r"\D", "", text)
+
+
+def test_pii_corpus_is_large_enough():
+    assert len(set(pii_strings())) >= 300
+    assert len(ordinary_corpus()) >= 300
+
+
+@pytest.mark.parametrize(("sentence", "piece"), pii_corpus())
+def test_pii_is_removed(sentence, piece):
+    result = redact(sentence)
+    assert piece not in result
+    assert REMOVED in result
+    if len(digits(piece)) >= 6:
+        assert digits(piece) not in digits(result)
+
+
+def test_ordinary_sentences_are_left_alone_in_95_percent_or_more():
+    corpus = ordinary_corpus()
+    changed = [sentence for sentence in corpus if redact(sentence) != sentence]
+    assert len(changed) / len(corpus) <= 0.05, changed[:10]
+
+
+def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
+    walk_survey(
+        client, link["code"], {"A1_offence": "da", "F1_comments": "ring 07700 900123"}
+    )
+    [row] = list(db["responses"].rows)
+    assert row["F1_comments"] == "ring [removed]"
+    tables = {table.name for table in db.tables}
+    # No table keeps anything of a respondent but the response itself.
+    assert tables == {
+        "responses",
+        "links",
+        "channels",
+        "_sqlite_migrations",
+        "organisations",
+        "staff",
+        "sessions",
+        "audit",
+    }
+    assert storage.count_responses(db) == 1

@@ -1,0 +1,120 @@
+"""The start page and the first page of questions: what they say, how they open."""
+
+import re
+
+import pytest
+from helpers import ROUTES, page_heading, post_form, read_form
+
+from survey import storage
+
+
+def test_start_page_explains_anonymity_exit_and_help(client, link):
+    response = client.get(f"/s/{link['code']}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "about 5 minutes" in html
+    assert "We never record who you are, your device, your internet address" in html
+    assert "Exit this page" in html
+    assert "browser history may still show" in html
+    assert "0808 2000 247" in html and "press 55" in html
+
+
+def test_start_page_reads_neutrally_with_the_topic_behind_a_disclosure(client, link):
+    html = client.get(f"/s/{link['code']}").get_data(as_text=True)
+    assert page_heading(html) == "Your views survey"
+    first_line = re.search(r'<p class="govuk-body-l">(.*?)</p>', html, re.S).group(1)
+    assert not re.search(r"abuse|police|stalk|harass|crime", first_line, re.I)
+    about = re.search(r"<details.*?</details>", html, re.S).group(0)
+    assert "What this survey is about" in about
+    assert "domestic abuse, stalking or" in about and "the police" in about
+
+
+def test_start_now_is_a_form_that_posts_for_the_first_page(client, link):
+    code = link["code"]
+    html = client.get(f"/s/{code}").get_data(as_text=True)
+    assert re.search(rf'<form method="post" action="/s/{code}/begin"', html)
+    first = client.post(f"/s/{code}/begin")
+    assert first.status_code == 200
+    assert "Page 1 of 6" in first.get_data(as_text=True)
+
+
+def test_the_address_of_the_questions_leads_back_to_the_start(client, link):
+    # A page of questions is only ever the answer to a POST, so a history entry or a
+    # typed address never shows one again.
+    response = client.get(f"/s/{link['code']}/questions")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/s/{link['code']}"
+
+
+def test_first_page_from_another_site_or_a_closed_link_is_refused(client, db, link):
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    assert (
+        client.post(f"/s/{link['code']}/begin", headers=cross_site).status_code == 403
+    )
+    storage.set_link_open(db, link["code"], False)
+    assert client.post(f"/s/{link['code']}/begin").status_code == 404
+
+
+def test_forms_of_answers_ask_the_browser_to_keep_nothing(client, link):
+    # autocomplete="off" on the form: no restoring answers from history, no autofill
+    # store of what was typed (docs/privacy.md §1).
+    page = client.post(f"/s/{link['code']}/begin")
+    for _ in range(6):
+        html = page.get_data(as_text=True)
+        assert re.search(r'<form method="post"[^>]*autocomplete="off"', html)
+        form = read_form(html)
+        data = [pair for pair in form.hidden if pair[0] != "website"]
+        for name, value in ROUTES["declined"].items():
+            if name in form.fields:
+                data += [
+                    (name, one)
+                    for one in (value if isinstance(value, list) else [value])
+                ]
+        page = post_form(client, link["code"], data + [("nav", "next")])
+        if "Send your answers" in page.get_data(as_text=True):
+            break
+    assert "About you" in page.get_data(as_text=True)
+
+
+def test_safety_questions_are_explained_where_they_are_first_asked_about(client, link):
+    data = read_form(
+        client.post(f"/s/{link['code']}/begin").get_data(as_text=True)
+    ).hidden
+    data += [("A1_offence", "da"), ("A2_contact", "lt3m"), ("nav", "next")]
+    page_two = post_form(client, link["code"], data).get_data(as_text=True)
+    data = [pair for pair in read_form(page_two).hidden if pair[0] != "website"]
+    page_three = post_form(client, link["code"], data + [("nav", "next")])
+    html = page_three.get_data(as_text=True)
+    offered = html.index("offer to go through a set of safety questions")
+    assert "DASH or DARA" in html[offered : offered + 800]
+
+
+@pytest.mark.parametrize(
+    ("named", "example"),
+    [
+        ("phone numbers", "07700 900123"),
+        ("other long numbers", "943 476 5919"),
+        ("email addresses", "me@example.com"),
+        ("web addresses", "www.example.org/page"),
+        ("social media usernames", "@somebody_1"),
+        ("postcodes", "SW1A 1AA"),
+        ("National Insurance numbers", "QQ 12 34 56 C"),
+    ],
+)
+def test_start_page_names_only_what_redaction_removes(client, link, named, example):
+    from survey.privacy import redact
+
+    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
+    assert named in html
+    assert redact(f"x {example} y") == "x [removed] y"
+
+
+def test_start_page_says_names_and_street_addresses_are_not_always_removed(
+    client, link
+):
+    from survey.privacy import redact
+
+    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
+    assert "cannot always spot names or street addresses" in html
+    # That is true: neither is touched.
+    assert redact("Anna Smith, 12 Mill Lane") == "Anna Smith, 12 Mill Lane"
