@@ -4,6 +4,7 @@ import csv
 import json
 import sqlite3
 import tempfile
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -93,6 +94,27 @@ def test_making_a_release_twice_gives_the_same_release(db):
     before = _stored_json(db)
     assert releases.make_due_releases(db, TODAY) == []
     assert _stored_json(db) == before
+
+
+def test_two_processes_making_releases_at_once_store_each_once(app, db):
+    _demo(db, 300)
+    path, made = app.config["DATABASE"], []
+
+    def make():
+        own = storage.connect(path)
+        try:
+            made.append(releases.make_due_releases(own, TODAY))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=make) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = db.execute("SELECT count(*) FROM releases").fetchone()[0]
+    assert stored == len(made[0]) + len(made[1]) > 0  # each made by one of them
+    assert db.execute("SELECT max(revision) FROM releases").fetchone()[0] == 1
 
 
 def test_every_complete_period_is_released_from_the_earliest_week_empty_or_not(db):
