@@ -1,4 +1,5 @@
-"""Flask commands: set-up, links, demo data, import, export, backup and retention."""
+"""Flask commands: set-up, links, demo data, import, export, backup, retention and
+releases."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
-from survey import accounts, checking, demo, privacy, questionnaire, storage
+from survey import accounts, checking, demo, privacy, questionnaire, releases, storage
 from survey.db import get_db
 
 DEMO_WORKERS = 2
@@ -34,6 +35,7 @@ def init_app(app) -> None:
         export_responses,
         backup,
         purge,
+        release,
         create_user,
     ):
         app.cli.add_command(command)
@@ -311,6 +313,48 @@ def purge(months):
     cutoff = periods.week_of(months_before(date.today(), months))
     deleted = storage.purge_responses(get_db(), cutoff)
     click.echo(f"Deleted {deleted:,} responses from before {cutoff}.")
+
+
+@click.command("release")
+@click.option(
+    "--revise",
+    "period",
+    metavar="PERIOD",
+    help="Make a revised release of this period (e.g. '2025/26 Q3'), if enough "
+    "late responses have come in for it.",
+)
+@click.option(
+    "--period-type",
+    type=click.Choice(releases.PERIOD_TYPES),
+    default="quarter",
+    show_default=True,
+    help="The type of the period to revise.",
+)
+@with_appcontext
+def release(period, period_type):
+    """Release every complete period that has no release yet (safe to run again).
+
+    With --revise, make the next revision of one release instead: only when at
+    least SUPPRESSION_THRESHOLD late responses have come in for its period.
+    """
+    db, today = get_db(), date.today()
+    if period is None:
+        made = releases.make_due_releases(db, today)
+        for one in made:
+            detail = f"{one['period_type']} {one['period']}"
+            accounts.record(db, None, "made a release (command line)", detail)
+            click.echo(f"Released {detail}.")
+        if not made:
+            click.echo("No release is due: every complete period has one.")
+        return
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    try:
+        revised = releases.revise_release(db, period_type, period, today, threshold)
+    except releases.Refused as refused:
+        raise click.ClickException(str(refused)) from refused
+    detail = f"{period_type} {period}, revision {revised['revision']}"
+    accounts.record(db, None, "revised a release (command line)", detail)
+    click.echo(f"Revised {detail}. {revised['note']}")
 
 
 def months_before(day: date, months: int) -> date:

@@ -29,11 +29,12 @@ def _measure_sums() -> list[str]:
     return sums
 
 
-def _counts_sql() -> str:
+def _counts_sql(release: bool = False) -> str:
     """Counts for every measure per week, channel and offence type.
 
     It reads only the covering index responses_counts, in its order: no sort, no
-    lookups into the table (see docs/performance.md).
+    lookups into the table (see docs/performance.md). For a release, the weeks of one
+    period only, and each count's record keys summed beside it (_key_sums).
     """
     columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
     columns += _measure_sums()
@@ -45,13 +46,37 @@ def _counts_sql() -> str:
     columns.append(
         'sum(confidence_index * confidence_index) AS "confidence_index.sumsq"'
     )
+    if release:
+        columns += _key_sums()
     return (
         f"SELECT {', '.join(columns)} FROM responses INDEXED BY responses_counts "
-        "GROUP BY period, channel, A1_offence"
+        + (_WEEKS if release else "")
+        + "GROUP BY period, channel, A1_offence"
     )
 
 
-def _reasons_sql() -> str:
+# The weeks of one period: from its first week up to the next period's first week.
+_WEEKS = "WHERE period >= ? AND period < ? "
+
+
+def _key_sums() -> list[str]:
+    """Each count's record keys summed ("….key"), for cell keys (not used yet)."""
+    # A cell's key is the sum of its responses' record keys (docs/disclosure.md):
+    # sums per week and group add up to the sums of any period and any merged group.
+    keys = ['sum(record_key) AS "responses.key"']
+    for m in questionnaire.MEASURES:
+        keys.append(
+            f"sum(CASE WHEN {_in(m.column, m.success)} THEN record_key END) "
+            f'AS "{m.name}.x.key"'
+        )
+        keys.append(
+            f"sum(CASE WHEN {_in(m.column, m.base)} THEN record_key END) "
+            f'AS "{m.name}.n.key"'
+        )
+    return keys
+
+
+def _reasons_sql(release: bool = False) -> str:
     """Decline reasons and what would have helped, per week, channel and offence type.
 
     Only people who declined gave them, about a tenth of the responses: the query
@@ -76,14 +101,19 @@ def _reasons_sql() -> str:
     columns += [f'sum({column}) AS "help.{h}"' for h, column in helps]
     # The unary + keeps SQLite off the index here: it would look every decliner up in
     # the table at random; a plain scan and a sort of those rows is quicker.
+    weeks = "AND +period >= ? AND +period < ? " if release else ""
     return (
         f"SELECT {', '.join(columns)} FROM responses "
-        "WHERE +D2_answered IN ('some', 'none') GROUP BY +period, channel, A1_offence"
+        f"WHERE +D2_answered IN ('some', 'none') {weeks}"
+        "GROUP BY +period, channel, A1_offence"
     )
 
 
-def _patterns_sql() -> str:
-    """How many complete B1–B6 rows have each pattern of scores (for Cronbach's α)."""
+def _patterns_sql(release: bool = False) -> str:
+    """How many complete B1–B6 rows have each pattern of scores (for Cronbach's α).
+
+    For a release, those of one period's weeks only.
+    """
     items = [f'"{c}"' for c in questionnaire.INDEX_ITEMS]
     complete = " AND ".join(
         _in(c, questionnaire.LIKERT_VALUES) for c in questionnaire.INDEX_ITEMS
@@ -93,11 +123,13 @@ def _patterns_sql() -> str:
     return (
         f"SELECT {', '.join(items)}, count(*) "
         "FROM responses INDEXED BY responses_items "
-        f"WHERE {complete} AND period < ? GROUP BY {', '.join(items)}"
+        f"WHERE {complete} AND "
+        + ("period >= ? AND period < ? " if release else "period < ? ")
+        + f"GROUP BY {', '.join(items)}"
     )
 
 
-def _about_you_sql() -> str:
+def _about_you_sql(release: bool = False) -> str:
     """Counts for every measure per week and band of each About-you question.
 
     One pass over the covering index responses_about, grouped by every question at
@@ -116,7 +148,9 @@ def _about_you_sql() -> str:
     return (
         f"WITH grouped AS MATERIALIZED (SELECT period, {grouped}, {', '.join(sums)} "
         "FROM responses INDEXED BY responses_about WHERE period >= ? "
-        f"GROUP BY period, {grouped}) " + " UNION ALL ".join(parts)
+        + ("AND period < ? " if release else "")
+        + f"GROUP BY period, {grouped}) "
+        + " UNION ALL ".join(parts)
     )
 
 
@@ -124,6 +158,13 @@ COUNTS_SQL = _counts_sql()
 ABOUT_YOU_SQL = _about_you_sql()
 REASONS_SQL = _reasons_sql()
 PATTERNS_SQL = _patterns_sql()
+# The same queries for the weeks of one period: what a release freezes.
+RELEASE_SQL = {
+    "measures": _counts_sql(release=True),
+    "reasons": _reasons_sql(release=True),
+    "patterns": _patterns_sql(release=True),
+    "about": _about_you_sql(release=True),
+}
 
 
 def _counted(db: Database, sql: str, params: Sequence = ()) -> list[dict]:
@@ -186,6 +227,25 @@ def read_report_counts(path: str, since_week: str, before_week: str) -> dict:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = dict(zip(queries, pool.map(run, queries.values()), strict=True))
     return results
+
+
+def read_period_counts(db: Database, weeks: tuple[str, str]) -> dict:
+    """What the report reads, for the weeks from weeks[0] up to (not with) weeks[1].
+
+    The rows of the report's GROUP BY queries for one period, on one connection (the
+    caller's transaction): what a release freezes. The measures rows carry their
+    record keys summed too (….key).
+    """
+    sql = RELEASE_SQL
+    return {
+        "measures": _counted(db, sql["measures"], weeks),
+        "reasons": _counted(db, sql["reasons"], weeks),
+        "patterns": [
+            [[int(score) for score in row[:-1]], row[-1]]
+            for row in db.execute(sql["patterns"], weeks)
+        ],
+        "about": _counted(db, sql["about"], weeks),
+    }
 
 
 # Week by week: free text, and responses by channel -------------------------------

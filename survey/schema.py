@@ -222,3 +222,22 @@ def m007_items_by_week(db: Database) -> None:
     items = ", ".join(f'"{c}"' for c in questionnaire.INDEX_ITEMS)
     db.execute("DROP INDEX responses_items")
     db.execute(f"CREATE INDEX responses_items ON responses ({items}, period)")
+
+
+@migrations()
+def m008_releases(db: Database) -> None:
+    """Releases: a complete period's counts, frozen, in numbered revisions."""
+    # Aggregates only, as JSON (survey.releases). The only times are ISO weeks: the
+    # week the period starts (for ordering) and the week the revision was made.
+    db.execute(
+        """CREATE TABLE releases (
+          period_type TEXT NOT NULL CHECK (period_type IN ('month', 'quarter', 'year')),
+          period TEXT NOT NULL,
+          revision INTEGER NOT NULL CHECK (revision >= 1),
+          first_week TEXT NOT NULL,
+          made_week TEXT NOT NULL,
+          rows TEXT NOT NULL,
+          note TEXT NOT NULL DEFAULT '',
+          PRIMARY KEY (period_type, period, revision)
+        )"""
+    )

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import chisquare, spearmanr
 
 from analysis.perturbation import KEY_RANGE
-from survey import questionnaire, storage
+from survey import questionnaire, releases, storage
 from survey.schema import migrations
 
 TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day", re.I)
@@ -40,6 +40,33 @@ def test_responses_have_no_column_finer_than_the_iso_week(db):
     assert names["id"] == "TEXT"  # a random text key: no integer or autoincrement key
     sql = " ".join(row[0] or "" for row in db.execute("SELECT sql FROM sqlite_master"))
     assert "AUTOINCREMENT" not in sql.upper()
+
+
+def test_releases_have_no_column_finer_than_the_iso_week(db):
+    names = columns(db, "releases")
+    assert not [name for name in names if TIME_WORDS.search(name)]
+    # What says when: the period's label and two ISO weeks, nothing finer.
+    assert list(names) == [
+        "period_type",
+        "period",
+        "revision",
+        "first_week",
+        "made_week",
+        "rows",
+        "note",
+    ]
+    row = storage.response_row(
+        {"A1_offence": "da", "E1_age": "u25"},
+        period="2025-W20",
+        channel="c",
+        submission_id="a",
+    )
+    storage.add_rows(db, [row])
+    made = releases.make_release(db, "month", "2025-05", date(2026, 1, 1))
+    week = re.compile(r"\d{4}-W\d{2}")
+    assert week.fullmatch(made["made_week"]) and week.fullmatch(made["first_week"])
+    tables = [made["rows"][name] for name in ("measures", "reasons", "about")]
+    assert {r["period"] for rows in tables for r in rows} == {"2025-W20"}
 
 
 def test_responses_have_one_column_per_answer_and_option(db):

@@ -1,0 +1,259 @@
+"""Releases: the report's counts for a complete period, made once and never changed.
+
+A release freezes the rows of the report's GROUP BY queries for the weeks of one
+period of one type (financial month, quarter or year): aggregates, never a response.
+Reports of complete periods are built from the latest revision of each release, so a
+late paper form or a purge cannot move a published figure. A revision is made only on
+purpose (`flask release --revise`), once enough late responses have come in, and says
+what changed. See docs/disclosure.md, "Releases".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from datetime import date
+
+from sqlite_utils import Database
+
+from analysis import periods
+from analysis.disclosure import publish_count
+from survey import counts, questionnaire
+from survey.storage import get_row, list_rows
+
+# Financial periods only, for now; calendar quarters and years can follow.
+PERIOD_TYPES = periods.PERIOD_TYPES
+
+
+class Refused(Exception):
+    """A release that may not be made or revised, and why (the message says)."""
+
+
+def period_weeks(period: str, period_type: str) -> tuple[str, str]:
+    """The period's first week and the next period's: its weeks lie from one up to
+    the other (a week belongs to the period holding its Thursday)."""
+    return (
+        periods.first_week(period, period_type),
+        periods.first_week(periods.shift(period, period_type, 1), period_type),
+    )
+
+
+def get_release(
+    db: Database, period_type: str, period: str, revision: int | None = None
+) -> dict | None:
+    """A period's release (its latest revision unless one is asked for), or None."""
+    sql = "SELECT * FROM releases WHERE period_type = ? AND period = ? "
+    params: list = [period_type, period]
+    if revision is not None:
+        sql += "AND revision = ? "
+        params.append(revision)
+    return _decoded(get_row(db, sql + "ORDER BY revision DESC LIMIT 1", params))
+
+
+def list_releases(db: Database, period_type: str) -> list[dict]:
+    """The latest revision of every released period of a type, in period order."""
+    return [
+        _decoded(row)
+        for row in list_rows(
+            db,
+            "SELECT * FROM releases AS r WHERE period_type = ? AND revision = "
+            "(SELECT max(revision) FROM releases WHERE period_type = r.period_type "
+            "AND period = r.period) ORDER BY first_week",
+            [period_type],
+        )
+    ]
+
+
+def _decoded(row: dict | None) -> dict | None:
+    if row is not None:
+        row["rows"] = json.loads(row["rows"])
+    return row
+
+
+def make_release(db: Database, period_type: str, period: str, today: date) -> dict:
+    """Freeze a complete period's counts as its release; an existing one is returned.
+
+    Refused (Refused) while any week of the period is still to come.
+    """
+    _check(period_type, period, today)
+    return _store(db, period_type, period, today, revision=1)[0]
+
+
+def make_due_releases(db: Database, today: date) -> list[dict]:
+    """Release every complete period that has none yet, of every type; those made.
+
+    From the period of the earliest week with responses up to the latest complete
+    one, empty periods too: a period released as empty stays empty, rather than be
+    released later around a late form that would be its one response.
+    """
+    earliest = db.execute("SELECT min(period) FROM responses").fetchone()[0]
+    if earliest is None:
+        return []
+    made = []
+    for period_type in PERIOD_TYPES:
+        first = periods.period_of_week(earliest, period_type)
+        current = periods.label(today, period_type)
+        if not periods.complete(first, period_type, today):
+            continue
+        latest = periods.shift(current, period_type, -1)
+        released = {
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT period FROM releases WHERE period_type = ?",
+                [period_type],
+            )
+        }
+        for period in periods.span(first, latest, period_type):
+            if period not in released:
+                release, new = _store(db, period_type, period, today, revision=1)
+                if new:
+                    made.append(release)
+    return made
+
+
+def late_responses(db: Database, release: dict) -> int:
+    """How many responses of the release's period are stored now beyond those frozen.
+
+    Compared week by week: a week with fewer than were frozen (after a purge) does
+    not hide late responses in another.
+    """
+    frozen = Counter()
+    for row in release["rows"]["measures"]:
+        frozen[row["period"]] += row["responses"]
+    now = db.execute(
+        "SELECT period, count(*) FROM responses INDEXED BY responses_counts "
+        "WHERE period >= ? AND period < ? GROUP BY period",
+        period_weeks(release["period"], release["period_type"]),
+    )
+    return sum(max(0, count - frozen[week]) for week, count in now)
+
+
+def revise_release(
+    db: Database, period_type: str, period: str, today: date, threshold: int
+) -> dict:
+    """Make the next revision of a release from today's responses, with a note.
+
+    Refused (Refused) unless the release exists and at least `threshold` late
+    responses have come in for its period since it was made.
+    """
+    current = get_release(db, period_type, period)
+    if current is None:
+        raise Refused(f"{period} ({period_type}) has no release to revise.")
+    late = late_responses(db, current)
+    if late < threshold:
+        raise Refused(
+            f"{period} ({period_type}) has {late} late response(s); a revision "
+            f"needs at least {threshold}. Nothing was revised."
+        )
+    revision = current["revision"] + 1
+    return _store(db, period_type, period, today, revision, threshold)[0]
+
+
+def read_release_rows(db: Database, period_type: str) -> dict:
+    """Every released period's counts, as read_report_counts gives them live.
+
+    The latest revision of each release of the type, one after another: measures,
+    reasons, About-you rows and the B1–B6 score patterns (up to the latest released
+    period's end), without the record keys' sums, which nothing uses yet.
+    """
+    result: dict = {"measures": [], "reasons": [], "about": []}
+    patterns: Counter = Counter()
+    for release in list_releases(db, period_type):
+        rows = release["rows"]
+        for name in result:
+            result[name] += [_without_keys(row) for row in rows[name]]
+        for scores, count in rows["patterns"]:
+            patterns[tuple(scores)] += count
+    result["patterns"] = [
+        (list(scores), count) for scores, count in sorted(patterns.items())
+    ]
+    return result
+
+
+def _without_keys(row: dict) -> dict:
+    return {name: value for name, value in row.items() if not name.endswith(".key")}
+
+
+def _check(period_type: str, period: str, today: date) -> None:
+    if period_type not in PERIOD_TYPES:
+        raise Refused(f"period type must be one of {', '.join(PERIOD_TYPES)}")
+    try:
+        complete = periods.complete(period, period_type, today)
+        well_formed = periods.label(periods.first_day(period, period_type), period_type)
+    except (ValueError, IndexError) as error:
+        raise Refused(f"{period!r} is not a {period_type}") from error
+    if well_formed != period:
+        raise Refused(f"{period!r} is not a {period_type} such as {well_formed}")
+    if not complete:
+        raise Refused(f"{period} ({period_type}) is not over yet: no release is made.")
+
+
+def _store(
+    db: Database,
+    period_type: str,
+    period: str,
+    today: date,
+    revision: int,
+    threshold: int = 0,
+) -> tuple[dict, bool]:
+    """Read the period's counts and store them as a revision, in one transaction.
+
+    Returns the revision, and whether this call made it (False: it existed).
+    """
+    weeks = period_weeks(period, period_type)
+    # Read and write under one write lock: two processes making the same release
+    # (two workers' first requests, or cron beside one) cannot both store it, and
+    # what is frozen is what the database held at that moment.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        existing = get_release(db, period_type, period, revision)
+        if existing is not None:
+            db.conn.rollback()
+            return existing, False
+        before = None
+        if revision > 1:
+            before = get_release(db, period_type, period, revision - 1)
+        rows = counts.read_period_counts(db, weeks)
+        db.execute(
+            "INSERT INTO releases (period_type, period, revision, first_week, "
+            "made_week, rows, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                period_type,
+                period,
+                revision,
+                weeks[0],
+                periods.week_of(today),
+                json.dumps(rows, sort_keys=True, separators=(",", ":")),
+                _note(before["rows"], rows, threshold) if before else "",
+            ],
+        )
+        db.conn.commit()
+    except sqlite3.IntegrityError:
+        # Another process stored it between our check and our insert (the unique
+        # constraint is the last word): theirs is the release.
+        db.conn.rollback()
+        return get_release(db, period_type, period, revision), False
+    except BaseException:
+        db.conn.rollback()
+        raise
+    return get_release(db, period_type, period, revision), True
+
+
+def _note(before: dict, after: dict, threshold: int) -> str:
+    """What a revision changed: responses, and each measure's base, as published."""
+
+    def total(rows: dict, name: str) -> int:
+        return sum(row[name] for row in rows["measures"])
+
+    def change(label: str, name: str) -> str:
+        # As counts are published: rounded to 5, and below the threshold not at all.
+        shown = [
+            publish_count(total(rows, name), threshold) for rows in (before, after)
+        ]
+        words = [f"fewer than {threshold}" if n is None else str(n) for n in shown]
+        return f"{label} {words[0]} → {words[1]}"
+
+    changes = [change("responses", "responses")]
+    changes += [change(f"{m.name} base", f"{m.name}.n") for m in questionnaire.MEASURES]
+    return "Revised for late responses: " + "; ".join(changes) + "."
