@@ -311,8 +311,14 @@ def purge(months):
     """Delete responses older than the retention period and compact the file."""
     months = months or int(current_app.config["RETENTION_MONTHS"])
     cutoff = periods.week_of(months_before(date.today(), months))
-    deleted = storage.purge_responses(get_db(), cutoff)
-    click.echo(f"Deleted {deleted:,} responses from before {cutoff}.")
+    db = get_db()
+    # Before the responses, whose purge compacts the file: nothing of either lingers.
+    gone = releases.delete_releases_before(db, cutoff)
+    deleted = storage.purge_responses(db, cutoff)
+    click.echo(
+        f"Deleted {deleted:,} responses from before {cutoff}, and the releases of "
+        f"{gone:,} periods that ended before it."
+    )
 
 
 @click.command("release")

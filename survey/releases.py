@@ -51,6 +51,26 @@ def get_release(
     return _decoded(get_row(db, sql + "ORDER BY revision DESC LIMIT 1", params))
 
 
+def delete_releases_before(db: Database, before_week: str) -> int:
+    """Delete every release of a period that ended before `before_week`.
+
+    A release holds counts by week, channel and offence type: for a group of one,
+    one person's answers. It may not outlive the responses the retention period
+    deletes (docs/privacy.md §6), so a period wholly past retention goes with them.
+    A release of any later period is never touched.
+    """
+    gone = [
+        (row["period_type"], row["period"])
+        for row in list_rows(db, "SELECT DISTINCT period_type, period FROM releases")
+        if period_weeks(row["period"], row["period_type"])[1] <= before_week
+    ]
+    with db.atomic():
+        db.conn.executemany(
+            "DELETE FROM releases WHERE period_type = ? AND period = ?", gone
+        )
+    return len(gone)
+
+
 def list_releases(db: Database, period_type: str) -> list[dict]:
     """The latest revision of every released period of a type, in period order."""
     return [

@@ -16,6 +16,7 @@ from analysis import periods
 from analysis import report as reports
 from analysis.__main__ import main
 from survey import accounts, demo, questionnaire, releases, storage
+from survey.cli import months_before
 from survey.counts import read_report_counts
 
 TODAY = date.today()  # flask release and flask purge work from the real date
@@ -198,14 +199,43 @@ def test_a_purge_leaves_releases_as_they_were(app, runner, db, capsys):
     _demo(db)
     assert runner.invoke(args=["release"]).exit_code == 0
     stored, report = _stored_json(db), _report(app, capsys, released=True)
-    result = runner.invoke(args=["purge", "--months", "6"])
-    assert result.exit_code == 0 and "Deleted 0 " not in result.output
+    # Retention of 36 months, as deployed: every release stays, byte for byte.
+    result = runner.invoke(args=["purge", "--months", "36"])
+    assert result.exit_code == 0, result.output
     assert _stored_json(db) == stored
     assert _report(app, capsys, released=True) == report
-    old = releases.get_release(
-        db, "month", periods.label(TODAY - timedelta(days=400), "month")
-    )
-    assert releases.late_responses(db, old) == 0  # fewer now, none late
+    # A purge of more recent responses: the releases of periods not wholly before
+    # the cutoff stay as they were, with no late responses though responses are gone.
+    cutoff = periods.week_of(TODAY - timedelta(days=400))
+    result = runner.invoke(args=["purge", "--months", "13"])
+    assert result.exit_code == 0 and "Deleted 0 " not in result.output
+    kept = _keyed(_stored_json(db))
+    assert kept and all(_keyed(stored)[key] == row for key, row in kept.items())
+    old = releases.get_release(db, "month", periods.period_of_week(cutoff, "month"))
+    assert old is not None and releases.late_responses(db, old) == 0
+
+
+def test_a_release_goes_when_its_whole_period_is_past_retention(runner, db):
+    # Its counts by week, channel and offence type may be one person's answers: they
+    # may not outlive the responses.
+    _demo(db)
+    assert runner.invoke(args=["release"]).exit_code == 0
+    before = _keyed(_stored_json(db))
+    result = runner.invoke(args=["purge", "--months", "6"])
+    assert result.exit_code == 0 and "the releases of 0 periods" not in result.output
+    after = _keyed(_stored_json(db))
+    cutoff = periods.week_of(months_before(TODAY, 6))
+    assert after and set(after) < set(before)
+    for period_type, period, _ in set(before) - set(after):
+        assert releases.period_weeks(period, period_type)[1] <= cutoff
+    for period_type, period, _ in after:
+        assert releases.period_weeks(period, period_type)[1] > cutoff
+    assert all(before[key] == row for key, row in after.items())
+
+
+def _keyed(stored: list) -> dict:
+    """Stored releases by period type, period and revision."""
+    return {(row[0], row[1], row[2]): row for row in stored}
 
 
 def test_flask_release_prints_what_it_made_and_is_safe_to_run_again(runner, db):
