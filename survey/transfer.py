@@ -1,0 +1,139 @@
+"""Flask commands that move responses in and out as CSV: paper forms typed up, in;
+every response without its free text, out. The layout is storage.CSV_COLUMNS."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+from werkzeug.datastructures import MultiDict
+
+from analysis import periods
+from survey import checking, privacy, questionnaire, storage
+from survey.db import get_db
+
+MOST_ERRORS_SHOWN = 50
+
+
+@click.command("import-responses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_responses(file):
+    """Import typed-up paper responses from a CSV file: all rows or none."""
+    db = get_db()
+    rows, errors = _read_import(
+        file, storage.list_channels(db), periods.week_of(date.today())
+    )
+    if errors:
+        for error in errors[:MOST_ERRORS_SHOWN]:
+            click.echo(error, err=True)
+        if len(errors) > MOST_ERRORS_SHOWN:
+            click.echo(f"… and {len(errors) - MOST_ERRORS_SHOWN} more.", err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(errors)} problem(s) in {file}. "
+            "Correct them and import the whole file again."
+        )
+    stored = storage.add_rows(db, rows)
+    click.echo(f"Imported {stored} responses from {file}.")
+
+
+def _read_import(
+    path: str, channels: set[str], this_week: str
+) -> tuple[list[dict], list[str]]:
+    """Check each row of an import like a web submission: (rows to store, errors)."""
+    expected, required = storage.CSV_COLUMNS, storage.EXPORT_COLUMNS
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [column for column in required if column not in header]
+            unknown = [column for column in header if column not in expected]
+            if missing or unknown:
+                errors = []
+                if missing:
+                    errors.append("Missing columns: " + ", ".join(missing))
+                if unknown:
+                    errors.append(
+                        "Columns this survey does not have: " + ", ".join(unknown)
+                    )
+                return [], errors
+            rows, errors = [], []
+            for row in reader:
+                line = reader.line_num
+                problems = _row_problems(row, channels, this_week)
+                formdata = MultiDict(
+                    [
+                        (code, value)
+                        for code, values in questionnaire.from_row(row).items()
+                        for value in values
+                    ]
+                )
+                checked = checking.check(formdata)
+                problems += checked.problems
+                if problems:
+                    errors.extend(f"Row {line}: {problem}" for problem in problems)
+                    continue
+                rows.append(
+                    storage.response_row(
+                        checked.answers,
+                        period=row["period"].strip(),
+                        channel=row["channel"].strip(),
+                        submission_id=storage.new_response_id(),
+                    )
+                )
+    except UnicodeDecodeError:
+        return [], [
+            f"{path} is not a UTF-8 text file: save it as 'CSV UTF-8' and try again."
+        ]
+    except csv.Error as error:
+        return [], [f"{path} could not be read as CSV: {error}"]
+    if not rows and not errors:
+        errors.append(f"{path} has no responses in it.")
+    return rows, errors
+
+
+def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
+    problems = []
+    if None in row:
+        problems.append("this row has more cells than the header")
+    period = (row.get("period") or "").strip()
+    if not privacy.is_iso_week(period):
+        problems.append(f"period: '{period}' is not an ISO week such as 2026-W14")
+    elif period > this_week:
+        problems.append(f"period: {period} is in the future")
+    channel = (row.get("channel") or "").strip()
+    if channel not in channels:
+        problems.append(
+            f"channel: '{channel}' does not exist; create it with a link first: "
+            f"flask --app survey create-link LABEL --channel {channel or 'CHANNEL'}"
+        )
+    if (row.get("version") or "").strip() != str(questionnaire.VERSION):
+        problems.append(f"version: must be {questionnaire.VERSION}")
+    for question in questionnaire.QUESTIONS:
+        if question.kind != "multi":
+            continue
+        for value in question.values:
+            column = f"{question.code}.{value}"
+            if (row.get(column) or "").strip() not in ("", "0", "1"):
+                problems.append(f"{column}: must be 0, 1 or empty")
+    return problems
+
+
+@click.command("export-responses")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@with_appcontext
+def export_responses(file):
+    """Export every response as CSV, without free text, for analysts."""
+    writer = csv.DictWriter(
+        file, fieldnames=storage.EXPORT_COLUMNS, lineterminator="\n"
+    )
+    writer.writeheader()
+    count = 0
+    for row in storage.iter_export_rows(get_db()):
+        writer.writerow(
+            {key: privacy.defuse_formula(value) for key, value in row.items()}
+        )
+        count += 1
+    click.echo(f"Exported {count:,} responses.", err=True)
