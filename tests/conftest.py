@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import pytest
-from helpers import CONTACTS, PASSWORD, SECRET, log_in
+from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, log_in
 from hypothesis import settings
 from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
@@ -282,3 +282,14 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """20,000 demo responses up to REPORT_TODAY, for the report's tests."""
+    path = str(tmp_path_factory.mktemp("report") / "survey.db")
+    db = storage.connect(path)
+    storage.migrate(db)
+    storage.add_rows(db, demo.generate(20_000, 4, REPORT_TODAY))
+    db.close()
+    return path

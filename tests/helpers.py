@@ -1,6 +1,7 @@
 """What tests do as a respondent or a member of staff would: read and send forms."""
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 from werkzeug.datastructures import MultiDict
@@ -133,3 +134,19 @@ ROUTES = {
 }
 # How many pages of questions each path shows.
 ROUTE_PAGES = {"no-contact": 3, "not-offered": 4, "answered-all": 5, "declined": 6}
+
+
+# The report's tests: a fixed "today", and one measure's weekly counts.
+REPORT_TODAY = date(2026, 11, 23)
+
+
+def confidence_row(week, x, n, channel="a"):
+    """A week's counts for the confidence measure, as storage gives them."""
+    return {
+        "period": week,
+        "channel": channel,
+        "offence": "da",
+        "responses": n,
+        "confidence.x": x,
+        "confidence.n": n,
+    }

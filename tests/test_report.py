@@ -3,32 +3,17 @@
 import json
 import os
 import re
-import subprocess
-import sys
-from datetime import date
-from types import SimpleNamespace
 
 import pytest
+from helpers import REPORT_TODAY as TODAY
+from helpers import confidence_row as counts
 
 from analysis import periods, scale
 from analysis import report as reports
-from analysis.__main__ import main
-from survey import demo, questionnaire, storage
+from survey import questionnaire, storage
 from survey.counts import read_report_counts
 
-TODAY = date(2026, 11, 23)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    """A database of 20,000 demo responses."""
-    path = str(tmp_path_factory.mktemp("report") / "survey.db")
-    db = storage.connect(path)
-    storage.migrate(db)
-    storage.add_rows(db, demo.generate(20_000, 4, TODAY))
-    db.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -143,17 +128,6 @@ def test_index_alpha_and_detectable_change(built):
     assert 0 < change["minimum_detectable_change"] < 0.2
 
 
-def counts(week, x, n, channel="a"):
-    return {
-        "period": week,
-        "channel": channel,
-        "offence": "da",
-        "responses": n,
-        "confidence.x": x,
-        "confidence.n": n,
-    }
-
-
 MEASURE = questionnaire.BY_MEASURE["confidence"]
 ONE = reports.ReportSpec(measures=[MEASURE], reasons=[], helps=[])
 
@@ -248,77 +222,6 @@ def test_empty_database_gives_a_clear_report():
     assert "no responses" in built["summary"]
 
 
-@pytest.fixture
-def run(capsys):
-    """Runs `python -m analysis ARGS` in this process: its status, output and errors."""
-
-    def run(*args):
-        try:
-            returncode = main(list(args))
-        except SystemExit as exit:  # argparse refuses bad arguments by exiting
-            returncode = exit.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=returncode, stdout=out, stderr=err)
-
-    return run
-
-
-def test_command_runs_in_its_own_process_and_prints_only_json(demo_db):
-    # The other tests call the command's main() in this process, which is quicker;
-    # this one runs it as an operator does.
-    command = ["report", "--db", demo_db, "--format", "json", "--today", "2026-11-23"]
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", *command],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
-
-
-def test_command_prints_json_text_and_markdown(run, demo_db):
-    result = run("report", "--db", demo_db, "--format", "json", "--today", "2026-11-23")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["measures"]["confidence"]["periods"]
-    text = run("report", "--db", demo_db, "--today", "2026-11-23", "--period", "year")
-    heading = questionnaire.BY_MEASURE["confidence"].heading
-    underline = "=" * len(heading)
-    assert f"{heading}\n{underline}" in text.stdout and "2025/26" in text.stdout
-    markdown = run(
-        "report",
-        "--db",
-        demo_db,
-        "--format",
-        "markdown",
-        "--calendar",
-        "--today",
-        "2026-11-23",
-    )
-    assert f"## {heading}" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
-
-
-def test_command_refuses_bad_arguments_clearly(run, tmp_path):
-    low = run("report", "--db", "x.db", "--threshold", "4")
-    assert low.returncode == 2 and "never be below 5" in low.stderr
-    missing = run("report", "--db", str(tmp_path / "none.db"))
-    assert missing.returncode == 2 and "no database at" in missing.stderr
-    other = tmp_path / "other.db"
-    other.write_bytes(b"not a database at all" * 100)
-    wrong = run("report", "--db", str(other))
-    assert wrong.returncode == 2 and "is not a survey database" in wrong.stderr
-
-
-def test_command_on_an_empty_survey_database_says_so(run, tmp_path):
-    path = str(tmp_path / "empty.db")
-    db = storage.connect(path)
-    storage.migrate(db)
-    db.close()
-    result = run("report", "--db", path)
-    assert result.returncode == 0
-    assert "There are no responses from a complete period yet." in result.stdout
-
-
 def test_alpha_from_score_patterns_matches_the_reference_method():
     from analysis import stats
 
@@ -379,27 +282,6 @@ def test_p_chart_limits_are_given_per_period(built):
     assert chart["flagged"] == [r["period"] for r in chart["limits"] if r["flagged"]]
 
 
-def test_no_period_is_flagged_where_its_estimate_is_not_shown():
-    # The third quarter has a base of 40: its cells pass k, but a percentage needs 50.
-    rows = [
-        counts("2025-W15", 100, 200),
-        counts("2025-W28", 100, 200),
-        counts("2025-W41", 39 - 10, 40),
-        counts("2026-W02", 100, 200),
-    ]
-    built = reports.build(rows, ONE, reports.Options(today=TODAY))
-    entry = built["measures"]["confidence"]
-    assert entry["periods"][2]["suppressed"]
-    [small] = [r for r in entry["p_chart"]["limits"] if r["period"] == "2025/26 Q3"]
-    assert small["flagged"] is None  # 29 of 40 is far outside, and must not say so
-    # Its limits would give its base (and with the centre line, its count).
-    assert small["lower"] is None and small["upper"] is None
-    assert "2025/26 Q3" not in entry["p_chart"]["flagged"]
-    assert "Unusual periods" not in entry["summary"]
-    # Nor is its percentage given anywhere else, in a comparison for instance.
-    assert "72%" not in entry["summary"]
-
-
 def test_measures_are_broken_down_by_about_you_bands(built):
     by_age = built["measures"]["confidence"]["by_about_you"]["E1_age"]
     assert by_age["period"] == built["latest_complete_period"]
@@ -440,96 +322,3 @@ def test_the_within_channel_trend_says_which_way_it_goes():
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"
     assert entry["channel_adjusted_trend"]["significant"]
-
-
-def _numbers(value, key=None):
-    """Every number in a report, with the key it sits under."""
-    if isinstance(value, dict):
-        for name, inner in value.items():
-            yield from _numbers(inner, name)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _numbers(inner, key)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield key, value
-
-
-@pytest.mark.parametrize("period_type", ["month", "quarter", "year"])
-def test_no_published_number_is_finer_than_the_publication_rule(demo_db, period_type):
-    # An estimate to 16 digits beside its interval gives away its exact count and base.
-    counts = read_report_counts(
-        demo_db,
-        periods.since_week(TODAY, period_type),
-        periods.unfinished_from(TODAY, "month"),
-    )
-    options = reports.Options(today=TODAY, period_type=period_type)
-    built = reports.build(
-        counts["measures"] + counts["reasons"],
-        questionnaire.REPORT,
-        options,
-        counts["patterns"],
-        counts["about"],
-    )
-    seen = 0
-    for key, number in _numbers(built):
-        seen += 1
-        assert round(number, 3) == number, (key, number)
-        if key in ("estimate", "ci_low", "ci_high", "difference"):
-            assert round(number, 2) == number, (key, number)
-        if key in ("p_value", "p_adjusted"):
-            assert round(number, 3) == number
-        if key in ("base", "count"):
-            assert isinstance(number, int) and number % 5 == 0, (key, number)
-    for period in built["confidence_index"]["periods"]:
-        if "estimate" in period:
-            assert isinstance(period["estimate"], int)  # whole points of 0 to 100
-    assert seen > 1000
-    text = json.dumps(built)
-    assert not re.search(r"\d\.\d{4,}", text)
-
-
-def test_the_index_needs_the_base_a_percentage_needs():
-    # Ten responses, every one scoring 1 on every statement: "0 (0 to 0)" would say
-    # what each of them answered.
-    rows = [
-        counts("2025-W15", 100, 200) | _index(200, 60.0, 30.0),
-        counts("2025-W28", 0, 10) | _index(10, 0.0, 0.0),
-        counts("2025-W41", 100, 200) | _index(200, 55.0, 30.0),
-    ]
-    built = reports.build(rows, ONE, reports.Options(today=TODAY))
-    index = {p["period"]: p for p in built["confidence_index"]["periods"]}
-    assert index["2025/26 Q2"]["suppressed"] and "estimate" not in index["2025/26 Q2"]
-    assert index["2025/26 Q1"]["estimate"] == 60
-    many = counts("2025-W28", 0, 50) | _index(50, 40.0, 20.0)
-    built = reports.build([rows[0], many, rows[2]], ONE, reports.Options(today=TODAY))
-    assert built["confidence_index"]["periods"][1]["estimate"] == 40
-
-
-def _index(n: int, mean: float, sd: float) -> dict:
-    """The index's sums for `n` responses with this mean and standard deviation."""
-    total = n * mean
-    return {
-        "confidence_index.n": n,
-        "confidence_index.sum": total,
-        "confidence_index.sumsq": sd * sd * (n - 1) + total * mean,
-    }
-
-
-def test_a_shown_trend_never_proves_a_hidden_period_was_empty():
-    # The second quarter had no responses at all. A trend over the other three would
-    # tell anyone that it was empty rather than small: it is not shown either way.
-    empty = [
-        counts("2025-W15", 100, 200),
-        counts("2025-W41", 110, 200),
-        counts("2026-W02", 120, 200),
-    ]
-    small = empty + [counts("2025-W28", 3, 6)]
-    for rows in (empty, small):
-        built = reports.build(rows, ONE, reports.Options(today=TODAY))
-        entry = built["measures"]["confidence"]
-        assert built["periods"][1] == "2025/26 Q2"
-        assert entry["periods"][1]["suppressed"]
-        assert entry["trend"] == {
-            "shown": False,
-            "reason": "some periods have too few responses for a trend test",
-        }
