@@ -18,6 +18,7 @@ from analysis.estimates import (
     counts_of,
     estimate,
     not_shown,
+    publishable,
     tested,
 )
 
@@ -67,14 +68,21 @@ def breakdown(
         ]
         return entry
     # Every cell the groups' figures give away, the one between nested measures too.
+    # A group whose figure may not be published (a base under the minimum for a
+    # percentage) is hidden whole, its base too, with secondary suppression around it.
     table = [_partition(merged[g], nested) for g in groups]
-    for group, row_hidden in zip(groups, disclosure.suppress(table, k), strict=True):
+    unpublishable = [
+        not publishable(*_figure(merged[g], nested), options) for g in groups
+    ]
+    hidden = disclosure.suppress(table, k, unpublishable)
+    for group, row_hidden in zip(groups, hidden, strict=True):
         if any(row_hidden):
             entry["groups"].append({"group": group, "base": None, "suppressed": True})
         else:
             shown = _estimate(group, merged[group], nested, options)
             entry["groups"].append({"group": group, **shown})
-    if disclosure.can_test([cell for row in table for cell in row], k):
+    # A test over groups some of which are hidden would say something of them.
+    if not any(any(row) for row in hidden):
         counted = [[x, n - x] for x, n, _ in (merged[g] for g in groups)]
         test = tested(stats.chi_square(counted)) | {"groups": len(groups)}
         entry["test"] = tests.add(test)

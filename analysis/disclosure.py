@@ -42,33 +42,30 @@ def can_test(cells: Iterable[int], k: int) -> bool:
 def merge_small_groups(totals: Mapping[str, int], k: int) -> dict[str, str]:
     """Which published group each group falls in: those under k become "other".
 
-    If "other" would itself be under k, the next smallest groups join it until it is
-    not (or until everything is in it).
+    A group of k or more is never put in "other", even when "other" stays under k: a
+    filter publishes that group on its own, and "other" less it would give back the
+    small groups exactly. An "other" under k is hidden by `suppress` instead.
     """
-    mapping = {name: (OTHER if n < k else name) for name, n in totals.items()}
-
-    def other_total():
-        return sum(n for name, n in totals.items() if mapping[name] == OTHER)
-
-    # Zero counts as small: an "other" of nothing must grow or hold everything too.
-    while OTHER in mapping.values() and other_total() < k:
-        kept = sorted((n, name) for name, n in totals.items() if mapping[name] != OTHER)
-        if not kept:
-            break
-        mapping[kept[0][1]] = OTHER
-    return mapping
+    return {name: (OTHER if n < k else name) for name, n in totals.items()}
 
 
-def suppress(table: Sequence[Sequence[int]], k: int) -> list[list[bool]]:
+def suppress(
+    table: Sequence[Sequence[int]], k: int, rows_hidden: Sequence[bool] = ()
+) -> list[list[bool]]:
     """Which cells of a table of counts to hide, its row and column totals being shown.
 
-    Primary suppression hides every cell below k (zero included). Secondary
-    suppression then hides the smallest shown cell of any row or column left with a
-    single hidden cell, and goes on until no hidden cell is determined by the shown
-    cells and the totals.
+    Primary suppression hides every cell below k (zero included), and every cell of a
+    row in `rows_hidden` (a group whose figure may not be published for another
+    reason, such as a base under the minimum for a percentage). Secondary suppression
+    then hides the smallest shown cell of any row or column left with a single hidden
+    cell, and goes on until no hidden cell is determined by the shown cells and the
+    totals.
     """
     rows, columns = len(table), len(table[0]) if table else 0
-    hidden = [[table[i][j] < k for j in range(columns)] for i in range(rows)]
+    whole = list(rows_hidden) + [False] * (rows - len(rows_hidden))
+    hidden = [
+        [whole[i] or table[i][j] < k for j in range(columns)] for i in range(rows)
+    ]
     while True:
         changed = False
         for line in _lines(rows, columns):

@@ -66,14 +66,12 @@ def test_a_single_small_cell_takes_others_with_it():
     st.dictionaries(st.text(min_size=1, max_size=5), st.integers(0, 40), max_size=8),
     st.integers(5, 15),
 )
-def test_small_groups_are_merged_into_other_until_it_is_big_enough(totals, k):
+def test_small_groups_are_merged_into_other_and_only_they(totals, k):
     mapping = disclosure.merge_small_groups(totals, k)
-    published: dict[str, int] = {}
     for name, n in totals.items():
-        published[mapping[name]] = published.get(mapping[name], 0) + n
-    for n in published.values():
-        # Either big enough, or "other" holds every group and there is nothing else.
-        assert n >= k or set(mapping.values()) == {disclosure.OTHER}
+        # A group of k or more is never in "other": a filter publishes it alone, and
+        # "other" less it would give the small groups back exactly.
+        assert (mapping[name] == disclosure.OTHER) == (n < k)
 
 
 # The whole report, over random weekly counts ---------------------------------------
@@ -295,3 +293,47 @@ def test_no_published_pair_of_nested_measures_reveals_a_small_cell(draws):
         if change and change.get("shown"):
             assert some[change["period"]] >= K
             assert some[change["compared_with"]] >= K
+
+
+def _by_channel(groups: dict[str, tuple[int, int]]) -> dict:
+    """The latest quarter's confidence by channel, from (x, n) per channel."""
+    rows = [
+        {
+            "period": "2026-W15",
+            "channel": channel,
+            "offence": "da",
+            "responses": n,
+            "confidence.x": x,
+            "confidence.n": n,
+        }
+        for channel, (x, n) in groups.items()
+    ]
+    built = reports.build(rows, SPEC, reports.Options(today=date(2026, 11, 23)))
+    entry = built["measures"]["confidence"]["by_channel"]
+    return entry | {"by_group": {g["group"]: g for g in entry["groups"]}}
+
+
+def test_other_is_never_padded_with_a_channel_a_filter_shows_alone():
+    # One person came through "tiny". Were "south" put in "other" to make it up to k,
+    # the channel filter's figures for "south" alone, taken from "other", would give
+    # that person's answer exactly.
+    entry = _by_channel(
+        {"north": (100, 200), "east": (90, 180), "south": (30, 60), "tiny": (1, 1)}
+    )
+    groups = entry["by_group"]
+    assert "south" in groups and "tiny" not in groups
+    assert groups[disclosure.OTHER]["suppressed"]
+    assert groups[disclosure.OTHER]["base"] is None
+    # Secondary suppression: "other" is not the only hidden group.
+    assert sum(1 for g in groups.values() if g.get("suppressed")) >= 2
+    assert entry["test"]["shown"] is False
+
+
+def test_a_group_too_small_for_a_percentage_is_hidden_whole_with_no_test():
+    # "west" has a base of 40: every cell passes k, but a percentage needs 50. Its base
+    # and a test over all the groups would give its percentage back.
+    entry = _by_channel({"north": (100, 200), "east": (90, 180), "west": (20, 40)})
+    west = entry["by_group"]["west"]
+    assert west["suppressed"] and west["base"] is None
+    assert sum(1 for g in entry["groups"] if g.get("suppressed")) >= 2
+    assert entry["test"]["shown"] is False
