@@ -13,10 +13,10 @@ from analysis import disclosure, stats
 from analysis.estimates import (
     Options,
     Tests,
-    cells,
     complete_period,
     counts_of,
     estimate,
+    nested_cells,
     not_shown,
     publishable,
     tested,
@@ -57,29 +57,27 @@ def breakdown(
     `within` names a wider measure on the same base, published too: the cell between
     the two is protected with the others (docs/disclosure.md, measures on one base).
     """
-    k, nested = options.threshold, within is not None
+    k = options.threshold
     merged = _merged(name, within, groups_by_period[period], k)
     groups = sorted(merged, key=lambda group: (group == disclosure.OTHER, group))
     entry: dict = {"period": period, "groups": []}
     if len(groups) < 2:
         entry["groups"] = [
-            _estimate(group, merged[group], nested, options) | {"group": group}
+            estimate(group, *merged[group], options) | {"group": group}
             for group in groups
         ]
         return entry
     # Every cell the groups' figures give away, the one between nested measures too.
     # A group whose figure may not be published (a base under the minimum for a
     # percentage) is hidden whole, its base too, with secondary suppression around it.
-    table = [_partition(merged[g], nested) for g in groups]
-    unpublishable = [
-        not publishable(*_figure(merged[g], nested), options) for g in groups
-    ]
+    table = [_partition(*merged[g]) for g in groups]
+    unpublishable = [not publishable(*merged[g], options) for g in groups]
     hidden = disclosure.suppress(table, k, unpublishable)
     for group, row_hidden in zip(groups, hidden, strict=True):
         if any(row_hidden):
             entry["groups"].append({"group": group, "base": None, "suppressed": True})
         else:
-            shown = _estimate(group, merged[group], nested, options)
+            shown = estimate(group, *merged[group], options)
             entry["groups"].append({"group": group, **shown})
     # A test over groups some of which are hidden would say something of them.
     if not any(any(row) for row in hidden):
@@ -91,38 +89,24 @@ def breakdown(
     return entry
 
 
-def _counts(counts: dict, name: str, within: str | None) -> tuple[int, int, int]:
-    """One group's x and n, and the wider measure's x (0 without one)."""
-    return (*cells(counts, name), cells(counts, within)[0] if within else 0)
-
-
 def _merged(name: str, within: str | None, groups: dict, k: int) -> dict:
-    """Each published group's x, n and the wider measure's x, small groups merged."""
-    raw = {group: _counts(counts, name, within) for group, counts in groups.items()}
+    """Each published group's x, n and between-cells, small groups merged."""
+    raw = {g: nested_cells(counts, name, within) for g, counts in groups.items()}
     mapping = disclosure.merge_small_groups({g: n for g, (_, n, _) in raw.items()}, k)
-    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for group, values in raw.items():
-        for position, value in enumerate(values):
-            merged[mapping[group]][position] += value
+    merged: dict[str, tuple] = {}
+    for group, (x, n, others) in raw.items():
+        x0, n0, others0 = merged.get(mapping[group], (0, 0, (0,) * len(others)))
+        merged[mapping[group]] = (
+            x0 + x,
+            n0 + n,
+            tuple(a + b for a, b in zip(others0, others, strict=True)),
+        )
     return merged
 
 
-def _figure(counts: Sequence[int], nested: bool) -> tuple[int, int, tuple]:
-    """x, n and the cells `estimate` must also find publishable."""
-    x, n, wider = counts
-    return x, n, (wider - x,) if nested else ()
-
-
-def _estimate(group: str, counts: Sequence[int], nested: bool, options) -> dict:
-    """A group's published figure."""
-    x, n, others = _figure(counts, nested)
-    return estimate(group, x, n, options, others)
-
-
-def _partition(counts: Sequence[int], nested: bool) -> list[int]:
+def _partition(x: int, n: int, others: tuple[int, ...]) -> list[int]:
     """The cells a group's base falls into once its figures are published."""
-    x, n, wider = counts
-    return [x, wider - x, n - wider] if nested else [x, n - x]
+    return [x, *others, n - x - sum(others)]
 
 
 def adjusted_trend(
@@ -134,11 +118,11 @@ def adjusted_trend(
     within: str | None = None,
 ) -> dict:
     """The trend within channels, so a changing mix of channels is not taken for one."""
-    strata, every_cell, nested = [], [], within is not None
+    strata, every_cell = [], []
     for channel in sorted({c for p in ordered for c in by_channel[p]}):
         # Each channel is scored by the periods it has responses in, on one scale.
         present = [
-            (index + 1, *_figure(_counts(by_channel[p][channel], name, within), nested))
+            (index + 1, *nested_cells(by_channel[p][channel], name, within))
             for index, p in enumerate(ordered)
             if channel in by_channel[p]
         ]

@@ -95,10 +95,22 @@ def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool
     )
 
 
+def nested_cells(
+    counts: dict, name: str, within: str | None
+) -> tuple[int, int, tuple[int, ...]]:
+    """A measure's x and n in one group, and the cell between it and its wider one.
+
+    The third part is what `publishable` must also pass: empty without a wider
+    measure, else the number counted by the wider measure and not by this one.
+    """
+    x, n = cells(counts, name)
+    return x, n, () if within is None else (cells(counts, within)[0] - x,)
+
+
 def estimate(
-    period: str, x: int, n: int, options: Options, others: Sequence[int] = ()
+    period: str, x: int, n: int, others: Sequence[int], options: Options
 ) -> dict:
-    """One period's published figure for a proportion."""
+    """One period's published figure for a proportion (`others` as `publishable`)."""
     k = options.threshold
     entry = {"period": period, "base": disclosure.publish_count(n, k)}
     if not publishable(x, n, others, options):

@@ -18,11 +18,11 @@ from analysis import breakdowns, disclosure, periods, publish, scale, stats, wor
 from analysis.estimates import (
     Options,
     Tests,
-    cells,
     comparison,
     complete_period,
     counts_of,
     estimate,
+    nested_cells,
     not_shown,
     tested,
 )
@@ -171,22 +171,17 @@ def _wider(measures: Sequence[Measure]) -> dict[str, str]:
     return wider
 
 
-def _cell(counts: dict, name: str, within: str | None) -> tuple[int, int, tuple]:
-    """A measure's x and n in one group, and the cell between it and its wider one."""
-    x, n = cells(counts, name)
-    return x, n, () if within is None else (cells(counts, within)[0] - x,)
-
-
 def _measure(
     measure: Measure, within: str | None, counts: _Counts, options: Options, tests
 ) -> dict:
     """One measure: each period's figure, its changes, trend and breakdowns."""
     series = [
-        (p, *_cell(counts.by_period[p], measure.name, within)) for p in counts.ordered
+        (p, *nested_cells(counts.by_period[p], measure.name, within))
+        for p in counts.ordered
     ]
     entry: dict = {
         "title": measure.heading,
-        "periods": [estimate(p, x, n, options, others) for p, x, n, others in series],
+        "periods": [estimate(*cell, options) for cell in series],
     }
     entry.update(_changes(series, options, tests))
     entry.update(_trend(series, entry["periods"], options, tests))
@@ -307,7 +302,7 @@ def _ranked(
     items = []
     for code, text in choices:
         x = int(by_period[latest].get(f"{prefix}.{code}", 0))
-        item = {"code": code, "label": text, **estimate(latest, x, n, options)}
+        item = {"code": code, "label": text, **estimate(latest, x, n, (), options)}
         if n_before:
             x_before = int(by_period[previous].get(f"{prefix}.{code}", 0))
             item["change"] = comparison(
