@@ -169,26 +169,28 @@ def test_a_finished_survey_cannot_be_paged_back_through(
     context.close()
 
 
-def test_the_check_finds_answers_on_a_page_that_shows_them(
-    real_browser, live_server, survey_link
-):
-    # The assertion must be able to fail: a page of questions, answered.
+@pytest.fixture
+def answered_page(real_browser, live_server, survey_link):
+    """The fifth page of the declined path, its questions answered, not yet sent."""
     context = real_browser.new_context(viewport=PHONE)
     page = context.new_page()
     walk_to(page, live_server, survey_link["code"], ROUTES["declined"], 5)
-    with pytest.raises(AssertionError):
-        assert_nothing_of_the_survey(page, "a page being answered")
+    yield page
     context.close()
 
 
+def test_the_check_finds_answers_on_a_page_that_shows_them(answered_page):
+    # The assertion must be able to fail: a page of questions, answered.
+    with pytest.raises(AssertionError):
+        assert_nothing_of_the_survey(answered_page, "a page being answered")
+
+
 def test_a_page_restored_from_the_back_forward_cache_is_blanked(
-    real_browser, live_server, survey_link
+    answered_page, live_server, survey_link
 ):
     # This Chromium never keeps a page of questions in that cache (each is a no-store
     # answer to a POST), but a browser that did would fire pageshow with persisted.
-    context = real_browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    walk_to(page, live_server, survey_link["code"], ROUTES["declined"], 5)
+    page = answered_page
     with page.expect_navigation():
         page.evaluate(
             "window.dispatchEvent(new PageTransitionEvent('pageshow', "
@@ -196,7 +198,6 @@ def test_a_page_restored_from_the_back_forward_cache_is_blanked(
         )
     assert page.url == f"{live_server}/s/{survey_link['code']}"
     assert_nothing_of_the_survey(page, "restored from the cache")
-    context.close()
 
 
 def visible_text_of_first_screen(page) -> str:
