@@ -1,8 +1,10 @@
 """`python -m analysis report --db PATH`: the report from a survey database.
 
 This shell is the one part of the package that reads the database (through the
-survey's storage module); everything it calls is pure. With --from-releases it reads
-the released periods' frozen counts (survey.releases) instead of the responses.
+survey's storage module); everything it calls is pure. It reads the released
+periods' frozen counts (survey.releases), never the responses, so it publishes what
+the dashboard does; like the dashboard's first request after a period ends, it makes
+any release that is due first (docs/disclosure.md, releases).
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ import sys
 from datetime import date
 
 from survey import questionnaire, releases, storage
-from survey.counts import read_report_counts
 
-from analysis import periods, render, report
+from analysis import render, report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,19 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--db", required=True, help="the survey's SQLite file")
     command.add_argument(
         "--period", choices=("month", "quarter", "year"), default="quarter"
-    )
-    command.add_argument(
-        "--calendar",
-        action="store_true",
-        help="calendar quarters and years instead of financial ones",
-    )
-    # Opt-in until the dashboard reads releases too: the command and the dashboard
-    # must not publish different figures for one period.
-    command.add_argument(
-        "--from-releases",
-        action="store_true",
-        help="build from the released periods only (made by flask release), "
-        "never from the responses",
     )
     command.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text"
@@ -77,20 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     options = report.Options(
         today=args.today or date.today(),
         period_type=args.period,
-        calendar=args.calendar,
         threshold=args.threshold,
         min_base=args.min_base,
     )
-    if args.from_releases and args.calendar:
-        parser.error("releases are of financial periods only: drop --calendar")
     try:
-        if args.from_releases:
-            counts = _released_counts(args.db, args.period)
-        else:
-            since = periods.since_week(options.today, args.period, args.calendar)
-            counts = read_report_counts(
-                args.db, since, periods.unfinished_from(options.today, "month")
-            )
+        counts = _released_counts(args.db, options)
     except sqlite3.DatabaseError as error:
         parser.error(
             f"{args.db} is not a survey database ({error}); "
@@ -113,11 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _released_counts(path: str, period_type: str) -> dict:
-    """The released periods' counts, as read_report_counts gives them live."""
+def _released_counts(path: str, options: report.Options) -> dict:
+    """The counts of the periods released by `options.today`, due releases made.
+
+    Releases are made as of the real date at the latest: a period that has not
+    really ended cannot be released by asking for a report as if it had.
+    """
     db = storage.connect(path)
     try:
-        return releases.read_release_rows(db, period_type)
+        made = releases.make_due_releases(db, min(options.today, date.today()))
+        releases.record_made(db, made, "report command")
+        return releases.read_release_rows(db, options.period_type, options.today)
     finally:
         db.close()
 

@@ -13,6 +13,7 @@ from analysis import disclosure, stats
 from analysis.estimates import (
     Options,
     Tests,
+    cells,
     complete_period,
     counts_of,
     estimate,
@@ -58,7 +59,7 @@ def breakdown(
     the two is protected with the others (docs/disclosure.md, measures on one base).
     """
     k = options.threshold
-    merged = _merged(name, within, groups_by_period[period], k)
+    merged = _merged(name, within, groups_by_period[period], options)
     groups = sorted(merged, key=lambda group: (group == disclosure.OTHER, group))
     entry: dict = {"period": period, "groups": []}
     if len(groups) < 2:
@@ -89,19 +90,25 @@ def breakdown(
     return entry
 
 
-def _merged(name: str, within: str | None, groups: dict, k: int) -> dict:
-    """Each published group's x, n and between-cells, small groups merged."""
-    raw = {g: nested_cells(counts, name, within) for g, counts in groups.items()}
-    mapping = disclosure.merge_small_groups({g: n for g, (_, n, _) in raw.items()}, k)
-    merged: dict[str, tuple] = {}
-    for group, (x, n, others) in raw.items():
-        x0, n0, others0 = merged.get(mapping[group], (0, 0, (0,) * len(others)))
-        merged[mapping[group]] = (
-            x0 + x,
-            n0 + n,
-            tuple(a + b for a, b in zip(others0, others, strict=True)),
-        )
-    return merged
+def _merged(
+    name: str, within: str | None, groups: dict, options: Options
+) -> dict[str, tuple]:
+    """Each published group's x, n and between-cells, small groups merged.
+
+    Groups are merged on their counts and key sums, and only then published: "other"
+    is a cell of its own, perturbed by its own cell key.
+    """
+    sizes = {g: cells(counts, name, options)[1] for g, counts in groups.items()}
+    mapping = disclosure.merge_small_groups(sizes, options.threshold)
+    merged: dict[str, dict] = {}
+    for group, counts in groups.items():
+        total = merged.setdefault(mapping[group], defaultdict(float))
+        for key, value in counts_of(counts):
+            total[key] += value
+    return {
+        group: nested_cells(counts, name, within, options)
+        for group, counts in merged.items()
+    }
 
 
 def _partition(x: int, n: int, others: tuple[int, ...]) -> list[int]:
@@ -122,7 +129,7 @@ def adjusted_trend(
     for channel in sorted({c for p in ordered for c in by_channel[p]}):
         # Each channel is scored by the periods it has responses in, on one scale.
         present = [
-            (index + 1, *nested_cells(by_channel[p][channel], name, within))
+            (index + 1, *nested_cells(by_channel[p][channel], name, within, options))
             for index, p in enumerate(ordered)
             if channel in by_channel[p]
         ]

@@ -20,9 +20,9 @@ def round_count(n: int) -> int:
     return 5 * ((int(n) + 2) // 5)
 
 
-def publish_count(n: int, k: int) -> int | None:
-    """The count as published: rounded to 5, or None when below the threshold."""
-    return None if n < k else round_count(n)
+def shown_count(n: int, k: int) -> int | None:
+    """A published (perturbed) count as shown: None when below the threshold."""
+    return None if n < k else int(n)
 
 
 def can_show_proportion(x: int, n: int, k: int, min_base: int) -> bool:

@@ -1,8 +1,9 @@
 """The report's building blocks: a period's published figure, a comparison, the tests.
 
-Every figure is computed from unrounded counts and published under the disclosure
-rules; every test the report shows is kept in one list so that its p-values can be
-adjusted together (Benjamini–Hochberg) once the report is built.
+Every count is published perturbed by its cell key (analysis.perturbation), and every
+figure is computed from the published counts, so anyone can recompute it from the
+published tables; every test the report shows is kept in one list so that its p-values
+can be adjusted together (Benjamini–Hochberg) once the report is built.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from analysis import disclosure, periods, stats
+from analysis import disclosure, periods, perturbation, stats
 
 SIGNIFICANCE = 0.05
 
@@ -25,6 +26,12 @@ class Options:
     calendar: bool = False
     threshold: int = 10
     min_base: int = 50
+    # Off only in tests of the statistics themselves, which check exact values.
+    perturb: bool = True
+
+    @property
+    def ptable(self) -> perturbation.Ptable:
+        return perturbation.ptable_for(self.threshold)
 
 
 @dataclass
@@ -77,9 +84,24 @@ def counts_of(row: dict) -> Iterable[tuple[str, float]]:
     return ((k, v) for k, v in row.items() if isinstance(v, int | float))
 
 
-def cells(counts: dict, name: str) -> tuple[int, int]:
-    """A measure's successes and base in one group's counts."""
-    return int(counts.get(f"{name}.x", 0)), int(counts.get(f"{name}.n", 0))
+def published(counts: dict, name: str, options: Options) -> int:
+    """A count as published: perturbed by its cell key (docs/disclosure.md).
+
+    The same responses make the same cell key, so the same cell has the same value
+    in every table, filter and period type, and differences between tables are not
+    exact. With the ptable for the threshold, a published count is at least k
+    exactly when the true count is: checks against k give the same answer on either.
+    """
+    if not options.perturb:
+        return int(counts.get(name, 0))
+    return perturbation.perturbed(counts, name, options.ptable)
+
+
+def cells(counts: dict, name: str, options: Options) -> tuple[int, int]:
+    """A measure's published successes and base in one group's counts."""
+    n = published(counts, f"{name}.n", options)
+    # Perturbed apart, x could come out above n when (nearly) everyone is counted.
+    return min(published(counts, f"{name}.x", options), n), n
 
 
 def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool:
@@ -96,29 +118,44 @@ def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool
 
 
 def nested_cells(
-    counts: dict, name: str, within: str | None
+    counts: dict, name: str, within: str | None, options: Options
 ) -> tuple[int, int, tuple[int, ...]]:
     """A measure's x and n in one group, and the cell between it and its wider one.
 
     The third part is what `publishable` must also pass: empty without a wider
-    measure, else the number counted by the wider measure and not by this one.
+    measure, else the number counted by the wider measure and not by this one, as
+    its own cell (its members' keys are the wider cell's less this one's).
     """
-    x, n = cells(counts, name)
-    return x, n, () if within is None else (cells(counts, within)[0] - x,)
+    x, n = cells(counts, name, options)
+    if within is None:
+        return x, n, ()
+    between = {
+        f"between{part}": counts.get(f"{within}.x{part}", 0)
+        - counts.get(f"{name}.x{part}", 0)
+        for part in ("", ".key")
+    }
+    return x, n, (published(between, "between", options),)
 
 
 def estimate(
     period: str, x: int, n: int, others: Sequence[int], options: Options
 ) -> dict:
-    """One period's published figure for a proportion (`others` as `publishable`)."""
+    """One period's published figure for a proportion (`others` as `publishable`).
+
+    x and n are published counts: the estimate and interval follow from them alone.
+    """
     k = options.threshold
-    entry = {"period": period, "base": disclosure.publish_count(n, k)}
+    entry = {"period": period, "base": disclosure.shown_count(n, k)}
     if not publishable(x, n, others, options):
         entry["suppressed"] = True
         return entry
     interval = stats.wilson_interval(x, n)
     entry.update(
-        estimate=x / n, ci_low=interval.low, ci_high=interval.high, suppressed=False
+        count=x,
+        estimate=x / n,
+        ci_low=interval.low,
+        ci_high=interval.high,
+        suppressed=False,
     )
     return entry
 
@@ -155,8 +192,10 @@ def comparison(
         ci_low=interval.low,
         ci_high=interval.high,
         **tested(stats.compare_proportions(x2, n2, x1, n1)),
-        base=disclosure.round_count(n2),
-        earlier_base=disclosure.round_count(n1),
+        count=x2,
+        base=n2,
+        earlier_count=x1,
+        earlier_base=n1,
     )
     detectable = _detectable_change(min(n1, n2), x1 / n1)
     if detectable is not None:

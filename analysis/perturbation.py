@@ -14,6 +14,7 @@ import csv
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 # Record keys and cell keys are 0..255, as in ONS's package and its ptable.
@@ -24,7 +25,13 @@ LARGEST_PCV = 750
 REUSED_ROWS = 250
 # ONS's ptable for the 10-5 rule, from the package's data/ptable_10_5_rule.csv with
 # runs of cell keys that share a perturbation written as one row (ckey_from, ckey_to).
+# Kept for comparison: it is deterministic rounding, whatever the cell key.
 PTABLE_FILE = "ptable_10_5_rule.csv"
+# The ptable every published count goes through: made by analysis.ptable with D = 2,
+# V = 1 and js = 9, for the threshold k = 10 (docs/disclosure.md, parameters chosen).
+KEYED_PTABLE_FILE = "ptable_d2_v1_js9.csv"
+KEYED_PTABLE = {"d": 2, "v": 1.0}
+DEFAULT_THRESHOLD = 10
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,22 @@ def load_ptable(name: str = PTABLE_FILE) -> Ptable:
         return read_ptable(f)
 
 
-PTABLE = load_ptable()
+PTABLE = load_ptable(KEYED_PTABLE_FILE)
+
+
+@cache
+def ptable_for(threshold: int) -> Ptable:
+    """The ptable for a threshold k: no count from 1 to k − 1 is ever published.
+
+    The shipped table is for k = 10; another k gets a table made the same way, with
+    js = k − 1, so that a published count is at least k exactly when the true one is.
+    """
+    if threshold == DEFAULT_THRESHOLD:
+        return PTABLE
+    from analysis import ptable  # noqa: PLC0415 (it imports this module)
+
+    made = ptable.ptable_csv(js=threshold - 1, **KEYED_PTABLE)
+    return read_ptable(made.splitlines())
 
 
 def cell_key(record_key_sum: int) -> int:
@@ -90,6 +112,21 @@ def perturbation(count: int, key: int, ptable: Ptable = PTABLE) -> int:
 def perturb(count: int, key: int, ptable: Ptable = PTABLE) -> int:
     """A cell's count as published: its true count plus its perturbation."""
     return count + perturbation(count, key, ptable)
+
+
+def perturbed(counts: Mapping, name: str, ptable: Ptable = PTABLE) -> int:
+    """The published value of the count `name` among a group's counts.
+
+    Its cell key comes from `<name>.key`, the sum of the record keys of the responses
+    it counts: a count without one cannot be published (an empty count needs none).
+    """
+    count = int(counts.get(name, 0))
+    if count == 0:
+        return 0
+    key_sum = counts.get(f"{name}.key")
+    if key_sum is None:
+        raise KeyError(f"{name} has no record keys to perturb it by")
+    return perturb(count, cell_key(key_sum), ptable)
 
 
 def distribution(count: int, ptable: Ptable = PTABLE) -> dict[int, float]:

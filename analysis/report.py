@@ -2,8 +2,10 @@
 
 Input is the weekly counts storage supplies (one row per ISO week, channel and offence
 type); output is a plain dict, ready for JSON, with a sentence for each figure.
-Estimates, intervals and tests use the unrounded counts; what is published obeys the
-disclosure rules. Only complete periods are reported: the unfinished one never is.
+Every count is published perturbed by its cell key, and estimates, intervals and tests
+are computed from the published counts (analysis.estimates.published); what is
+published obeys the disclosure rules. Only complete periods are reported: the
+unfinished one never is.
 Breakdowns by group live in analysis.breakdowns, the 1–5 scale and the index in
 analysis.scale, and the pieces they share in analysis.estimates.
 """
@@ -24,6 +26,7 @@ from analysis.estimates import (
     estimate,
     nested_cells,
     not_shown,
+    published,
     tested,
 )
 from analysis.measures import Measure, ReportSpec
@@ -141,8 +144,8 @@ def _heading(counts: _Counts, options: Options) -> dict:
         "responses": [
             {
                 "period": p,
-                "base": disclosure.publish_count(
-                    int(counts.by_period[p]["responses"]), k
+                "base": disclosure.shown_count(
+                    published(counts.by_period[p], "responses", options), k
                 ),
             }
             for p in ordered
@@ -176,7 +179,7 @@ def _measure(
 ) -> dict:
     """One measure: each period's figure, its changes, trend and breakdowns."""
     series = [
-        (p, *nested_cells(counts.by_period[p], measure.name, within))
+        (p, *nested_cells(counts.by_period[p], measure.name, within, options))
         for p in counts.ordered
     ]
     entry: dict = {
@@ -297,14 +300,15 @@ def _ranked(
     """Reasons (or what would have helped) in the latest period, ranked, with change."""
     by_period, latest = counts.by_period, counts.ordered[-1]
     previous = periods.shift(latest, options.period_type, -1, options.calendar)
-    n = int(by_period[latest].get(base_key, 0))
-    n_before = int(by_period[previous].get(base_key, 0)) if previous in by_period else 0
+    n = published(by_period[latest], base_key, options)
+    before = by_period.get(previous, {})
+    n_before = published(before, base_key, options)
     items = []
     for code, text in choices:
-        x = int(by_period[latest].get(f"{prefix}.{code}", 0))
+        x = min(published(by_period[latest], f"{prefix}.{code}", options), n)
         item = {"code": code, "label": text, **estimate(latest, x, n, (), options)}
         if n_before:
-            x_before = int(by_period[previous].get(f"{prefix}.{code}", 0))
+            x_before = min(published(before, f"{prefix}.{code}", options), n_before)
             item["change"] = comparison(
                 "previous period",
                 (latest, x, n),
@@ -316,6 +320,6 @@ def _ranked(
     items.sort(key=lambda item: -item.get("estimate", -1))
     return {
         "period": latest,
-        "base": disclosure.publish_count(n, options.threshold),
+        "base": disclosure.shown_count(n, options.threshold),
         "ranked": items,
     }

@@ -11,14 +11,15 @@ import math
 from collections.abc import Iterable, Sequence
 
 from analysis import disclosure, stats
-from analysis.estimates import Options, Tests, not_shown, tested
+from analysis.estimates import Options, Tests, not_shown, published, tested
 
 # The 97.5th percentile of the standard normal, for a 95% interval of a mean.
 Z_95 = 1.959963984540054
 
 
-def _distribution(counts: dict, column: str) -> list[int]:
-    return [int(counts.get(f"{column}.{score}", 0)) for score in range(1, 6)]
+def _distribution(counts: dict, column: str, options: Options) -> list[int]:
+    """How many gave each score 1–5, as published counts."""
+    return [published(counts, f"{column}.{score}", options) for score in range(1, 6)]
 
 
 def _median(distribution: list[int]) -> float:
@@ -50,8 +51,8 @@ def likert(
     """The 1–5 scale: latest period against the one before, and between channels."""
     k = options.threshold
     result: dict = {"column": column}
-    now = _distribution(by_period[latest], column)
-    before = _distribution(by_period.get(previous, {}), column)
+    now = _distribution(by_period[latest], column, options)
+    before = _distribution(by_period.get(previous, {}), column, options)
     if sum(before) and disclosure.can_test(now + before, k):
         result["against_previous"] = tests.add(
             tested(stats.mann_whitney_counts(now, before))
@@ -66,7 +67,9 @@ def likert(
         result["against_previous"] = not_shown(
             "too few responses at some point of the scale"
         )
-    groups = [_distribution(counts, column) for counts in by_channel[latest].values()]
+    groups = [
+        _distribution(counts, column, options) for counts in by_channel[latest].values()
+    ]
     groups = [group for group in groups if sum(group)]
     if len(groups) >= 2 and disclosure.can_test([c for g in groups for c in g], k):
         result["between_channels"] = tests.add(
@@ -81,13 +84,19 @@ def likert(
 
 
 def _index_estimate(period: str, counts: dict, options: Options) -> dict:
-    """One period's mean index, with a normal 95% interval, or suppressed."""
+    """One period's mean index, with a normal 95% interval, or suppressed.
+
+    The base is published perturbed, as every count; the mean is of scores, not a
+    count, so it and its interval come from the true sums and count, and are
+    published in whole points (docs/disclosure.md).
+    """
     k = options.threshold
-    n = int(counts.get("confidence_index.n", 0))
-    entry = {"period": period, "base": disclosure.publish_count(n, k)}
+    base = published(counts, "confidence_index.n", options)
+    entry = {"period": period, "base": disclosure.shown_count(base, k)}
     # A mean needs the base a percentage needs: over a handful of responses, "0 (0 to
     # 0)" says what every one of them answered (docs/disclosure.md).
-    if n < max(k, options.min_base, 2):
+    n = int(counts.get("confidence_index.n", 0))
+    if min(n, base) < max(k, options.min_base, 2):
         return entry | {"suppressed": True}
     mean = counts["confidence_index.sum"] / n
     variance = max(0.0, (counts["confidence_index.sumsq"] - n * mean * mean) / (n - 1))

@@ -14,6 +14,10 @@ from datetime import date, timedelta
 
 from analysis import periods
 
+# The weeks flagged (the last month) and the weeks before each that set its usual level.
+RECENT = 4
+WINDOW = 12
+
 
 def recent_weeks(today: date, count: int) -> list[str]:
     """The last `count` complete ISO weeks, oldest first (this week is not one)."""
@@ -27,8 +31,8 @@ def jumps(
     today: date,
     *,
     minimum: int,
-    recent: int = 4,
-    window: int = 12,
+    recent: int = RECENT,
+    window: int = WINDOW,
     factor: float = 3.0,
 ) -> list[dict]:
     """Complete channel-weeks among the last `recent` far above the usual level.

@@ -223,10 +223,9 @@ def release(period, period_type):
     db, today = get_db(), date.today()
     if period is None:
         made = releases.make_due_releases(db, today)
+        releases.record_made(db, made, "command line")
         for one in made:
-            detail = f"{one['period_type']} {one['period']}"
-            accounts.record(db, None, "made a release (command line)", detail)
-            click.echo(f"Released {detail}.")
+            click.echo(f"Released {one['period_type']} {one['period']}.")
         if not made:
             click.echo("No release is due: every complete period has one.")
         return

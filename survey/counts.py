@@ -20,34 +20,48 @@ def _in(column: str, values) -> str:
     return f'"{column}" IN ({listed})'
 
 
+def _counted_with_keys(name: str, condition: str | None) -> list[str]:
+    """A count and, beside it, its responses' record keys summed ("<name>.key").
+
+    A cell's key is the sum of its responses' record keys (docs/disclosure.md, cell
+    key perturbation): sums per week and group add up to the sums of any period and
+    any merged group, so the report can perturb every count it publishes.
+    """
+    if condition is None:
+        return [f'count(*) AS "{name}"', f'sum(record_key) AS "{name}.key"']
+    return [
+        f'sum({condition}) AS "{name}"',
+        f'sum(CASE WHEN {condition} THEN record_key END) AS "{name}.key"',
+    ]
+
+
 def _measure_sums() -> list[str]:
     """The number of responses, and each measure's successes (.x) and base (.n)."""
-    sums = ["count(*) AS responses"]
+    sums = _counted_with_keys("responses", None)
     for m in questionnaire.MEASURES:
-        sums.append(f'sum({_in(m.column, m.success)}) AS "{m.name}.x"')
-        sums.append(f'sum({_in(m.column, m.base)}) AS "{m.name}.n"')
+        sums += _counted_with_keys(f"{m.name}.x", _in(m.column, m.success))
+        sums += _counted_with_keys(f"{m.name}.n", _in(m.column, m.base))
     return sums
 
 
 def _counts_sql(release: bool = False) -> str:
-    """Counts for every measure per week, channel and offence type.
+    """Counts for every measure per week, channel and offence type, with key sums.
 
     It reads only the covering index responses_counts, in its order: no sort, no
     lookups into the table (see docs/performance.md). For a release, the weeks of one
-    period only, and each count's record keys summed beside it (_key_sums).
+    period only.
     """
     columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
     columns += _measure_sums()
-    columns += [
-        f'sum("B1_confidence" = \'{v}\') AS "B1_confidence.{v}"' for v in "12345"
-    ]
-    columns.append('count(confidence_index) AS "confidence_index.n"')
+    for v in "12345":
+        columns += _counted_with_keys(
+            f"B1_confidence.{v}", f"\"B1_confidence\" = '{v}'"
+        )
+    columns += _counted_with_keys("confidence_index.n", "confidence_index IS NOT NULL")
     columns.append('sum(confidence_index) AS "confidence_index.sum"')
     columns.append(
         'sum(confidence_index * confidence_index) AS "confidence_index.sumsq"'
     )
-    if release:
-        columns += _key_sums()
     return (
         f"SELECT {', '.join(columns)} FROM responses INDEXED BY responses_counts "
         + (_WEEKS if release else "")
@@ -57,23 +71,6 @@ def _counts_sql(release: bool = False) -> str:
 
 # The weeks of one period: from its first week up to the next period's first week.
 _WEEKS = "WHERE period >= ? AND period < ? "
-
-
-def _key_sums() -> list[str]:
-    """Each count's record keys summed ("….key"), for cell keys (not used yet)."""
-    # A cell's key is the sum of its responses' record keys (docs/disclosure.md):
-    # sums per week and group add up to the sums of any period and any merged group.
-    keys = ['sum(record_key) AS "responses.key"']
-    for m in questionnaire.MEASURES:
-        keys.append(
-            f"sum(CASE WHEN {_in(m.column, m.success)} THEN record_key END) "
-            f'AS "{m.name}.x.key"'
-        )
-        keys.append(
-            f"sum(CASE WHEN {_in(m.column, m.base)} THEN record_key END) "
-            f'AS "{m.name}.n.key"'
-        )
-    return keys
 
 
 def _reasons_sql(release: bool = False) -> str:
@@ -92,13 +89,12 @@ def _reasons_sql(release: bool = False) -> str:
     columns = ["period", "channel", "coalesce(A1_offence, '') AS offence"]
     # A ticked reason means a reason was given, and "prefer not to say" cannot be
     # ticked with anything else: the option columns need no condition of their own.
-    columns.append(f'sum({gave_reason}) AS "reasons.n"')
-    columns += [
-        f'sum({column}) AS "reason.{r}"'
-        for column, (r, _) in zip(reasons, q.REASONS, strict=True)
-    ]
-    columns.append(f'sum({said_help}) AS "helps.n"')
-    columns += [f'sum({column}) AS "help.{h}"' for h, column in helps]
+    columns += _counted_with_keys("reasons.n", gave_reason)
+    for column, (r, _) in zip(reasons, q.REASONS, strict=True):
+        columns += _counted_with_keys(f"reason.{r}", f"{column} = 1")
+    columns += _counted_with_keys("helps.n", said_help)
+    for h, column in helps:
+        columns += _counted_with_keys(f"help.{h}", f"{column} = 1")
     # The unary + keeps SQLite off the index here: it would look every decliner up in
     # the table at random; a plain scan and a sort of those rows is quicker.
     weeks = "AND +period >= ? AND +period < ? " if release else ""
@@ -283,12 +279,15 @@ def _check_free_text(code: str) -> None:
         raise ValueError(f"{code} is not a free-text question")
 
 
-def count_channel_weeks(db: Database, channel: str) -> list[tuple[str, int]]:
-    """How many responses came through a channel, week by week."""
-    return list(
-        db.execute(
-            "SELECT period, count(*) FROM responses INDEXED BY responses_counts "
-            "WHERE period >= '' AND channel = ? GROUP BY period ORDER BY period",
-            [channel],
-        )
+def count_recent_weeks(db: Database, since_week: str) -> list[dict]:
+    """How many responses each channel had, week by week, from a week on.
+
+    For the flood flags alone (analysis.volume), which are not published figures.
+    """
+    return storage.list_rows(
+        db,
+        "SELECT period, channel, count(*) AS responses "
+        "FROM responses INDEXED BY responses_counts "
+        "WHERE period >= ? GROUP BY period, channel",
+        [since_week],
     )

@@ -8,7 +8,6 @@ partner makes links only on its own organisation's channels.
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from datetime import date
 
 import segno
@@ -29,8 +28,8 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from analysis import disclosure, periods
-from survey import accounts, counts, storage
+from analysis import disclosure, perturbation
+from survey import accounts, releases, storage
 from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
@@ -180,15 +179,20 @@ def show(code):
     audit("read a link's counts", link["code"])
     k = current_app.config["SUPPRESSION_THRESHOLD"]
     today = date.today()
-    months: dict[str, int] = defaultdict(int)
-    for week, count in counts.count_channel_weeks(get_db(), link["channel"]):
-        months[periods.period_of_week(week, "month")] += count
-    # Only finished months: counts for the month under way could single out one
-    # person's response as it arrives.
+    # Released months only, made when each month ends (docs/disclosure.md, releases):
+    # a count for the month under way could single out one response as it arrives,
+    # and a late paper form does not move a month once it is released.
+    db = get_db()
+    releases.record_made(db, releases.make_due_releases(db, today), "links page")
+    ptable = perturbation.ptable_for(k)
     rows = [
-        {"month": month, "count": disclosure.publish_count(n, k)}
-        for month, n in sorted(months.items())
-        if periods.complete(month, "month", today)
+        {
+            "month": month,
+            "count": disclosure.shown_count(
+                perturbation.perturbed(total, "responses", ptable), k
+            ),
+        }
+        for month, total in releases.channel_totals(db, link["channel"], "month")
     ]
     return render_template(
         "links/show.html",

@@ -17,9 +17,9 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from analysis import periods
-from analysis.disclosure import publish_count
-from survey import counts, questionnaire
+from analysis import periods, perturbation
+from analysis.disclosure import shown_count
+from survey import accounts, counts, questionnaire
 from survey.storage import get_row, list_rows
 
 # Financial periods only, for now; calendar quarters and years can follow.
@@ -132,21 +132,26 @@ def make_due_releases(db: Database, today: date) -> list[dict]:
     return made
 
 
+def record_made(db: Database, made: list[dict], how: str) -> None:
+    """Write each release made to the audit log, saying what made it."""
+    for one in made:
+        detail = f"{one['period_type']} {one['period']}"
+        accounts.record(db, None, f"made a release ({how})", detail)
+
+
 def late_responses(db: Database, release: dict) -> int:
     """How many responses of the release's period are stored now beyond those frozen.
 
     Compared week by week: a week with fewer than were frozen (after a purge) does
     not hide late responses in another.
     """
-    frozen = Counter()
-    for row in release["rows"]["measures"]:
-        frozen[row["period"]] += row["responses"]
+    frozen = release["rows"]["weeks"]
     now = db.execute(
         "SELECT period, count(*) FROM responses INDEXED BY responses_counts "
         "WHERE period >= ? AND period < ? GROUP BY period",
         period_weeks(release["period"], release["period_type"]),
     )
-    return sum(max(0, count - frozen[week]) for week, count in now)
+    return sum(max(0, count - frozen.get(week, 0)) for week, count in now)
 
 
 def revise_release(
@@ -170,19 +175,26 @@ def revise_release(
     return _store(db, period_type, period, today, revision, threshold)[0]
 
 
-def read_release_rows(db: Database, period_type: str) -> dict:
+def read_release_rows(
+    db: Database, period_type: str, until: date | None = None
+) -> dict:
     """Every released period's counts, as read_report_counts gives them live.
 
-    The latest revision of each release of the type, one after another: measures,
-    reasons, About-you rows and the B1–B6 score patterns (up to the latest released
-    period's end), without the record keys' sums, which nothing uses yet.
+    The latest revision of each release of the type (of periods complete by `until`,
+    if given), one after another: measures, reasons and About-you rows, each count
+    with its record keys summed beside it, and the B1–B6 score patterns up to the
+    latest released period's end.
     """
     result: dict = {"measures": [], "reasons": [], "about": []}
     patterns: Counter = Counter()
     for release in list_releases(db, period_type):
+        if until is not None and not periods.complete(
+            release["period"], period_type, until
+        ):
+            continue
         rows = release["rows"]
         for name in result:
-            result[name] += [_without_keys(row) for row in rows[name]]
+            result[name] += rows[name]
         for scores, count in rows["patterns"]:
             patterns[tuple(scores)] += count
     result["patterns"] = [
@@ -191,8 +203,40 @@ def read_release_rows(db: Database, period_type: str) -> dict:
     return result
 
 
-def _without_keys(row: dict) -> dict:
-    return {name: value for name, value in row.items() if not name.endswith(".key")}
+def _summed(rows: list[dict], first_week: str, groups: tuple[str, ...]) -> list[dict]:
+    """Weekly rows added up to the whole period, one row per group.
+
+    The report uses nothing finer than the period, and counts and key sums add up
+    alike, so the release keeps nothing finer either: each row carries the period's
+    first week as its `period`, which the report maps back to the period.
+    """
+    summed: dict[tuple, dict] = {}
+    for row in rows:
+        group = tuple(row[name] for name in groups)
+        total = summed.setdefault(
+            group, {"period": first_week} | dict(zip(groups, group, strict=True))
+        )
+        for name, value in row.items():
+            if name != "period" and name not in groups:
+                total[name] = total.get(name, 0) + value
+    return [summed[group] for group in sorted(summed)]
+
+
+def _frozen_rows(db: Database, weeks: tuple[str, str]) -> dict:
+    """What a release holds: the period's counts, added up to the period."""
+    rows = counts.read_period_counts(db, weeks)
+    by_week = Counter()
+    for row in rows["measures"]:
+        by_week[row["period"]] += row["responses"]
+    return {
+        "measures": _summed(rows["measures"], weeks[0], ("channel", "offence")),
+        "reasons": _summed(rows["reasons"], weeks[0], ("channel", "offence")),
+        "about": _summed(rows["about"], weeks[0], ("question", "band")),
+        "patterns": rows["patterns"],
+        # How many responses each week held, and nothing else of the week: a later
+        # revision counts late responses week by week (late_responses).
+        "weeks": dict(sorted(by_week.items())),
+    }
 
 
 def _check(period_type: str, period: str, today: date) -> None:
@@ -234,7 +278,7 @@ def _store(
         before = None
         if revision > 1:
             before = get_release(db, period_type, period, revision - 1)
-        rows = counts.read_period_counts(db, weeks)
+        rows = _frozen_rows(db, weeks)
         db.execute(
             "INSERT INTO releases (period_type, period, revision, first_week, "
             "made_week, rows, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -262,14 +306,21 @@ def _store(
 
 def _note(before: dict, after: dict, threshold: int) -> str:
     """What a revision changed: responses, and each measure's base, as published."""
+    ptable = perturbation.ptable_for(threshold)
 
-    def total(rows: dict, name: str) -> int:
-        return sum(row[name] for row in rows["measures"])
+    def total(rows: dict, name: str) -> dict:
+        return {
+            part: sum(row[part] for row in rows["measures"])
+            for part in (name, f"{name}.key")
+        }
 
     def change(label: str, name: str) -> str:
-        # As counts are published: rounded to 5, and below the threshold not at all.
+        # As counts are published: perturbed, and below the threshold not at all.
         shown = [
-            publish_count(total(rows, name), threshold) for rows in (before, after)
+            shown_count(
+                perturbation.perturbed(total(rows, name), name, ptable), threshold
+            )
+            for rows in (before, after)
         ]
         words = [f"fewer than {threshold}" if n is None else str(n) for n in shown]
         return f"{label} {words[0]} → {words[1]}"
@@ -277,3 +328,21 @@ def _note(before: dict, after: dict, threshold: int) -> str:
     changes = [change("responses", "responses")]
     changes += [change(f"{m.name} base", f"{m.name}.n") for m in questionnaire.MEASURES]
     return "Revised for late responses: " + "; ".join(changes) + "."
+
+
+def channel_totals(db: Database, channel: str, period_type: str) -> list[tuple]:
+    """Each released period's responses through one channel, with their key sum.
+
+    From the channel's first released period with a response on, empty periods
+    too: a period shown as "fewer than k" may hold none or a few.
+    """
+    found = []
+    for release in list_releases(db, period_type):
+        total = {"responses": 0, "responses.key": 0}
+        for row in release["rows"]["measures"]:
+            if row["channel"] == channel:
+                total["responses"] += row["responses"]
+                total["responses.key"] += row["responses.key"]
+        if found or total["responses"]:
+            found.append((release["period"], total))
+    return found

@@ -241,3 +241,23 @@ def m008_releases(db: Database) -> None:
           PRIMARY KEY (period_type, period, revision)
         )"""
     )
+
+
+@migrations()
+def m010_record_keys_in_indexes(db: Database) -> None:
+    """The report's covering indexes hold the record key too, and old releases go."""
+    # Every count is published with its cell key (the sum of its responses' record
+    # keys): the GROUP BY queries sum the keys beside the counts, from the index alone
+    # (survey/counts.py). The key is random, so the index's order still says nothing
+    # of when a response came.
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    counts = ["period", "channel", "A1_offence", *measured, "confidence_index"]
+    about = ["period", *(code for code, _ in questionnaire.ABOUT_YOU), *measured]
+    for name, columns in (("responses_counts", counts), ("responses_about", about)):
+        listed = ", ".join(f'"{c}"' for c in [*columns, "record_key"])
+        db.execute(f"DROP INDEX {name}")
+        db.execute(f"CREATE INDEX {name} ON responses ({listed})")
+    # Releases made before every count carried its key cannot be perturbed: none was
+    # ever published (the dashboard did not read releases yet). They are made again,
+    # with the keys, the next time releases are made.
+    db.execute("DELETE FROM releases")

@@ -14,7 +14,7 @@ from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from survey import accounts, create_app, demo, storage
+from survey import accounts, create_app, demo, releases, storage
 
 # Every app the tests build, in this process or under gunicorn, names a local service
 # and an accessibility contact, as a real deployment must before it starts.
@@ -75,14 +75,16 @@ def staff_database(tmp_path_factory, migrated_database):
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory, staff_database):
-    """The staff accounts' file with three financial years of demo responses, and a
-    link per channel."""
+    """The staff accounts' file with three financial years of demo responses, a link
+    per channel, and every release due today (as the dashboard's first request of
+    the day would make them, made once here rather than in every copy)."""
     path = tmp_path_factory.mktemp("built") / "demo.db"
     shutil.copyfile(staff_database, path)
     db = storage.connect(str(path))
     storage.add_rows(db, demo.generate(4000, 8, date.today()))
     for channel in demo.CHANNELS:
         storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+    releases.make_due_releases(db, date.today())
     close_for_copying(db)
     return path
 

@@ -1,5 +1,6 @@
 """What tests do as a respondent or a member of staff would: read and send forms."""
 
+import random
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -150,3 +151,25 @@ def confidence_row(week, x, n, channel="a"):
         "confidence.x": x,
         "confidence.n": n,
     }
+
+
+# Columns of a storage row that are not counts: they get no record keys.
+NOT_COUNTS = ("period", "channel", "offence", "question", "band")
+
+
+def keyed(rows, seed=0):
+    """Storage rows with a record-key sum beside every count, as storage gives them.
+
+    Any whole numbers do: a cell's key is its key sums added up, modulo 256. Drawn
+    from `seed`, so a test gives the same published counts every run.
+    """
+    rng = random.Random(seed)
+    result = []
+    for row in rows:
+        row = dict(row)
+        for name, value in list(row.items()):
+            if name in NOT_COUNTS or name.endswith((".key", ".sum", ".sumsq")):
+                continue
+            row[f"{name}.key"] = sum(rng.randrange(256) for _ in range(min(value, 50)))
+        result.append(row)
+    return result

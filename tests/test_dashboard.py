@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.periods import week_of
-from survey import accounts, demo, questionnaire, storage
+from survey import accounts, demo, questionnaire, releases, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,7 +54,9 @@ def test_filters_are_kept_in_the_url_and_checked(personas, demo_rows):
         assert "Choose" in response.get_data(as_text=True)
 
 
-def test_counts_are_cached_for_a_while(app, db, personas, demo_rows):
+def test_figures_come_from_releases_and_move_only_with_a_revision(
+    app, db, personas, demo_rows
+):
     client = personas["analyst"]
 
     def figures():
@@ -62,16 +64,16 @@ def test_counts_are_cached_for_a_while(app, db, personas, demo_rows):
         return html[html.index("<table") : html.index("</table>")]
 
     first = figures()
+    made = releases.list_releases(db, "year")
+    assert made  # every complete year is released
+    # Late responses for every released period: no published figure moves.
     storage.add_rows(db, demo.generate(3000, 9, date.today()))
-    assert figures() == first  # read again only when the cache period is over
-    app.config["DASHBOARD_CACHE_SECONDS"] = 0
-    # Once it is over, the old figures are shown while new counts are read behind.
+    app.extensions.pop("dashboard_cache", None)  # nor in a freshly started worker
     assert figures() == first
+    # A revision, made on purpose, changes the release set: the figures follow it.
+    latest = made[-1]["period"]
     with app.app_context():
-        from survey.dashboard import figures as kept_figures
-
-        kept_figures.wait_for_refresh()
-    app.config["DASHBOARD_CACHE_SECONDS"] = 300
+        releases.revise_release(db, "year", latest, date.today(), 10)
     assert figures() != first
 
 
@@ -376,11 +378,15 @@ def test_counts_read_at_start_up_serve_the_first_request(
     analyst = personas["analyst"]  # logged in before the workers start
     reads = []
     read = figures._read
-    monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
+    monkeypatch.setattr(
+        figures,
+        "_read",
+        lambda db, kind, today: reads.append(kind) or read(db, kind, today),
+    )
     figures.warm_up(app)  # gunicorn calls this as each worker starts
     assert analyst.get("/dashboard/").status_code == 200
     assert analyst.get("/dashboard/reasons").status_code == 200
-    assert len(reads) == 1  # the first request waited for the read at start-up
+    assert reads == ["quarter"]  # the first request waited for the read at start-up
 
 
 def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkeypatch):
@@ -389,10 +395,14 @@ def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkey
     hooks = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
     reads = []
     read = figures._read
-    monkeypatch.setattr(figures, "_read", lambda path: reads.append(path) or read(path))
+    monkeypatch.setattr(
+        figures,
+        "_read",
+        lambda db, kind, today: reads.append(kind) or read(db, kind, today),
+    )
     # The benchmark's bare app has no dashboard and no DATABASE setting.
     hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bare")))
     hooks["post_worker_init"](SimpleNamespace(wsgi=app))
     with app.app_context():
-        figures.wait_for_refresh()
-    assert reads == [app.config["DATABASE"]]
+        figures.wait_for_warm_up()
+    assert reads == ["quarter"]

@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from analysis import perturbation
-from analysis.perturbation import KEY_RANGE, PTABLE
+from analysis.perturbation import KEY_RANGE
+
+# ONS's 10-5 table, kept beside the table in use for comparison.
+TEN_FIVE = perturbation.load_ptable(perturbation.PTABLE_FILE)
 
 counts = st.integers(0, 5000)
 keys = st.integers(0, KEY_RANGE - 1)
@@ -31,16 +34,16 @@ def ons_ptable_rows():
 def test_shipped_ptable_is_the_one_ons_ships():
     rows = ons_ptable_rows()
     assert len(rows) == perturbation.LARGEST_PCV * KEY_RANGE
-    assert all(PTABLE.pvalues[pcv][ckey] == pvalue for pcv, ckey, pvalue in rows)
+    assert all(TEN_FIVE.pvalues[pcv][ckey] == pvalue for pcv, ckey, pvalue in rows)
     ons = perturbation.read_ptable(
         ["pcv,ckey,pvalue\n", *(f"{p},{c},{v}\n" for p, c, v in rows)]
     )
-    assert ons == PTABLE
+    assert ons == TEN_FIVE
 
 
 def test_ten_five_rule_removes_small_counts_and_rounds_the_rest_to_five():
     published = {
-        n: {perturbation.perturb(n, key) for key in range(KEY_RANGE)}
+        n: {perturbation.perturb(n, key, TEN_FIVE) for key in range(KEY_RANGE)}
         for n in range(0, 30)
     }
     assert published == {
@@ -100,9 +103,40 @@ def test_counts_below_ten_are_published_as_zero(count, key):
 
 
 @given(st.integers(10, 5000), keys)
-def test_larger_counts_move_at_most_two_to_a_multiple_of_five(count, key):
-    published = perturbation.perturb(count, key)
+def test_ons_table_moves_larger_counts_at_most_two_to_a_multiple_of_five(count, key):
+    published = perturbation.perturb(count, key, TEN_FIVE)
     assert published % 5 == 0 and abs(published - count) <= 2
+
+
+@given(st.integers(10, 5000), keys)
+def test_larger_counts_move_at_most_two_and_stay_at_ten_or_more(count, key):
+    published = perturbation.perturb(count, key)
+    assert abs(published - count) <= 2 and published >= 10
+
+
+def test_the_table_in_use_depends_on_the_cell_key():
+    # The 10-5 table is rounding whatever the key; the one in use is not.
+    assert len({perturbation.perturb(500, key) for key in range(KEY_RANGE)}) == 5
+    assert perturbation.load_ptable("ptable_d2_v1_js9.csv") == perturbation.PTABLE
+
+
+@pytest.mark.parametrize("threshold", [5, 10, 12])
+def test_the_ptable_for_a_threshold_publishes_k_or_more_exactly_from_k(threshold):
+    table = perturbation.ptable_for(threshold)
+    for count in range(0, 40):
+        published = {perturbation.perturb(count, k, table) for k in range(KEY_RANGE)}
+        if count < threshold:
+            assert published == {0}, count
+        else:
+            assert min(published) >= threshold, count
+
+
+def test_a_count_without_record_keys_cannot_be_published():
+    with pytest.raises(KeyError, match="no record keys"):
+        perturbation.perturbed({"responses": 12}, "responses")
+    assert perturbation.perturbed({"responses": 0}, "responses") == 0
+    counts = {"responses": 500, "responses.key": 256 * 3 + 40}
+    assert perturbation.perturbed(counts, "responses") == perturbation.perturb(500, 40)
 
 
 @given(counts, keys)

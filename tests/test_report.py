@@ -8,7 +8,7 @@ import pytest
 from helpers import REPORT_TODAY as TODAY
 from helpers import confidence_row as counts
 
-from analysis import periods, scale
+from analysis import periods, perturbation, scale, stats
 from analysis import report as reports
 from survey import questionnaire, storage
 from survey.counts import read_report_counts
@@ -63,12 +63,14 @@ def test_only_complete_periods_are_reported(built):
     assert "2026/27 Q3" not in built["periods"]
 
 
-def test_estimates_use_unrounded_counts_and_bases_are_rounded(built, demo_db):
+def test_estimates_are_computed_from_the_published_perturbed_counts(built, demo_db):
     db = storage.connect(demo_db)
-    x, n = db.execute(
+    x, x_keys, n, n_keys = db.execute(
         "SELECT sum(B1_confidence IN ('4', '5')),"
-        " sum(B1_confidence IN ('1', '2', '3', '4', '5')) FROM responses"
-        " WHERE period BETWEEN '2026-W14' AND '2026-W26'"
+        " sum(CASE WHEN B1_confidence IN ('4', '5') THEN record_key END),"
+        " sum(B1_confidence IN ('1', '2', '3', '4', '5')),"
+        " sum(CASE WHEN B1_confidence IN ('1', '2', '3', '4', '5') THEN record_key END)"
+        " FROM responses WHERE period BETWEEN '2026-W14' AND '2026-W26'"
     ).fetchone()
     db.close()
     [q1] = [
@@ -76,9 +78,17 @@ def test_estimates_use_unrounded_counts_and_bases_are_rounded(built, demo_db):
         for p in built["measures"]["confidence"]["periods"]
         if p["period"] == "2026/27 Q1"
     ]
-    assert q1["estimate"] == round(x / n, 2)  # a whole percentage
-    assert q1["base"] == 5 * ((n + 2) // 5)
-    assert q1["ci_low"] <= q1["estimate"] <= q1["ci_high"]
+    # Each count is perturbed by its own cell key: the sum of its record keys.
+    assert q1["count"] == perturbation.perturb(x, x_keys % 256)
+    assert q1["base"] == perturbation.perturb(n, n_keys % 256)
+    assert abs(q1["count"] - x) <= 2 and abs(q1["base"] - n) <= 2
+    # Anyone can recompute the estimate and its interval from the published counts.
+    assert q1["estimate"] == round(q1["count"] / q1["base"], 2)
+    interval = stats.wilson_interval(q1["count"], q1["base"])
+    assert (q1["ci_low"], q1["ci_high"]) == (
+        round(interval.low, 2),
+        round(interval.high, 2),
+    )
 
 
 def test_demo_data_trend_is_found_and_called_a_fall(built):
@@ -130,6 +140,8 @@ def test_index_alpha_and_detectable_change(built):
 
 MEASURE = questionnaire.BY_MEASURE["confidence"]
 ONE = reports.ReportSpec(measures=[MEASURE], reasons=[], helps=[])
+# The wording tests give exact counts and check the sentences say them: no perturbation.
+EXACT = reports.Options(today=TODAY, perturb=False)
 
 
 def test_a_difference_that_is_not_significant_is_never_called_a_rise():
@@ -138,7 +150,7 @@ def test_a_difference_that_is_not_significant_is_never_called_a_rise():
         counts("2026-W15", 48, 100),
         counts("2025-W40", 50, 100),
     ]
-    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    built = reports.build(rows, ONE, EXACT)
     summary = built["measures"]["confidence"]["summary"]
     assert "not statistically significant" in summary
     assert " rose " not in summary and " fell " not in summary
@@ -151,7 +163,7 @@ def test_a_significant_fall_is_called_one_with_its_bases():
         counts("2026-W15", 100, 300),
         counts("2025-W40", 150, 300),
     ]
-    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    built = reports.build(rows, ONE, EXACT)
     summary = built["measures"]["confidence"]["summary"]
     assert (
         "The share who had confidence in the police fell from 53% (300 responses) "
@@ -162,7 +174,7 @@ def test_a_significant_fall_is_called_one_with_its_bases():
 
 def test_small_periods_are_suppressed_without_an_estimate():
     rows = [counts("2026-W02", 8, 40), counts("2026-W15", 30, 60)]
-    built = reports.build(rows, ONE, reports.Options(today=TODAY))
+    built = reports.build(rows, ONE, EXACT)
     small = built["measures"]["confidence"]["periods"][0]
     assert small["suppressed"] is True and "estimate" not in small
     assert small["base"] == 40
@@ -198,7 +210,7 @@ def mid_sentence_capitals(text):
     ],
 )
 def test_every_measure_reads_as_english_by_its_title(rows):
-    built = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
+    built = reports.build(rows, questionnaire.REPORT, EXACT)
     for measure in questionnaire.MEASURES:
         assert measure.title == measure.title.lower(), measure.name
         # Not the code dressed up as words ("declined fully", "told about orders").
@@ -217,7 +229,7 @@ def test_every_measure_reads_as_english_by_its_title(rows):
 
 
 def test_empty_database_gives_a_clear_report():
-    built = reports.build([], ONE, reports.Options(today=TODAY))
+    built = reports.build([], ONE, EXACT)
     assert built["measures"] == {}
     assert "no responses" in built["summary"]
 
@@ -298,7 +310,7 @@ def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
         demo_db, periods.since_week(TODAY), periods.unfinished_from(TODAY, "month")
     )
     rows = counts["measures"] + counts["reasons"]
-    plain = reports.build(rows, questionnaire.REPORT, reports.Options(today=TODAY))
+    plain = reports.build(rows, questionnaire.REPORT, EXACT)
     assert "by_about_you" not in plain["measures"]["confidence"]
 
 
@@ -317,7 +329,7 @@ def _falling_in_each_channel() -> list[dict]:
 
 
 def test_the_within_channel_trend_says_which_way_it_goes():
-    built = reports.build(_falling_in_each_channel(), ONE, reports.Options(today=TODAY))
+    built = reports.build(_falling_in_each_channel(), ONE, EXACT)
     entry = built["measures"]["confidence"]
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"

@@ -57,11 +57,10 @@ def test_command_prints_json_text_and_markdown(run, demo_db):
         demo_db,
         "--format",
         "markdown",
-        "--calendar",
         "--today",
         "2026-11-23",
     )
-    assert f"## {heading}" in markdown.stdout and "| 2025 Q4 |" in markdown.stdout
+    assert f"## {heading}" in markdown.stdout and "| 2026/27 Q1 |" in markdown.stdout
 
 
 def test_command_refuses_bad_arguments_clearly(run, tmp_path):

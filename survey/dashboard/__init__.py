@@ -169,7 +169,7 @@ def chart(name: str):
             return charts.measure_chart(built[INDEX], percent=False)
         return charts.measure_chart(built["measures"][name])
 
-    svg = figures.kept(("chart", name, *chosen.values()), lambda _counts: draw())
+    svg = figures.kept(chosen["period"], ("chart", name, *chosen.values()), draw)
     return Response(svg, mimetype="image/svg+xml")
 
 

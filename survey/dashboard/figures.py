@@ -1,11 +1,16 @@
-"""The dashboard's figures, built by the analysis package and kept for a while.
+"""The dashboard's figures: built by the analysis package from releases, and kept.
 
-The counts behind the report take seconds to read on a large database, so each
-process reads them once and then again in the background every
-DASHBOARD_CACHE_SECONDS, answering from the counts it has meanwhile; every report,
-chart and batch of comments made from them is kept as long, and goes when they go.
-Gunicorn starts that read as each worker starts (warm_up), so the first request
-need not wait for it either, or waits only for what is left of it.
+Every figure the dashboard shows is of a complete period, built from the releases of
+its period type (survey.releases), never from the responses: a late paper form or a
+purge cannot move it. Releases are made when a period ends, by whichever comes first:
+the first request after that (here, once per process and month), or `flask release`
+from cron (docs/disclosure.md, releases).
+
+A report built from a set of releases is kept in the process, with every chart made
+from it, until that set changes (a new period, a revision, a purge): the set is read
+on each request (a few rows), so a change made by another worker or by cron is seen
+at once. Gunicorn makes due releases and builds the default report as each worker
+starts (warm_up), so the first request need not wait, or waits only for what is left.
 """
 
 from __future__ import annotations
@@ -21,99 +26,118 @@ from datetime import date
 from flask import current_app
 
 from analysis import disclosure, periods, report, volume
-from survey import questionnaire
-from survey.counts import count_free_text, read_report_counts
+from survey import counts, questionnaire, releases, storage
+from survey.counts import count_free_text
 from survey.db import get_db
 
 # The comments pages pool fixed financial quarters, whatever period the rest of the
 # dashboard shows: batches cut by several period types could be compared to pin an
 # answer to a shorter time than any batch shows.
 COMMENT_PERIOD = "quarter"
+# What the dashboard opens on, built as each worker starts.
+DEFAULT_PERIOD = "quarter"
+
+# One thread at a time makes releases in this process (others wait and find them).
+_releasing = threading.Lock()
 
 
 def _cache() -> dict:
     return current_app.extensions.setdefault("dashboard_cache", {})
 
 
-def _read(path: str) -> dict:
-    today = date.today()
-    counts = read_report_counts(
-        path, periods.since_week(today), periods.unfinished_from(today, "month")
+def _release_due(db, cache: dict, today: date) -> None:
+    """Make the releases due since this process last looked: once a month at most.
+
+    A period ends with a month, so while the month is the same nothing new is due.
+    """
+    month = periods.label(today, "month")
+    if cache.get("released_in") == month:
+        return
+    with _releasing:
+        if cache.get("released_in") != month:
+            made = releases.make_due_releases(db, today)
+            releases.record_made(db, made, "dashboard")
+            cache["released_in"] = month
+
+
+def _signature(db, period_type: str) -> tuple:
+    """Which releases a report of the type is built from: each period's revision."""
+    return tuple(
+        db.execute(
+            "SELECT period, max(revision) FROM releases WHERE period_type = ? "
+            "GROUP BY period ORDER BY period",
+            [period_type],
+        ).fetchall()
     )
+
+
+def _read(db, period_type: str, today: date) -> dict:
+    """The released counts of one period type, as the report reads them."""
+    counts = releases.read_release_rows(db, period_type, until=today)
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
 
-def _store(cache: dict, counts: dict, made: dict | None = None) -> None:
-    # Whatever was made from older counts goes with them.
-    cache.clear()
-    cache["counts"] = (time.monotonic(), counts)
-    cache.update(made or {})
+def _made(cache: dict, db, period_type: str, today: date) -> dict:
+    """What is kept for the type's current release set (dropped when it changes)."""
+    signature = _signature(db, period_type)
+    held = cache.get(("releases", period_type))
+    if held is None or held[0] != signature or held[1] != today:
+        held = (signature, today, {"counts": _read(db, period_type, today)})
+        cache[("releases", period_type)] = held
+    return held[2]
 
 
-def _counts() -> dict:
-    """Every count the dashboard uses: read once, then refreshed in the background."""
-    cache = _cache()
-    stamp, counts = cache.get("counts", (None, None))
-    if counts is None:
-        running = cache.get("refreshing")
-        if running is not None and running.is_alive():
-            running.join()  # started by warm_up: wait for it rather than read twice
-            stamp, counts = cache.get("counts", (None, None))
-    if counts is None:
-        counts = _read(current_app.config["DATABASE"])
-        _store(cache, counts)
-    elif time.monotonic() - stamp > current_app.config["DASHBOARD_CACHE_SECONDS"]:
-        _refresh_in_background(cache)
-    return counts
-
-
-def _refresh_in_background(cache: dict) -> None:
-    running = cache.get("refreshing")
-    if running is not None and running.is_alive():
-        return
-    path, options = current_app.config["DATABASE"], _options("quarter")
-
-    def refresh():
-        try:
-            counts = _read(path)
-            # The page most people open first is ready too: quarters, no filters.
-            default = _report(counts, options, "", "")
-            key = ("report", options.period_type, "", "", options.today)
-            _store(cache, counts, {key: default})
-        except sqlite3.Error as error:  # the old counts stay; the next request retries
-            logging.getLogger(__name__).warning("could not read the counts: %s", error)
-
-    thread = threading.Thread(target=refresh, name="dashboard-counts", daemon=True)
-    cache["refreshing"] = thread
-    thread.start()
+def _build(made: dict, options: report.Options, offence: str, channel: str) -> dict:
+    key = ("report", offence, channel)
+    if key not in made:
+        made[key] = _report(made["counts"], options, offence, channel)
+    return made[key]
 
 
 def warm_up(app) -> None:
-    """Start reading the counts in the background, before anyone asks for them."""
+    """Make due releases and build the default report, in the background."""
     with app.app_context():
-        _refresh_in_background(_cache())
+        cache, path = _cache(), app.config["DATABASE"]
+        options = _options(DEFAULT_PERIOD)
+
+        def prepare():
+            db = storage.connect(path)
+            try:
+                _release_due(db, cache, options.today)
+                made = _made(cache, db, DEFAULT_PERIOD, options.today)
+                _build(made, options, "", "")
+            except sqlite3.Error as error:  # the first request tries again
+                logging.getLogger(__name__).warning("could not warm up: %s", error)
+            finally:
+                db.close()
+
+        thread = threading.Thread(target=prepare, name="dashboard-warm-up", daemon=True)
+        cache["warming"] = thread
+        thread.start()
 
 
-def wait_for_refresh() -> None:
-    """Wait until a background read of the counts, if one is running, is over."""
-    running = _cache().get("refreshing")
+def wait_for_warm_up() -> None:
+    """Wait until the start-up work, if any is running, is over."""
+    running = _cache().get("warming")
     if running is not None:
         running.join()
 
 
-def kept(key: tuple, make: Callable[[dict], object]):
-    """What `make` returns from the counts, made once per cache period and day."""
-    counts = _counts()
-    cache, key = _cache(), (*key, date.today())
-    # Looked up once: the background refresh may clear the cache meanwhile.
-    made = cache.get(key)
-    if made is None:
-        made = make(counts)
-        # Kept only if its counts are still current: nothing outlives its counts.
-        if cache.get("counts", (None, None))[1] is counts:
-            cache[key] = made
-    return made
+def _current(period_type: str) -> tuple[dict, date]:
+    """What is kept for the type's releases, due releases made first."""
+    wait_for_warm_up()  # rather than make the same releases twice
+    cache, db, today = _cache(), get_db(), date.today()
+    _release_due(db, cache, today)
+    return _made(cache, db, period_type, today), today
+
+
+def kept(period_type: str, key: tuple, make: Callable[[], object]):
+    """What `make` returns, made once per release set of the type (a chart, say)."""
+    made, _ = _current(period_type)
+    if key not in made:
+        made[key] = make()
+    return made[key]
 
 
 def _options(period_type: str) -> report.Options:
@@ -126,12 +150,9 @@ def _options(period_type: str) -> report.Options:
 
 
 def build_report(period_type: str, offence: str = "", channel: str = "") -> dict:
-    """The report for one choice of period and filters."""
-    options = _options(period_type)
-    return kept(
-        ("report", period_type, offence, channel),
-        lambda counts: _report(counts, options, offence, channel),
-    )
+    """The report for one choice of period and filters, from the releases."""
+    made, _ = _current(period_type)
+    return _build(made, _options(period_type), offence, channel)
 
 
 def _report(counts: dict, options: report.Options, offence: str, channel: str):
@@ -149,14 +170,27 @@ def _report(counts: dict, options: report.Options, offence: str, channel: str):
 
 
 def volume_flags() -> list[dict]:
-    """Channel-weeks of the last month whose number of responses jumped (a flood?)."""
+    """Channel-weeks of the last month whose number of responses jumped (a flood?).
+
+    Not a published figure: a flag for analysts, from the live weekly counts of the
+    last few months, read again every DASHBOARD_CACHE_SECONDS.
+    """
     # "Far above" must mean more than a few people: at least twice the threshold
     # more than the channel's usual week.
     minimum = 2 * current_app.config["SUPPRESSION_THRESHOLD"]
-    return kept(
-        ("volume",),
-        lambda counts: volume.jumps(counts["measures"], date.today(), minimum=minimum),
-    )
+    cache, today = _cache(), date.today()
+    stamp, day, flags = cache.get("volume", (None, None, None))
+    age = None if stamp is None else time.monotonic() - stamp
+    if (
+        age is None
+        or age > current_app.config["DASHBOARD_CACHE_SECONDS"]
+        or (day != today)
+    ):
+        weeks = volume.recent_weeks(today, volume.RECENT + volume.WINDOW)
+        rows = counts.count_recent_weeks(get_db(), weeks[0])
+        flags = volume.jumps(rows, today, minimum=minimum)
+        cache["volume"] = (time.monotonic(), today, flags)
+    return flags
 
 
 def comment_batches(code: str) -> list[dict]:
@@ -182,4 +216,4 @@ def comment_batches(code: str) -> list[dict]:
             batch["weeks"] = (weeks[batch["first"]][0], weeks[batch["last"]][-1])
         return batches
 
-    return kept(("comments", code), make)
+    return kept(COMMENT_PERIOD, ("comments", code), lambda: make(None))
