@@ -31,19 +31,23 @@ def test_csv_holds_exactly_the_figures_on_the_page(personas, demo_rows):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     [header, *rows] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert header[:5] == [
+    assert header[:6] == [
         "measure",
         "estimate_percent",
         "ci_low_percent",
         "ci_high_percent",
+        "count",
         "base",
     ]
     assert len(rows) == len(shown) - 1 == 6
     for exported, on_page in zip(rows, shown[1:], strict=True):
         assert exported[0] == on_page[0]
         # The page adds % signs and thousands separators; the figures are the same.
-        for value, text in zip(exported[1:5], on_page[1:5], strict=True):
+        for value, text in zip(exported[1:6], on_page[1:6], strict=True):
             assert value == text.replace("%", "").replace(",", ""), (value, text)
+        # The estimate follows from the published count and base on the same row.
+        if exported[1] != "not shown":
+            assert int(exported[1]) == round(100 * int(exported[4]) / int(exported[5]))
 
 
 def test_json_holds_the_same_data_as_the_csv(personas, demo_rows):

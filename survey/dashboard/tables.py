@@ -1,9 +1,11 @@
 """Every table the dashboard shows, as published figures: the pages and the exports
 (CSV and JSON) are made from these, so an export holds exactly what a page shows.
 
-Values are the published ones: percentages as whole numbers, counts rounded to 5,
-None where a figure is not shown under the disclosure rules. Nothing is worked out
-here; every figure comes from the report the analysis package built.
+Values are the published ones: percentages as whole numbers, counts as perturbed
+whole numbers (each estimate beside the count and base it was computed from, so a
+reader can recompute it), None where a figure is not shown under the disclosure
+rules. Nothing is worked out here; every figure comes from the report the analysis
+package built.
 """
 
 from __future__ import annotations
@@ -72,12 +74,13 @@ def _p(value: float | None) -> float | None:
 
 
 def _figure(entry: dict) -> list:
-    """Estimate, interval and base of a published proportion."""
+    """Estimate, interval, count and base of a published proportion."""
     shown = not entry.get("suppressed", True)
     return [
         _percent(entry["estimate"]) if shown else None,
         _percent(entry["ci_low"]) if shown else None,
         _percent(entry["ci_high"]) if shown else None,
+        entry["count"] if shown else None,
         entry.get("base"),
     ]
 
@@ -86,6 +89,7 @@ FIGURE_COLUMNS = [
     Column("estimate_percent", "Estimate", "percent"),
     Column("ci_low_percent", "95% CI from", "percent"),
     Column("ci_high_percent", "95% CI to", "percent"),
+    Column("count", "Count", "count"),
     Column("base", "Base", "count"),
 ]
 
