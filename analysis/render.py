@@ -76,7 +76,8 @@ def markdown(report: dict) -> str:
     """The report as Markdown, with a table per measure."""
     lines = [f"# Victim confidence report, by {report['period_type']}", ""]
     lines.append(
-        f"Counts under {report['threshold']} are not shown; counts are rounded to 5."
+        f"Counts under {report['threshold']} are not shown; each count is perturbed "
+        "by up to 2, and every figure is computed from the published counts."
     )
     if not report["measures"]:
         return "\n".join([*lines, "", report.get("summary", "")]) + "\n"

@@ -160,7 +160,8 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
         "Wilson",
         "Cochran–Armitage",
         "Benjamini–Hochberg",
-        "rounded to the nearest 5",
+        "moved by up to 2",
+        "worked out from the published count and base",
         "No count under 10",
     ):
         assert words in html, words
