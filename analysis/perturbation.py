@@ -79,7 +79,7 @@ def ptable_for(threshold: int) -> Ptable:
     """
     if threshold == DEFAULT_THRESHOLD:
         return PTABLE
-    from analysis import ptable  # noqa: PLC0415 (it imports this module)
+    from analysis import ptable  # here: it imports this module
 
     made = ptable.ptable_csv(js=threshold - 1, **KEYED_PTABLE)
     return read_ptable(made.splitlines())

@@ -7,8 +7,12 @@ a difference that is not significant says how large a change could have been see
 
 from __future__ import annotations
 
-from analysis.estimates import Options
+from typing import TYPE_CHECKING
+
 from analysis.measures import Measure
+
+if TYPE_CHECKING:  # only named in annotations: rendering needs no SciPy
+    from analysis.estimates import Options
 
 
 def percent(value: float) -> str:

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from analysis import periods
-from survey import accounts, demo, releases, storage, transfer
+from survey import accounts, demo, releases, storage, stored, transfer
 from survey.db import get_db
 
 DEMO_WORKERS = 2
@@ -191,6 +191,8 @@ def purge(months):
     db = get_db()
     # Before the responses, whose purge compacts the file: nothing of either lingers.
     gone = releases.delete_releases_before(db, cutoff)
+    # Reports built from the releases gone would outlive them (survey/stored.py).
+    stored.delete_reports(db.conn)
     deleted = storage.purge_responses(db, cutoff)
     click.echo(
         f"Deleted {deleted:,} responses from before {cutoff}, and the releases of "

@@ -261,3 +261,17 @@ def m010_record_keys_in_indexes(db: Database) -> None:
     # ever published (the dashboard did not read releases yet). They are made again,
     # with the keys, the next time releases are made.
     db.execute("DELETE FROM releases")
+
+
+@migrations()
+def m011_stored_reports(db: Database) -> None:
+    """Reports built from releases, stored under a key of what built them."""
+    # survey/stored.py: aggregates of aggregates, with no time in them at all.
+    db.execute(
+        """CREATE TABLE stored_reports (
+          key TEXT PRIMARY KEY,
+          period_type TEXT NOT NULL,
+          options TEXT NOT NULL,
+          built TEXT NOT NULL
+        )"""
+    )

@@ -254,10 +254,12 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     assert row["F1_comments"] == "ring [removed]"
     tables = {table.name for table in db.tables}
     # No table keeps anything of a respondent but the response itself (releases
-    # keep counts of complete periods, made by flask release, none here).
+    # keep counts of complete periods, stored reports the figures built from them;
+    # none here).
     assert tables == {
         "responses",
         "releases",
+        "stored_reports",
         "links",
         "channels",
         "_sqlite_migrations",

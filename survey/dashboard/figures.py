@@ -6,10 +6,11 @@ purge cannot move it. Releases are made when a period ends, by whichever comes f
 the first request after that (here, once per process and month), or `flask release`
 from cron (docs/disclosure.md, releases).
 
-A report built from a set of releases is kept in the process, with every chart made
-from it, until that set changes (a new period, a revision, a purge): the set is read
-on each request (a few rows), so a change made by another worker or by cron is seen
-at once. Gunicorn makes due releases and builds the default report as each worker
+A report built from a set of releases is stored in the database (survey.stored), so
+no worker builds it twice, and kept in the process, with every chart made from it,
+until that set changes (a new period, a revision, a purge): the set is read on each
+request (a few rows), so a change made by another worker or by cron is seen at once.
+Gunicorn makes due releases and reads or builds the default report as each worker
 starts (warm_up), so the first request need not wait, or waits only for what is left.
 """
 
@@ -26,7 +27,7 @@ from datetime import date
 from flask import current_app
 
 from analysis import disclosure, periods, report, volume
-from survey import counts, questionnaire, releases, storage
+from survey import counts, questionnaire, releases, storage, stored
 from survey.counts import count_free_text
 from survey.db import get_db
 
@@ -80,19 +81,35 @@ def _read(db, period_type: str, today: date) -> dict:
 
 def _made(cache: dict, db, period_type: str, today: date) -> dict:
     """What is kept for the type's current release set (dropped when it changes)."""
-    signature = _signature(db, period_type)
+    released = stored.signature(db.conn, period_type, today)
     held = cache.get(("releases", period_type))
-    if held is None or held[0] != signature or held[1] != today:
-        held = (signature, today, {"counts": _read(db, period_type, today)})
+    if held is None or held[0] != released or held[1] != today:
+        held = (released, today, {"released": released})
         cache[("releases", period_type)] = held
     return held[2]
 
 
-def _build(made: dict, options: report.Options, offence: str, channel: str) -> dict:
+def _build(made: dict, db, options: report.Options, offence: str, channel: str) -> dict:
+    """The report for the release set: kept, else stored, else built and stored."""
     key = ("report", offence, channel)
-    if key not in made:
-        made[key] = _report(made["counts"], options, offence, channel)
-    return made[key]
+    if key in made:
+        return made[key]
+    choices = {
+        "threshold": options.threshold,
+        "min_base": options.min_base,
+        "offence": offence,
+        "channel": channel,
+    }
+    stored_key = stored.report_key(options.period_type, choices, made["released"])
+    built = stored.get_report(db.conn, stored_key)
+    if built is None:
+        if "counts" not in made:
+            made["counts"] = _read(db, options.period_type, options.today)
+        built = _report(made["counts"], options, offence, channel)
+        if made["released"]:
+            stored.put_report(db.conn, stored_key, options.period_type, choices, built)
+    made[key] = built
+    return built
 
 
 def warm_up(app) -> None:
@@ -106,7 +123,7 @@ def warm_up(app) -> None:
             try:
                 _release_due(db, cache, options.today)
                 made = _made(cache, db, DEFAULT_PERIOD, options.today)
-                _build(made, options, "", "")
+                _build(made, db, options, "", "")
             except sqlite3.Error as error:  # the first request tries again
                 logging.getLogger(__name__).warning("could not warm up: %s", error)
             finally:
@@ -124,17 +141,17 @@ def wait_for_warm_up() -> None:
         running.join()
 
 
-def _current(period_type: str) -> tuple[dict, date]:
+def _current(period_type: str) -> dict:
     """What is kept for the type's releases, due releases made first."""
     wait_for_warm_up()  # rather than make the same releases twice
     cache, db, today = _cache(), get_db(), date.today()
     _release_due(db, cache, today)
-    return _made(cache, db, period_type, today), today
+    return _made(cache, db, period_type, today)
 
 
 def kept(period_type: str, key: tuple, make: Callable[[], object]):
     """What `make` returns, made once per release set of the type (a chart, say)."""
-    made, _ = _current(period_type)
+    made = _current(period_type)
     if key not in made:
         made[key] = make()
     return made[key]
@@ -151,8 +168,8 @@ def _options(period_type: str) -> report.Options:
 
 def build_report(period_type: str, offence: str = "", channel: str = "") -> dict:
     """The report for one choice of period and filters, from the releases."""
-    made, _ = _current(period_type)
-    return _build(made, _options(period_type), offence, channel)
+    made = _current(period_type)
+    return _build(made, get_db(), _options(period_type), offence, channel)
 
 
 def _report(counts: dict, options: report.Options, offence: str, channel: str):

@@ -1,0 +1,189 @@
+"""The survey web application: create_app() builds it from configuration."""
+
+import logging
+import os
+
+from flask import Flask, render_template, request
+from flask.logging import default_handler
+from flask_wtf.csrf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from survey import (
+    cli,
+    dashboard,
+    db,
+    links,
+    pages,
+    privacy,
+    respond,
+    staff,
+    storage,
+)
+from survey.dashboard import exports
+from survey.integrity import FloodCounter
+from survey.sessions import DatabaseSessionInterface
+
+HERE = os.path.dirname(__file__)
+
+DEFAULTS = {
+    "DATABASE": "",
+    "SECRET_KEY": None,
+    "SERVICE_NAME": "Your views survey",
+    "FORCE_NAME": "the police",
+    "COMMISSIONER_NAME": "the Police and Crime Commissioner",
+    # The local service in the help box on every respondent page, and how to reach the
+    # commissioner's office about accessibility: no default, they must be configured
+    # (see CONTACT_SETTINGS).
+    "LOCAL_SERVICE_NAME": "",
+    "LOCAL_SERVICE_PHONE": "",
+    "LOCAL_SERVICE_HOURS": "",
+    "RESULTS_NOTE": (
+        "A summary of the results is published every three months, for the public "
+        "meeting where the commissioner holds the police to account."
+    ),
+    # The address printed on hand-out cards; the request's own host when empty.
+    "PUBLIC_BASE_URL": "",
+    # For the accessibility statement: how to report a problem (an email address or a
+    # phone number, as it should read after "contact the commissioner's office:"), and
+    # when it was last reviewed.
+    "ACCESSIBILITY_CONTACT": "",
+    "ACCESSIBILITY_REVIEWED": "23 November 2026",
+    # docs/privacy.md §3: the smallest base a percentage is shown for.
+    "PERCENT_MINIMUM_BASE": 50,
+    # How long the dashboard keeps the counts it read (they take seconds to read).
+    "DASHBOARD_CACHE_SECONDS": 300,
+    # Where Exit this page goes: a busy, ordinary site that raises no questions.
+    "EXIT_URL": "https://www.bbc.co.uk/weather",
+    # k of docs/privacy.md §3: counts below it are never shown to staff. Never below 5.
+    "SUPPRESSION_THRESHOLD": 10,
+    "FORM_TOKEN_MAX_AGE_HOURS": 4,
+    # Final submissions one client may make in an hour before a polite refusal;
+    # generous, since a refuge or an office may share one internet address.
+    "FLOOD_LIMIT": 30,
+    # Responses older than this are deleted by `flask purge` (docs/privacy.md §6).
+    "RETENTION_MONTHS": 36,
+    # How long a request waits for another's write to finish before it gives up: a
+    # respondent then gets the apology page with every answer kept (docs/privacy.md §6).
+    "DATABASE_BUSY_TIMEOUT_MS": storage.BUSY_TIMEOUT_MS,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_PARTS": 200,
+    # Staff sessions (docs/privacy.md §4): on the server; only staff pages read them.
+    # SESSION_COOKIE_SECURE is switched off only for local development over http.
+    "SESSION_COOKIE_NAME": "staff_session",
+    "SESSION_COOKIE_PATH": "/",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "STAFF_IDLE_MINUTES": 30,
+    "STAFF_ABSOLUTE_HOURS": 12,
+}
+MINIMUM_THRESHOLD = 5
+# A respondent must never meet a help box with no number to ring, or a statement that
+# says "contact us" without saying how: the app does not start without these.
+CONTACT_SETTINGS = (
+    "LOCAL_SERVICE_NAME",
+    "LOCAL_SERVICE_PHONE",
+    "LOCAL_SERVICE_HOURS",
+    "ACCESSIBILITY_CONTACT",
+)
+
+
+# Log lines carry no time: a timestamp beside a warning about a submission would record
+# when someone took part, which docs/privacy.md §2 forbids.
+default_handler.setFormatter(
+    logging.Formatter("[%(levelname)s] %(module)s: %(message)s")
+)
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then instance/config.py, then SURVEY_* variables."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SURVEY_INSTANCE_PATH")
+        or os.path.join(os.path.dirname(HERE), "instance"),
+        instance_relative_config=True,
+        template_folder=None,
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config["DATABASE"] = os.path.join(app.instance_path, "survey.db")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEY")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    _check_config(app.config)
+
+    app.jinja_loader = _template_loader()
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    cli.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+    # CSRF tokens live in the staff session; respondent forms carry their own signed
+    # token and must never cause a session (docs/privacy.md §1).
+    csrf = CSRFProtect(app)
+    csrf.exempt(respond.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(links.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(exports.bp)
+
+    app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
+
+    @app.after_request
+    def security_headers(response):
+        # no-store on everything, static files too: a cached stylesheet is as much a
+        # trace of the survey on a shared device as a cached page (docs/privacy.md §1).
+        response.headers["Cache-Control"] = "no-store"
+        privacy.add_security_headers(response.headers, https=request.is_secure)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        # A description given to abort() is written for people; Werkzeug's are not.
+        custom = error.description != type(error).description
+        message = error.description if custom else None
+        return render_template(
+            "error.html", status=error.code, message=message
+        ), error.code
+
+    return app
+
+
+def _template_loader() -> ChoiceLoader:
+    """Our templates, then GOV.UK Frontend's macros and its WTForms widgets."""
+    return ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(os.path.dirname(HERE), "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+
+
+def _check_config(config) -> None:
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: put it in instance/config.py (make run does this) "
+            "or in the SURVEY_SECRET_KEY environment variable"
+        )
+    missing = [key for key in CONTACT_SETTINGS if not str(config[key] or "").strip()]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} not set: respondent pages must name the local "
+            "support service with its phone number and hours, and the accessibility "
+            "statement must say how to reach you. Put them in instance/config.py or "
+            "in SURVEY_* environment variables (make run writes demonstration values)"
+        )
+    if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
+        raise RuntimeError(
+            f"SUPPRESSION_THRESHOLD is {config['SUPPRESSION_THRESHOLD']}; "
+            f"it may never be below {MINIMUM_THRESHOLD}"
+        )

@@ -1,0 +1,103 @@
+"""Stored reports: built once per set of releases, read back exactly, never stale."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers import REPORT_TODAY
+
+from analysis import __main__ as command
+from survey import stored
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARGS = ["--format", "json", "--today", REPORT_TODAY.isoformat()]
+
+
+def _run(capsys, path, *extra):
+    assert command.main(["report", "--db", path, *ARGS, *extra]) == 0
+    return capsys.readouterr().out
+
+
+def test_the_command_stores_its_report_and_prints_the_same_from_it(
+    app, db, demo_rows, capsys, monkeypatch
+):
+    path = app.config["DATABASE"]
+    built = _run(capsys, path)
+    [(kept,)] = db.execute("SELECT built FROM stored_reports").fetchall()
+    assert json.loads(kept) == json.loads(built)  # the first run stored what it built
+    # The second run reads it: building again would fail here.
+    monkeypatch.setattr(command, "_built_report", lambda *a: pytest.fail("rebuilt"))
+    assert _run(capsys, path) == built
+    # Other options are another report, built and stored beside it.
+    monkeypatch.undo()
+    other = _run(capsys, path, "--min-base", "100")
+    assert json.loads(other)["minimum_base_for_percentages"] == 100
+
+
+def test_a_stored_report_is_printed_without_loading_scipy_or_flask(app, demo_rows):
+    path = app.config["DATABASE"]
+    args = ["report", "--db", path, *ARGS]
+    assert command.main(args) == 0  # builds and stores it
+    probe = (
+        "import sys; from analysis.__main__ import main; main(sys.argv[1:]); "
+        "print(sorted(m for m in ('scipy', 'flask', 'sqlite_utils') "
+        "if m in sys.modules), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["measures"]
+    assert result.stderr.strip() == "[]"
+
+
+def test_a_new_release_set_or_other_choices_make_another_key():
+    choices = {"threshold": 10, "min_base": 50, "offence": "", "channel": ""}
+    released = [["2026/27 Q1", 1], ["2026/27 Q2", 1]]
+    key = stored.report_key("quarter", choices, released)
+    assert key == stored.report_key("quarter", dict(choices), [*released])
+    others = [
+        stored.report_key("quarter", choices, [["2026/27 Q1", 1], ["2026/27 Q2", 2]]),
+        stored.report_key("quarter", choices, released[:1]),
+        stored.report_key("year", choices, released),
+        stored.report_key("quarter", choices | {"channel": "helpline"}, released),
+        stored.report_key("quarter", choices | {"threshold": 11}, released),
+    ]
+    assert len({key, *others}) == 6
+
+
+def test_storing_a_report_replaces_the_one_for_the_same_choices(db):
+    choices = {"threshold": 10, "min_base": 50, "offence": "", "channel": ""}
+    stored.put_report(db.conn, "old", "quarter", choices, {"a": 1})
+    stored.put_report(db.conn, "other", "quarter", choices | {"offence": "da"}, {})
+    stored.put_report(db.conn, "new", "quarter", choices, {"a": 2})
+    assert stored.get_report(db.conn, "old") is None
+    assert stored.get_report(db.conn, "new") == {"a": 2}
+    assert stored.get_report(db.conn, "other") == {}
+
+
+def test_a_purge_deletes_every_stored_report(app, runner, demo_rows, db, capsys):
+    _run(capsys, app.config["DATABASE"])
+    assert db.execute("SELECT count(*) FROM stored_reports").fetchone()[0] == 1
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    assert db.execute("SELECT count(*) FROM stored_reports").fetchone()[0] == 0
+
+
+def test_the_dashboard_reads_a_stored_report_in_a_new_worker(
+    app, personas, demo_rows, monkeypatch
+):
+    from survey.dashboard import figures
+
+    analyst = personas["analyst"]
+    first = analyst.get("/dashboard/").get_data(as_text=True)
+    # A worker that starts now finds the report stored: it reads no counts.
+    app.extensions.pop("dashboard_cache")
+    monkeypatch.setattr(figures, "_read", lambda *a: pytest.fail("counts read"))
+    again = analyst.get("/dashboard/").get_data(as_text=True)
+    table = slice(first.index("<table"), first.index("</table>"))
+    assert again[table] == first[table]
