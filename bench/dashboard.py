@@ -7,11 +7,11 @@ Run by hand (CI times nothing), on databases made with demo-data:
 For each file it upgrades the schema, adds an analyst account and a link per channel
 (the database is changed: use a copy you do not need), starts gunicorn with one
 worker on 127.0.0.1, logs in and requests each page over HTTP: the first request
-(which reads the counts, or builds a report or a chart from them), then --warm more,
-of which it gives the median and the slowest. Then it waits for the counts to expire
-(the server runs with DASHBOARD_CACHE_SECONDS=--cache-seconds) and times the main page
-while they are read again in the background, and once they have been. Last, the
-worker's resident memory.
+(which reads a stored report, or builds a report or a chart from the releases), then
+--warm more, of which it gives the median and the slowest. Then it revises the latest
+quarter's release (as `flask release --revise` would, once enough late responses came
+in) and times the main page twice: the first request after the release set changed
+builds the report again, the next reads it. Last, the worker's resident memory.
 """
 
 import argparse
@@ -31,7 +31,7 @@ sys.path.insert(0, ROOT)
 
 from submissions import free_port, serve  # noqa: E402
 
-from survey import accounts, storage  # noqa: E402
+from survey import accounts, releases, storage  # noqa: E402
 
 EMAIL, PASSWORD = "bench.analyst@example.org", "bench password, long enough"
 PAGES = [
@@ -61,6 +61,19 @@ def prepare(path: str) -> int:
     responses = storage.count_responses(db)
     db.close()
     return responses
+
+
+def revise_latest_quarter(path: str) -> None:
+    """A new revision of the latest quarter's release, as if late forms had come.
+
+    Made directly (the command would refuse it without late responses): what is
+    timed is the dashboard's first request after its release set changed.
+    """
+    db = storage.connect(path)
+    latest = releases.list_releases(db, "quarter")[-1]
+    revision = latest["revision"] + 1
+    releases._store(db, "quarter", latest["period"], date.today(), revision, 10)
+    db.close()
 
 
 def start_server(port: int, database: str, folder: str, cache: int):
@@ -148,7 +161,6 @@ def main() -> None:
                 time.sleep(args.settle)
                 client = Client(port)
                 client.log_in()
-                started = time.monotonic()
                 for name, page in PAGES:
                     first = client.timed(page)
                     warm = [client.timed(page) for _ in range(args.warm)]
@@ -157,15 +169,12 @@ def main() -> None:
                         f"{1000 * statistics.median(warm):>10.1f}ms "
                         f"{1000 * max(warm):>11.1f}ms"
                     )
-                time.sleep(
-                    max(0.0, started + args.cache_seconds + 1 - time.monotonic())
-                )
+                revise_latest_quarter(path)
                 during = client.timed("/dashboard/")
-                time.sleep(10)  # the background read is over by now
                 after = client.timed("/dashboard/")
                 print(
-                    f"main page once the counts expire: {1000 * during:.0f}ms while "
-                    f"they are read again, {1000 * after:.0f}ms once read"
+                    f"main page after a revision: {1000 * during:.0f}ms (built again), "
+                    f"then {1000 * after:.0f}ms"
                 )
                 print(f"worker memory afterwards: {worker_rss_mb(server.pid):.0f} MB")
             finally:
