@@ -8,7 +8,9 @@ Run by hand (CI times nothing), on databases made with demo-data:
     .venv/bin/python bench/report.py /tmp/m1.db [/tmp/m100k.db ...] [--runs 3]
 
 For each file it times, best of --runs: the whole command (`python -m analysis report
---format json`, a fresh process each time, so imports count) with its peak memory;
+--format json`, a fresh process each time, so imports count) with its peak memory (the
+first run makes any due releases and builds and stores the report; later runs print
+the stored report, so with --runs 2 or more the best is that);
 the four GROUP BY queries alone; building the report from their rows; and the bare
 `SELECT period, channel, A1_offence, count(*) ... GROUP BY` in the sqlite3 shell.
 """
