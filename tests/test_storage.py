@@ -69,6 +69,27 @@ def test_releases_have_no_column_finer_than_the_iso_week(db):
     assert {r["period"] for rows in tables for r in rows} == {"2025-W20"}
 
 
+def test_comment_batches_have_no_column_finer_than_the_iso_week(db):
+    names = [*columns(db, "comment_batches"), *columns(db, "comment_batch_ends")]
+    assert not [name for name in names if TIME_WORDS.search(name)]
+    # What says when: quarters and ISO weeks, nothing finer; of the responses, the
+    # texts alone (tests/test_comment_batches.py checks what is stored in them).
+    assert names == [
+        "question",
+        "number",
+        "first_quarter",
+        "last_quarter",
+        "first_week",
+        "last_week",
+        "count",
+        "comments",
+        "made_week",
+        "question",
+        "last_number",
+        "last_quarter",
+    ]
+
+
 def test_responses_have_one_column_per_answer_and_option(db):
     names = list(columns(db, "responses"))
     assert names[:5] == ["id", "submission_id", "period", "channel", "version"]
