@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from analysis import periods
-from survey import accounts, demo, releases, storage, transfer
+from survey import accounts, comments, demo, questionnaire, releases, storage, transfer
 from survey.db import get_db
 
 DEMO_WORKERS = 2
@@ -221,16 +221,18 @@ def release(period, period_type):
     least SUPPRESSION_THRESHOLD late responses have come in for its period.
     """
     db, today = get_db(), date.today()
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     if period is None:
-        made = releases.make_due_releases(db, today)
+        before = _comment_batches(db)
+        made = releases.make_due_releases(db, today, threshold)
         for one in made:
             detail = f"{one['period_type']} {one['period']}"
             accounts.record(db, None, "made a release (command line)", detail)
             click.echo(f"Released {detail}.")
         if not made:
             click.echo("No release is due: every complete period has one.")
+        _tell_batches(db, before)
         return
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     try:
         revised = releases.revise_release(db, period_type, period, today, threshold)
     except releases.Refused as refused:
@@ -238,6 +240,23 @@ def release(period, period_type):
     detail = f"{period_type} {period}, revision {revised['revision']}"
     accounts.record(db, None, "revised a release (command line)", detail)
     click.echo(f"Revised {detail}. {revised['note']}")
+
+
+def _tell_batches(db, before: set[tuple]) -> None:
+    """Print and audit each batch of comments fixed since `before` was read."""
+    for code, number, first, last in sorted(_comment_batches(db) - before):
+        detail = f"{code} batch {number}, {first} to {last}"
+        accounts.record(db, None, "fixed a batch of comments (command line)", detail)
+        click.echo(f"Fixed comments {detail}.")
+
+
+def _comment_batches(db) -> set[tuple]:
+    """Every fixed batch of comments by question, number and quarters: no texts."""
+    return {
+        (code, batch["number"], batch["first"], batch["last"])
+        for code in questionnaire.FREE_TEXT_CODES
+        for batch in comments.list_batches(db, code)
+    }
 
 
 def months_before(day: date, months: int) -> date:

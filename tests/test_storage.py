@@ -62,7 +62,7 @@ def test_releases_have_no_column_finer_than_the_iso_week(db):
         submission_id="a",
     )
     storage.add_rows(db, [row])
-    made = releases.make_release(db, "month", "2025-05", date(2026, 1, 1))
+    made = releases.make_release(db, "month", "2025-05", date(2026, 1, 1), 10)
     week = re.compile(r"\d{4}-W\d{2}")
     assert week.fullmatch(made["made_week"]) and week.fullmatch(made["first_week"])
     tables = [made["rows"][name] for name in ("measures", "reasons", "about")]
