@@ -2,8 +2,9 @@
 
 The counts behind the report take seconds to read on a large database, so each
 process reads them once and then again in the background every
-DASHBOARD_CACHE_SECONDS, answering from the counts it has meanwhile; every report,
-chart and batch of comments made from them is kept as long, and goes when they go.
+DASHBOARD_CACHE_SECONDS, answering from the counts it has meanwhile; every report
+and chart made from them is kept as long, and goes when they go. Comment batches are
+fixed and stored when their quarters are released, and read as they were stored.
 Gunicorn starts that read as each worker starts (warm_up), so the first request
 need not wait for it either, or waits only for what is left of it.
 """
@@ -14,21 +15,18 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
 
-from analysis import disclosure, periods, report, volume
-from survey import questionnaire
-from survey.counts import count_free_text, read_report_counts
+from analysis import periods, report, volume
+from survey import comments, questionnaire
+from survey.counts import read_report_counts
 from survey.db import get_db
 
-# The comments pages pool fixed financial quarters, whatever period the rest of the
-# dashboard shows: batches cut by several period types could be compared to pin an
-# answer to a shorter time than any batch shows.
-COMMENT_PERIOD = "quarter"
+# The comments pages show batches of whole financial quarters (survey.comments).
+COMMENT_PERIOD = comments.PERIOD
 
 
 def _cache() -> dict:
@@ -160,26 +158,11 @@ def volume_flags() -> list[dict]:
 
 
 def comment_batches(code: str) -> list[dict]:
-    """Batches of one free-text question's answers, each with its span of weeks.
+    """One free-text question's fixed batches, oldest first, without their texts.
 
-    Only how many answers each week has is kept here; a batch's answers are read a
-    page at a time (counts.list_free_text), so memory does not grow with them.
+    Read from those stored when their quarters were released (survey.comments), never
+    cut again here: a request changes nothing, and a late comment or a purge cannot
+    move a batch (docs/disclosure.md, "Comment batches"). A batch's texts are read a
+    page at a time (comments.read_comments), so memory does not grow with them.
     """
-
-    def make(_):
-        counts: dict[str, int] = defaultdict(int)
-        weeks: dict[str, list[str]] = defaultdict(list)
-        today = date.today()
-        for week, count in count_free_text(get_db(), code):
-            quarter = periods.period_of_week(week, COMMENT_PERIOD)
-            if periods.complete(quarter, COMMENT_PERIOD, today):
-                counts[quarter] += count
-                weeks[quarter].append(week)
-        batches = disclosure.release_in_batches(
-            sorted(counts.items()), current_app.config["SUPPRESSION_THRESHOLD"]
-        )
-        for batch in batches:
-            batch["weeks"] = (weeks[batch["first"]][0], weeks[batch["last"]][-1])
-        return batches
-
-    return kept(("comments", code), make)
+    return comments.list_batches(get_db(), code)
