@@ -189,12 +189,14 @@ def purge(months):
     months = months or int(current_app.config["RETENTION_MONTHS"])
     cutoff = periods.week_of(months_before(date.today(), months))
     db = get_db()
-    # Before the responses, whose purge compacts the file: nothing of either lingers.
+    # Before the responses, whose purge compacts the file: nothing of them lingers.
     gone = releases.delete_releases_before(db, cutoff)
+    batches = comments.delete_batches_before(db, cutoff)
     deleted = storage.purge_responses(db, cutoff)
     click.echo(
-        f"Deleted {deleted:,} responses from before {cutoff}, and the releases of "
-        f"{gone:,} periods that ended before it."
+        f"Deleted {deleted:,} responses from before {cutoff}, the releases of "
+        f"{gone:,} periods that ended before it, and {batches:,} batches of comments "
+        "that began before it."
     )
 
 
