@@ -126,7 +126,9 @@ def _make_due_releases(db: Database, today: date) -> list[dict]:
     made = []
     for period_type in PERIOD_TYPES:
         first = periods.period_of_week(earliest, period_type)
-        current = periods.label(today, period_type)
+        # The period of the week under way (by its Thursday), as periods.complete
+        # has it: on 30 April 2025 the week is May's, so April is due.
+        current = periods.period_of_week(periods.week_of(today), period_type)
         if not periods.complete(first, period_type, today):
             continue
         latest = periods.shift(current, period_type, -1)

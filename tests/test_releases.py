@@ -140,6 +140,18 @@ def test_every_complete_period_is_released_from_the_earliest_week_empty_or_not(d
     assert may["rows"]["measures"] == [] and may["rows"]["patterns"] == []
 
 
+def test_a_period_is_due_once_the_week_under_way_belongs_to_the_next(db):
+    # Wednesday 30 April 2025 is in the week of Thursday 1 May, which is May's: every
+    # week of April is over, as periods.complete and the live report count it.
+    row = {"A1_offence": "da", "B1_confidence": "4"}
+    storage.add_rows(
+        db,
+        [storage.response_row(row, period="2025-W14", channel="c", submission_id="a")],
+    )
+    made = releases.make_due_releases(db, date(2025, 4, 30), K)
+    assert [r["period"] for r in made if r["period_type"] == "month"] == ["2025-04"]
+
+
 def test_a_release_stays_the_same_after_late_forms_below_the_threshold(
     app, runner, db, link, tmp_path, capsys
 ):
