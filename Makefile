@@ -61,6 +61,8 @@ demo-contacts: instance/config.py
 instance/survey.db: instance/config.py demo-contacts
 	$(FLASK) init-db
 	$(FLASK) demo-data --responses $(DEMO_RESPONSES) --seed 1
+	@# Releases the complete periods and fixes the batches of comments they fill.
+	$(FLASK) release
 	$(FLASK) create-link "Demonstration link" --channel demo > instance/demo-link.txt
 	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > instance/demo-admin.txt
 	$(FLASK) create-user admin@example.org --role admin --password "$$(cat instance/demo-admin.txt)"

@@ -134,7 +134,9 @@ def _built_report(path: str, period_type: str, today: date, choices: dict) -> di
     )
     db = storage.connect(path)
     try:
-        made = releases.make_due_releases(db, min(today, date.today()))
+        made = releases.make_due_releases(
+            db, min(today, date.today()), choices["threshold"]
+        )
         releases.record_made(db, made, "report command")
         counts = releases.read_release_rows(db, period_type, today)
         built = report.build(

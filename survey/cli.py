@@ -17,7 +17,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from analysis import periods
-from survey import accounts, demo, releases, storage, stored, transfer
+from survey import (
+    accounts,
+    comments,
+    demo,
+    questionnaire,
+    releases,
+    storage,
+    stored,
+    transfer,
+)
 from survey.db import get_db
 
 DEMO_WORKERS = 2
@@ -189,14 +198,16 @@ def purge(months):
     months = months or int(current_app.config["RETENTION_MONTHS"])
     cutoff = periods.week_of(months_before(date.today(), months))
     db = get_db()
-    # Before the responses, whose purge compacts the file: nothing of either lingers.
+    # Before the responses, whose purge compacts the file: nothing of them lingers.
     gone = releases.delete_releases_before(db, cutoff)
     # Reports built from the releases gone would outlive them (survey/stored.py).
     stored.delete_reports(db.conn)
+    batches = comments.delete_batches_before(db, cutoff)
     deleted = storage.purge_responses(db, cutoff)
     click.echo(
-        f"Deleted {deleted:,} responses from before {cutoff}, and the releases of "
-        f"{gone:,} periods that ended before it."
+        f"Deleted {deleted:,} responses from before {cutoff}, the releases of "
+        f"{gone:,} periods that ended before it, and {batches:,} batches of comments "
+        "that began before it."
     )
 
 
@@ -223,15 +234,17 @@ def release(period, period_type):
     least SUPPRESSION_THRESHOLD late responses have come in for its period.
     """
     db, today = get_db(), date.today()
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     if period is None:
-        made = releases.make_due_releases(db, today)
+        before = _comment_batches(db)
+        made = releases.make_due_releases(db, today, threshold)
         releases.record_made(db, made, "command line")
         for one in made:
             click.echo(f"Released {one['period_type']} {one['period']}.")
         if not made:
             click.echo("No release is due: every complete period has one.")
+        _tell_batches(db, before)
         return
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     try:
         revised = releases.revise_release(db, period_type, period, today, threshold)
     except releases.Refused as refused:
@@ -239,6 +252,23 @@ def release(period, period_type):
     detail = f"{period_type} {period}, revision {revised['revision']}"
     accounts.record(db, None, "revised a release (command line)", detail)
     click.echo(f"Revised {detail}. {revised['note']}")
+
+
+def _tell_batches(db, before: set[tuple]) -> None:
+    """Print and audit each batch of comments fixed since `before` was read."""
+    for code, number, first, last in sorted(_comment_batches(db) - before):
+        detail = f"{code} batch {number}, {first} to {last}"
+        accounts.record(db, None, "fixed a batch of comments (command line)", detail)
+        click.echo(f"Fixed comments {detail}.")
+
+
+def _comment_batches(db) -> set[tuple]:
+    """Every fixed batch of comments by question, number and quarters: no texts."""
+    return {
+        (code, batch["number"], batch["first"], batch["last"])
+        for code in questionnaire.FREE_TEXT_CODES
+        for batch in comments.list_batches(db, code)
+    }
 
 
 def months_before(day: date, months: int) -> date:

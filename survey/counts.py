@@ -257,9 +257,12 @@ def count_free_text(db: Database, code: str) -> list[tuple[str, int]]:
 
 
 def list_free_text(
-    db: Database, code: str, weeks: tuple[str, str], limit: int, offset: int = 0
+    db: Database, code: str, weeks: tuple[str, str], limit: int = -1, offset: int = 0
 ) -> list[str]:
-    """One free-text question's answers from a span of weeks, alphabetically, alone."""
+    """One free-text question's answers from a span of weeks, alphabetically, alone.
+
+    All of them unless a limit is given (SQLite reads LIMIT -1 as none).
+    """
     _check_free_text(code)
     return [row[0] for row in db.execute(free_text_sql(code), [*weeks, limit, offset])]
 

@@ -183,7 +183,7 @@ def show(code):
     # a count for the month under way could single out one response as it arrives,
     # and a late paper form does not move a month once it is released.
     db = get_db()
-    releases.record_made(db, releases.make_due_releases(db, today), "links page")
+    releases.record_made(db, releases.make_due_releases(db, today, k), "links page")
     ptable = perturbation.ptable_for(k)
     rows = [
         {

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from analysis import periods, perturbation
 from analysis.disclosure import shown_count
-from survey import accounts, counts, questionnaire
+from survey import accounts, comments, counts, questionnaire
 from survey.storage import get_row, list_rows
 
 # Financial periods only, for now; calendar quarters and years can follow.
@@ -91,29 +91,44 @@ def _decoded(row: dict | None) -> dict | None:
     return row
 
 
-def make_release(db: Database, period_type: str, period: str, today: date) -> dict:
+def make_release(
+    db: Database, period_type: str, period: str, today: date, threshold: int
+) -> dict:
     """Freeze a complete period's counts as its release; an existing one is returned.
 
+    A quarter's release also fixes the comment batches it fills (comments.fix_batches).
     Refused (Refused) while any week of the period is still to come.
     """
     _check(period_type, period, today)
-    return _store(db, period_type, period, today, revision=1)[0]
+    release = _store(db, period_type, period, today, revision=1)[0]
+    if period_type == comments.PERIOD:
+        comments.fix_batches(db, today, threshold)
+    return release
 
 
-def make_due_releases(db: Database, today: date) -> list[dict]:
+def make_due_releases(db: Database, today: date, threshold: int) -> list[dict]:
     """Release every complete period that has none yet, of every type; those made.
 
     From the period of the earliest week with responses up to the latest complete
     one, empty periods too: a period released as empty stays empty, rather than be
-    released later around a late form that would be its one response.
+    released later around a late form that would be its one response. Then fixes
+    the comment batches the released quarters fill (comments.fix_batches).
     """
+    made = _make_due_releases(db, today)
+    comments.fix_batches(db, today, threshold)
+    return made
+
+
+def _make_due_releases(db: Database, today: date) -> list[dict]:
     earliest = db.execute("SELECT min(period) FROM responses").fetchone()[0]
     if earliest is None:
         return []
     made = []
     for period_type in PERIOD_TYPES:
         first = periods.period_of_week(earliest, period_type)
-        current = periods.label(today, period_type)
+        # The period of the week under way (by its Thursday), as periods.complete
+        # has it: on 30 April 2025 the week is May's, so April is due.
+        current = periods.period_of_week(periods.week_of(today), period_type)
         if not periods.complete(first, period_type, today):
             continue
         latest = periods.shift(current, period_type, -1)

@@ -244,6 +244,41 @@ def m008_releases(db: Database) -> None:
 
 
 @migrations()
+def m009_comment_batches(db: Database) -> None:
+    """Comment batches, fixed when their quarters are released, and how far they go."""
+    # A batch holds the texts of one free-text question from a run of whole financial
+    # quarters, as a JSON list sorted alphabetically: the texts only, already redacted
+    # when the responses were stored (storage.response_row), never a week, channel or
+    # other answer of theirs. Its times are quarters and ISO weeks, nothing finer
+    # (docs/privacy.md §2). A batch is never changed; a purge deletes it whole
+    # (docs/disclosure.md, "Comment batches").
+    db.execute(
+        """CREATE TABLE comment_batches (
+          question TEXT NOT NULL,
+          number INTEGER NOT NULL CHECK (number >= 1),
+          first_quarter TEXT NOT NULL,
+          last_quarter TEXT NOT NULL,
+          first_week TEXT NOT NULL,
+          last_week TEXT NOT NULL,
+          count INTEGER NOT NULL CHECK (count >= 1),
+          comments TEXT NOT NULL,
+          made_week TEXT NOT NULL,
+          PRIMARY KEY (question, number),
+          UNIQUE (question, first_quarter)
+        )"""
+    )
+    # The last batch each question has had: kept when a purge deletes the batches, so
+    # that quarters already shown in one are never pooled again into another.
+    db.execute(
+        """CREATE TABLE comment_batch_ends (
+          question TEXT PRIMARY KEY,
+          last_number INTEGER NOT NULL,
+          last_quarter TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
 def m010_record_keys_in_indexes(db: Database) -> None:
     """The report's covering indexes hold the record key too, and old releases go."""
     # Every count is published with its cell key (the sum of its responses' record

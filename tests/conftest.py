@@ -84,7 +84,7 @@ def demo_database(tmp_path_factory, staff_database):
     storage.add_rows(db, demo.generate(4000, 8, date.today()))
     for channel in demo.CHANNELS:
         storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
-    releases.make_due_releases(db, date.today())
+    releases.make_due_releases(db, date.today(), 10)
     close_for_copying(db)
     return path
 

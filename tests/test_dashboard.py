@@ -238,6 +238,20 @@ def add_comments(db, texts_by_week: dict[str, list[str]]) -> None:
     storage.add_rows(db, rows)
 
 
+def release(db) -> None:
+    """Make the due releases, as `flask release` does: they fix the comment batches."""
+    releases.make_due_releases(db, date.today(), 10)
+
+
+def stored_state(db) -> list:
+    """Everything a comments page could change, if it changed anything: the batches,
+    how far they go, the releases and the responses, row for row."""
+    return [
+        db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+        for table in ("comment_batches", "comment_batch_ends", "releases", "responses")
+    ]
+
+
 def test_comments_are_released_in_batches_without_other_answers(db, personas):
     add_comments(
         db,
@@ -247,6 +261,7 @@ def test_comments_are_released_in_batches_without_other_answers(db, personas):
             "2025-W41": ["october comment"],  # waits for more
         },
     )
+    release(db)
     client = personas["analyst"]
     html = client.get("/dashboard/comments").get_data(as_text=True)
     assert "2025/26 Q1 to 2025/26 Q2" in html
@@ -263,6 +278,7 @@ def test_comments_are_released_in_batches_without_other_answers(db, personas):
 
 def test_one_comment_alone_is_never_shown(db, personas):
     add_comments(db, {"2025-W15": ["the only comment"]})
+    release(db)
     html = personas["analyst"].get("/dashboard/comments").get_data(as_text=True)
     assert "the only comment" not in html
     assert "No batch of comments to this question can be released yet." in html
@@ -270,11 +286,44 @@ def test_one_comment_alone_is_never_shown(db, personas):
 
 def test_comments_come_in_pages_of_a_hundred(db, personas):
     add_comments(db, {"2025-W15": [f"comment {i:03}" for i in range(150)]})
+    release(db)
     client = personas["analyst"]
     first = client.get("/dashboard/comments").get_data(as_text=True)
     second = client.get("/dashboard/comments?batch=1&part=2").get_data(as_text=True)
     assert first.count("<li>comment ") == 100 and "Page 1 of 2" in first
     assert second.count("<li>comment ") == 50 and "comment 149" in second
+    # The stored batch's texts, alphabetically, 100 then 50.
+    listed = re.findall(r"<li>(comment \d+)</li>", first + second)
+    assert listed == [f"comment {i:03}" for i in range(150)]
+
+
+def test_the_comments_page_shows_the_stored_batch_not_the_live_answers(db, personas):
+    add_comments(db, {"2025-W15": [f"spring {i}" for i in range(10)]})
+    release(db)
+    # Changed behind the batch's back: the page still shows what was fixed.
+    db.execute("UPDATE responses SET F1_comments = 'edited later'")
+    db.conn.commit()
+    html = personas["analyst"].get("/dashboard/comments").get_data(as_text=True)
+    assert re.findall(r"<li>(spring \d)</li>", html) == [
+        f"spring {i}" for i in range(10)
+    ]
+    assert "edited later" not in html
+
+
+def test_reading_comments_changes_nothing(db, personas):
+    # A GET never changes state: a batch is made when its quarters are released,
+    # never by reading the page, even when complete quarters have enough comments.
+    add_comments(db, {"2025-W15": [f"comment {i:03}" for i in range(150)]})
+    client = personas["analyst"]
+    before = stored_state(db)
+    html = client.get("/dashboard/comments").get_data(as_text=True)
+    assert "No batch of comments to this question can be released yet." in html
+    assert stored_state(db) == before
+    release(db)
+    before = stored_state(db)
+    for query in ("", "?batch=1", "?batch=1&part=2", "?question=D3_other_text"):
+        assert client.get(f"/dashboard/comments{query}").status_code == 200, query
+    assert stored_state(db) == before
 
 
 def test_reading_comments_is_audited(db, personas):

@@ -254,12 +254,14 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     assert row["F1_comments"] == "ring [removed]"
     tables = {table.name for table in db.tables}
     # No table keeps anything of a respondent but the response itself (releases
-    # keep counts of complete periods, stored reports the figures built from them;
-    # none here).
+    # keep counts of complete periods, stored reports the figures built from them,
+    # and comment batches the redacted texts of released quarters: none here).
     assert tables == {
         "responses",
         "releases",
         "stored_reports",
+        "comment_batches",
+        "comment_batch_ends",
         "links",
         "channels",
         "_sqlite_migrations",
@@ -268,4 +270,6 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
         "sessions",
         "audit",
     }
+    for made_by_releases in ("releases", "comment_batches", "comment_batch_ends"):
+        assert db[made_by_releases].count == 0
     assert storage.count_responses(db) == 1

@@ -20,6 +20,7 @@ from survey.cli import months_before
 from survey.counts import read_report_counts
 
 TODAY = date.today()  # flask release and flask purge work from the real date
+K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
 QUARTER = periods.shift(periods.label(TODAY, "quarter"), "quarter", -2)
 LATE_WEEK = periods.first_week(QUARTER, "quarter")
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -68,10 +69,10 @@ def test_a_release_is_made_only_for_a_complete_period(db):
     _demo(db, 300)
     under_way = periods.label(TODAY, "quarter")
     with pytest.raises(releases.Refused, match="not over yet"):
-        releases.make_release(db, "quarter", under_way, TODAY)
+        releases.make_release(db, "quarter", under_way, TODAY, K)
     with pytest.raises(releases.Refused, match="not a quarter"):
-        releases.make_release(db, "quarter", "2025 Q1", TODAY)
-    made = releases.make_release(db, "quarter", QUARTER, TODAY)
+        releases.make_release(db, "quarter", "2025 Q1", TODAY, K)
+    made = releases.make_release(db, "quarter", QUARTER, TODAY, K)
     assert (made["period"], made["revision"]) == (QUARTER, 1)
     assert made["made_week"] == periods.week_of(TODAY)
     assert {row["period"] for row in made["rows"]["measures"]} <= set(
@@ -91,13 +92,13 @@ def _weeks_of(period, period_type):
 
 def test_making_a_release_twice_gives_the_same_release(db):
     _demo(db, 300)
-    first = releases.make_release(db, "month", "2025-05", TODAY)
+    first = releases.make_release(db, "month", "2025-05", TODAY, K)
     storage.add_rows(db, demo.generate(50, 2, TODAY))
-    assert releases.make_release(db, "month", "2025-05", TODAY) == first
-    made = releases.make_due_releases(db, TODAY)
+    assert releases.make_release(db, "month", "2025-05", TODAY, K) == first
+    made = releases.make_due_releases(db, TODAY, K)
     assert ("month", "2025-05") not in {(r["period_type"], r["period"]) for r in made}
     before = _stored_json(db)
-    assert releases.make_due_releases(db, TODAY) == []
+    assert releases.make_due_releases(db, TODAY, K) == []
     assert _stored_json(db) == before
 
 
@@ -108,7 +109,7 @@ def test_two_processes_making_releases_at_once_store_each_once(app, db):
     def make():
         own = storage.connect(path)
         try:
-            made.append(releases.make_due_releases(own, TODAY))
+            made.append(releases.make_due_releases(own, TODAY, K))
         finally:
             own.close()
 
@@ -129,7 +130,7 @@ def test_every_complete_period_is_released_from_the_earliest_week_empty_or_not(d
             db,
             [storage.response_row(row, period=week, channel="c", submission_id=week)],
         )
-    made = releases.make_due_releases(db, date(2026, 1, 14))
+    made = releases.make_due_releases(db, date(2026, 1, 14), K)
     assert [r["period"] for r in made if r["period_type"] == "month"] == periods.span(
         "2025-04", "2025-12", "month"
     )
@@ -141,6 +142,18 @@ def test_every_complete_period_is_released_from_the_earliest_week_empty_or_not(d
     assert not [r for r in made if r["period_type"] == "year"]  # 2025/26 is under way
     may = releases.get_release(db, "month", "2025-05")
     assert may["rows"]["measures"] == [] and may["rows"]["patterns"] == []
+
+
+def test_a_period_is_due_once_the_week_under_way_belongs_to_the_next(db):
+    # Wednesday 30 April 2025 is in the week of Thursday 1 May, which is May's: every
+    # week of April is over, as periods.complete and the live report count it.
+    row = {"A1_offence": "da", "B1_confidence": "4"}
+    storage.add_rows(
+        db,
+        [storage.response_row(row, period="2025-W14", channel="c", submission_id="a")],
+    )
+    made = releases.make_due_releases(db, date(2025, 4, 30), K)
+    assert [r["period"] for r in made if r["period_type"] == "month"] == ["2025-04"]
 
 
 def test_a_release_stays_the_same_after_late_forms_below_the_threshold(
@@ -262,7 +275,7 @@ def test_report_from_releases_is_the_live_report_when_nothing_came_late(
     # the live report's α (complete months) covers the released periods exactly.
     today = date(2026, 4, 22)
     _demo(db, 3000, today)
-    releases.make_due_releases(db, today)
+    releases.make_due_releases(db, today, K)
     live = json.loads(_report(app, capsys, period_type, released=False, today=today))
     assert json.loads(_report(app, capsys, period_type, today=today)) == live
     assert live["measures"]["confidence"]["periods"]
@@ -310,7 +323,7 @@ def test_report_from_releases_equals_live_for_every_period_type(responses, today
             <= periods.week_of(today)
         ]
         storage.add_rows(db, rows)
-        releases.make_due_releases(db, today)
+        releases.make_due_releases(db, today, K)
         for period_type in releases.PERIOD_TYPES:
             options = reports.Options(today=today, period_type=period_type)
             # The live α counts complete months; from releases, the released periods.

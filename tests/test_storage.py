@@ -62,7 +62,7 @@ def test_releases_have_no_column_finer_than_the_iso_week(db):
         submission_id="a",
     )
     storage.add_rows(db, [row])
-    made = releases.make_release(db, "month", "2025-05", date(2026, 1, 1))
+    made = releases.make_release(db, "month", "2025-05", date(2026, 1, 1), 10)
     week = re.compile(r"\d{4}-W\d{2}")
     assert week.fullmatch(made["made_week"]) and week.fullmatch(made["first_week"])
     tables = [made["rows"][name] for name in ("measures", "reasons", "about")]
@@ -70,6 +70,27 @@ def test_releases_have_no_column_finer_than_the_iso_week(db):
     # one thing kept week by week is how many responses each week held.
     assert {r["period"] for rows in tables for r in rows} == {made["first_week"]}
     assert made["rows"]["weeks"] == {"2025-W20": 1}
+
+
+def test_comment_batches_have_no_column_finer_than_the_iso_week(db):
+    names = [*columns(db, "comment_batches"), *columns(db, "comment_batch_ends")]
+    assert not [name for name in names if TIME_WORDS.search(name)]
+    # What says when: quarters and ISO weeks, nothing finer; of the responses, the
+    # texts alone (tests/test_comment_batches.py checks what is stored in them).
+    assert names == [
+        "question",
+        "number",
+        "first_quarter",
+        "last_quarter",
+        "first_week",
+        "last_week",
+        "count",
+        "comments",
+        "made_week",
+        "question",
+        "last_number",
+        "last_quarter",
+    ]
 
 
 def test_responses_have_one_column_per_answer_and_option(db):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import wording
-from survey import counts, questionnaire, storage
+from survey import questionnaire, storage
+from survey.comments import read_comments
 from survey.dashboard import figures, tables
 from survey.db import get_db
 from survey.staff import audit, requires
@@ -239,16 +240,19 @@ def comments():
         abort(400, "Choose one of the questions offered.")
     batches = figures.comment_batches(question)
     # The newest batch unless one is chosen; with none released, there is no choice.
-    number = _chosen_number("batch", len(batches), len(batches), "batches")
-    batch = batches[number - 1] if batches else None
+    # A batch keeps its number for good, so a purge of older ones does not renumber it.
+    by_number = {batch["number"]: batch for batch in batches}
+    newest = max(by_number, default=0)
+    number = _chosen_number("batch", newest, newest, "batches")
+    if batches and number not in by_number:
+        abort(400, "Choose one of the batches offered.")
+    batch = by_number.get(number)
     pages = max(1, -(-batch["count"] // COMMENTS_PER_PAGE)) if batch else 1
     part = _chosen_number("part", 1, pages, "pages")
     shown = []
     if batch:
         offset = (part - 1) * COMMENTS_PER_PAGE
-        shown = counts.list_free_text(
-            get_db(), question, batch["weeks"], COMMENTS_PER_PAGE, offset
-        )
+        shown = read_comments(get_db(), question, number, COMMENTS_PER_PAGE, offset)
     audit("read comments", f"{question} batch {number if batch else 'none'} {part}")
     return page(
         "dashboard/comments.html",

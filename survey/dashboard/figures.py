@@ -12,6 +12,8 @@ until that set changes (a new period, a revision, a purge): the set is read on e
 request (a few rows), so a change made by another worker or by cron is seen at once.
 Gunicorn makes due releases and reads or builds the default report as each worker
 starts (warm_up), so the first request need not wait, or waits only for what is left.
+Comment batches are fixed and stored when their quarters are released
+(survey.comments), and read as they were stored.
 """
 
 from __future__ import annotations
@@ -20,21 +22,17 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
 
-from analysis import disclosure, periods, report, volume
-from survey import counts, questionnaire, releases, storage, stored
-from survey.counts import count_free_text
+from analysis import periods, report, volume
+from survey import comments, counts, questionnaire, releases, storage, stored
 from survey.db import get_db
 
-# The comments pages pool fixed financial quarters, whatever period the rest of the
-# dashboard shows: batches cut by several period types could be compared to pin an
-# answer to a shorter time than any batch shows.
-COMMENT_PERIOD = "quarter"
+# The comments pages show batches of whole financial quarters (survey.comments).
+COMMENT_PERIOD = comments.PERIOD
 # What the dashboard opens on, built as each worker starts.
 DEFAULT_PERIOD = "quarter"
 
@@ -46,30 +44,20 @@ def _cache() -> dict:
     return current_app.extensions.setdefault("dashboard_cache", {})
 
 
-def _release_due(db, cache: dict, today: date) -> None:
+def _release_due(db, cache: dict, today: date, threshold: int) -> None:
     """Make the releases due since this process last looked: once a month at most.
 
-    A period ends with a month, so while the month is the same nothing new is due.
+    A period ends with a month, so while the week under way is in the same month (a
+    week belongs to the month holding its Thursday) nothing new is due.
     """
-    month = periods.label(today, "month")
+    month = periods.period_of_week(periods.week_of(today), "month")
     if cache.get("released_in") == month:
         return
     with _releasing:
         if cache.get("released_in") != month:
-            made = releases.make_due_releases(db, today)
+            made = releases.make_due_releases(db, today, threshold)
             releases.record_made(db, made, "dashboard")
             cache["released_in"] = month
-
-
-def _signature(db, period_type: str) -> tuple:
-    """Which releases a report of the type is built from: each period's revision."""
-    return tuple(
-        db.execute(
-            "SELECT period, max(revision) FROM releases WHERE period_type = ? "
-            "GROUP BY period ORDER BY period",
-            [period_type],
-        ).fetchall()
-    )
 
 
 def _read(db, period_type: str, today: date) -> dict:
@@ -121,7 +109,7 @@ def warm_up(app) -> None:
         def prepare():
             db = storage.connect(path)
             try:
-                _release_due(db, cache, options.today)
+                _release_due(db, cache, options.today, options.threshold)
                 made = _made(cache, db, DEFAULT_PERIOD, options.today)
                 _build(made, db, options, "", "")
             except sqlite3.Error as error:  # the first request tries again
@@ -145,7 +133,7 @@ def _current(period_type: str) -> dict:
     """What is kept for the type's releases, due releases made first."""
     wait_for_warm_up()  # rather than make the same releases twice
     cache, db, today = _cache(), get_db(), date.today()
-    _release_due(db, cache, today)
+    _release_due(db, cache, today, current_app.config["SUPPRESSION_THRESHOLD"])
     return _made(cache, db, period_type, today)
 
 
@@ -211,26 +199,11 @@ def volume_flags() -> list[dict]:
 
 
 def comment_batches(code: str) -> list[dict]:
-    """Batches of one free-text question's answers, each with its span of weeks.
+    """One free-text question's fixed batches, oldest first, without their texts.
 
-    Only how many answers each week has is kept here; a batch's answers are read a
-    page at a time (counts.list_free_text), so memory does not grow with them.
+    Read from those stored when their quarters were released (survey.comments), never
+    cut again here: a request changes nothing, and a late comment or a purge cannot
+    move a batch (docs/disclosure.md, "Comment batches"). A batch's texts are read a
+    page at a time (comments.read_comments), so memory does not grow with them.
     """
-
-    def make(_):
-        counts: dict[str, int] = defaultdict(int)
-        weeks: dict[str, list[str]] = defaultdict(list)
-        today = date.today()
-        for week, count in count_free_text(get_db(), code):
-            quarter = periods.period_of_week(week, COMMENT_PERIOD)
-            if periods.complete(quarter, COMMENT_PERIOD, today):
-                counts[quarter] += count
-                weeks[quarter].append(week)
-        batches = disclosure.release_in_batches(
-            sorted(counts.items()), current_app.config["SUPPRESSION_THRESHOLD"]
-        )
-        for batch in batches:
-            batch["weeks"] = (weeks[batch["first"]][0], weeks[batch["last"]][-1])
-        return batches
-
-    return kept(COMMENT_PERIOD, ("comments", code), lambda: make(None))
+    return comments.list_batches(get_db(), code)
