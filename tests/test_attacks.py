@@ -938,3 +938,217 @@ def test_attack_8_a_channel_filter_never_proves_a_hidden_period_empty(tmp_path):
     db.close()
     assert one["measures"]["confidence"]["periods"][-1]["base"] is None
     assert one == nobody
+
+
+# 9, 10 and 12. "Other", groups hidden whole, and secondary suppression ----------------
+
+
+def channels(db, sizes, quarter):
+    """Respondents of one quarter by channel, (base, confident) each, with a link
+    for each channel (the dashboard's filter offers the channels of links)."""
+    week = periods.first_week(quarter, "quarter")
+    for channel, (n, x) in sizes.items():
+        storage.add_rows(db, respondents(week, channel, n, x))
+        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+
+
+def by_channel(client, sizes):
+    """The latest quarter's confidence figure (count, base) unfiltered and under
+    each channel filter, from the dashboard's JSON exports."""
+    found = {}
+    for channel in ("", *sizes):
+        [row] = export(client, channel=channel)["measure-confidence"]["rows"]
+        found[channel] = (row["count"], row["base"])
+    return found
+
+
+def by_channel_unperturbed(db, sizes):
+    """The same figures built from the same releases with perturbation off."""
+    found = {}
+    for channel in ("", *sizes):
+        built = released(db, "quarter", channel, today=date.today(), perturb=False)
+        [entry] = built["measures"]["confidence"]["periods"]
+        found[channel] = (entry.get("count"), entry["base"])
+    return found
+
+
+def difference_bounds(figures, hidden, perturb):
+    """What the channel filters and the total say of one hidden channel's confident
+    respondents and base: (least, greatest) of each."""
+    names = [c for c in figures if c]
+    known = within_bases(names)
+    for channel, (count, base) in figures.items():
+        cells = names if channel == "" else [channel]
+        known.append((sum_of(cells, "n"), could_be(base, perturb)))
+        if count is not None:
+            known.append((sum_of(cells, "x"), could_be(count, perturb)))
+    return (
+        bounds_of({("x", hidden): 1}, known),
+        bounds_of({("n", hidden): 1}, known),
+    )
+
+
+FOUR = {"north": (200, 100), "east": (180, 90), "south": (60, 30), "tiny": (3, 1)}
+
+
+def test_attack_9_other_is_never_padded_with_a_channel_a_filter_shows(db, personas):
+    """Three people came through "tiny". Were "south" put in "other" to make it up to
+    k, "other" less the "south" filter's figures would give those three exactly.
+    Only "tiny" is in "other", which is hidden; "south" is a group of its own."""
+    quarter = complete_quarters(1)[0]
+    channels(db, FOUR, quarter)
+    client = personas["analyst"]
+    table = export(client)["breakdown-confidence-channel"]
+    rows = {row["group"]: row for row in table["rows"]}
+    assert set(rows) == {"north", "east", "south", "Small groups together"}
+    other = rows["Small groups together"]
+    assert other["base"] is None and other["count"] is None
+    assert sum(1 for row in rows.values() if row["base"] is None) >= 2
+    assert table["notes"][0].startswith("No test is shown")
+    [south] = export(client, channel="south")["measure-confidence"]["rows"]
+    assert south["base"] is not None  # the filter shows "south" on its own
+
+
+def test_attack_10_a_group_too_small_for_a_percentage_is_hidden_whole(db, personas):
+    """Channel "west" has 40 respondents, 20 confident: every cell passes k but a
+    percentage needs a base of 50. Its base and a test over the groups gave its
+    percentage back: it is hidden whole with another group, and no test is shown.
+    Its base is still published by its own filter, and the total less the other
+    filters gives its count: exactly with perturbation off, within a range with it
+    on."""
+    quarter = complete_quarters(1)[0]
+    three = {"north": (200, 100), "east": (180, 90), "west": (40, 20)}
+    channels(db, three, quarter)
+    client = personas["analyst"]
+    table = export(client)["breakdown-confidence-channel"]
+    rows = {row["group"]: row for row in table["rows"]}
+    assert rows["west"]["base"] is None and rows["west"]["estimate_percent"] is None
+    assert sum(1 for row in rows.values() if row["base"] is None) >= 2
+    assert table["notes"][0].startswith("No test is shown")
+    shown = by_channel(client, three)
+    assert shown["west"][0] is None and shown["west"][1] is not None
+    plain = by_channel_unperturbed(db, three)
+    assert difference_bounds(plain, "west", False)[0] == (20, 20)
+    low, high = difference_bounds(shown, "west", True)[0]
+    assert low <= 20 <= high and high > low
+
+
+def test_attack_12_secondary_suppression_is_not_undone_by_the_filters(db, personas):
+    """The breakdown hides "other" (the three from "tiny") and, around it, "south";
+    but each channel's filter publishes it alone, so the total less the filters of
+    "north", "east" and "south" is "tiny". With perturbation off that gives its base
+    and confident respondents exactly; with it on, several values fit."""
+    quarter = complete_quarters(1)[0]
+    channels(db, FOUR, quarter)
+    client = personas["analyst"]
+    rows = export(client)["breakdown-confidence-channel"]["rows"]
+    assert {row["group"] for row in rows if row["base"] is None} >= {
+        "Small groups together",
+        "south",
+    }
+    shown = by_channel(client, FOUR)
+    assert shown["tiny"] == (None, None)
+    plain = by_channel_unperturbed(db, FOUR)
+    assert difference_bounds(plain, "tiny", False) == ((1, 1), (3, 3))
+    (x_low, x_high), (n_low, n_high) = difference_bounds(shown, "tiny", True)
+    assert x_low <= 1 <= x_high and x_high > x_low
+    assert n_low <= 3 <= n_high and n_high > n_low
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rule broken (not an exact recovery): 'n − x ≥ k' is checked on the "
+    "published counts, and n − x is no perturbed cell of its own, so 9 people not "
+    "confident out of 59 (published 50 of 60) pass as 10 and the percentage is "
+    "shown; tests/test_disclosure.py's property test finds the same case",
+)
+def test_attack_10_a_percentage_is_shown_only_when_its_true_cells_pass_k(tmp_path):
+    """50 of 59 confident: 9 were not, a cell under k, so the percentage must be
+    hidden, whatever the record keys (here ones that publish 50 of 60)."""
+    db = database(tmp_path / "survey.db")
+    storage.add_rows(db, respondents("2026-W15", "a", 59, 50))
+    keys = [2] * 50 + [11] * 8 + [12]  # confident first: 100 and 200 modulo 256
+    ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM responses ORDER BY B1_confidence DESC, id"
+        )
+    ]
+    db.conn.executemany(
+        "UPDATE responses SET record_key = ? WHERE id = ?",
+        list(zip(keys, ids, strict=True)),
+    )
+    db.conn.commit()
+    assert (perturbation.perturb(50, 100), perturbation.perturb(59, 200)) == (50, 60)
+    releases.make_due_releases(db, DAY)
+    [entry] = released(db, "quarter")["measures"]["confidence"]["periods"]
+    db.close()
+    assert entry["suppressed"], entry
+
+
+# 11. Test statistics ------------------------------------------------------------------
+
+# 2025/26 Q1 to 2026/27 Q1, each channel's (base, confident) a quarter.
+QUARTERS = {
+    "2025-W15": {"north": (100, 52), "east": (80, 35), "south": (60, 30)},
+    "2025-W28": {"north": (110, 50), "east": (85, 40), "south": (55, 24)},
+    "2025-W41": {"north": (95, 40), "east": (90, 38), "south": (65, 30)},
+    "2026-W02": {"north": (105, 45), "east": (75, 28), "south": (60, 22)},
+    "2026-W15": {"north": (120, 44), "east": (70, 25), "south": (70, 20)},
+}
+
+
+def test_attack_11_every_test_is_computed_from_the_published_counts(tmp_path, capsys):
+    """The report command's JSON carried each test's statistic and p-value from the
+    true counts: with them, differencing across filters and periods was exact. Now
+    every χ² of a change, a breakdown and a trend, within channels too, is the one
+    the published counts and bases give (scipy, to the published 2 and 3 places), so
+    it says nothing more than they do. From the true counts most of them would have
+    come out otherwise."""
+    db = database(tmp_path / "survey.db")
+    for week, sizes in QUARTERS.items():
+        for channel, (n, x) in sizes.items():
+            storage.add_rows(db, respondents(week, channel, n, x))
+    args = ["report", "--db", str(tmp_path / "survey.db"), "--format", "json"]
+    assert main([*args, "--today", DAY.isoformat()]) == 0
+    entry = json.loads(capsys.readouterr().out)["measures"]["confidence"]
+    truth = [
+        (sum(x for _, x in sizes.values()), sum(n for n, _ in sizes.values()))
+        for sizes in QUARTERS.values()
+    ]
+    checked = []  # (published test, statistic and p from published counts, from true)
+    for key, earlier in (("latest_change", -2), ("year_on_year", 0)):
+        change = entry[key]
+        assert change["method"] == "pearson-chi2"
+        (x2, n2), (x1, n1) = truth[-1], truth[earlier]
+        true_table = [[x2, n2 - x2], [x1, n1 - x1]]
+        checked.append((change, chi_square(two_by_two(change)), chi_square(true_table)))
+    groups = entry["by_channel"]["groups"]
+    table = [[g["count"], g["base"] - g["count"]] for g in groups]
+    latest = [QUARTERS["2026-W15"][g["group"]] for g in groups]
+    true_table = [[x, n - x] for n, x in latest]
+    checked.append(
+        (entry["by_channel"]["test"], chi_square(table), chi_square(true_table))
+    )
+    shown = [(s, p["count"], p["base"]) for s, p in enumerate(entry["periods"], 1)]
+    true_cells = [(s, x, n) for s, (x, n) in enumerate(truth, 1)]
+    checked.append((entry["trend"], trend([shown]), trend([true_cells])))
+    strata, true_strata = [], []
+    for channel in ("east", "north", "south"):
+        built = released(db, "quarter", channel)
+        cells = built["measures"]["confidence"]["periods"]
+        strata.append([(s, p["count"], p["base"]) for s, p in enumerate(cells, 1)])
+        true_strata.append(
+            [
+                (s, q[channel][1], q[channel][0])
+                for s, q in enumerate(QUARTERS.values(), 1)
+            ]
+        )
+    checked.append((entry["channel_adjusted_trend"], trend(strata), trend(true_strata)))
+    db.close()
+    moved = 0
+    for test, (statistic, p), (true_statistic, _) in checked:
+        assert abs(test["statistic"] - statistic) <= 0.005 + 1e-9, (test, statistic)
+        assert abs(test["p_value"] - p) <= 0.0005 + 1e-12, (test, p)
+        moved += round(true_statistic, 2) != test["statistic"]
+    assert moved >= len(checked) // 2, moved
