@@ -22,11 +22,13 @@ from functools import cache
 
 import numpy as np
 import pytest
-from helpers import csrf_token
+from helpers import confidence_row, csrf_token, keyed
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis import periods, perturbation, scale, stats, volume
+from analysis import disclosure, periods, perturbation, scale, stats, volume
 from analysis import report as reports
 from analysis.__main__ import main
 from analysis.measures import ReportSpec
@@ -1152,3 +1154,127 @@ def test_attack_11_every_test_is_computed_from_the_published_counts(tmp_path, ca
         assert abs(test["p_value"] - p) <= 0.0005 + 1e-12, (test, p)
         moved += round(true_statistic, 2) != test["statistic"]
     assert moved >= len(checked) // 2, moved
+
+
+# Properties: one cell, one value; every figure from the published counts --------------
+
+APRIL = [
+    week
+    for week in (f"2025-W{number:02}" for number in range(13, 20))
+    if periods.period_of_week(week, "month") == "2025-04"
+]
+SPAN = ["2025-W15", "2025-W28", "2025-W41", "2026-W02", "2026-W15", "2026-W28"]
+ONE_DAY = date(2026, 11, 23)  # 2025/26 and its quarters and months are complete
+
+
+def weekly(weeks):
+    """Weekly counts by channel, with record-key sums drawn from a seed."""
+    return st.tuples(
+        st.lists(
+            st.tuples(
+                st.sampled_from(weeks),
+                st.sampled_from("abc"),
+                st.integers(0, 90),
+                st.integers(0, 90),
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        st.integers(0, 2**16),
+    )
+
+
+def rows_of(draws, seed):
+    """Storage rows of the confidence measure, with record-key sums beside counts."""
+    return keyed(
+        [
+            confidence_row(week, x, x + rest, channel)
+            for week, channel, x, rest in draws
+        ],
+        seed,
+    )
+
+
+def build(rows, period_type, channel=""):
+    """The report of one period type, filtered to a channel as the dashboard does."""
+    rows = [row for row in rows if channel in ("", row["channel"])]
+    options = reports.Options(today=ONE_DAY, period_type=period_type)
+    return reports.build(rows, CONFIDENCE, options)
+
+
+@settings(max_examples=60, deadline=None)
+@given(weekly(APRIL))
+def test_a_cell_is_published_alike_in_every_table_and_period_type(data):
+    """Respondents of April 2025 only: April, 2025/26 Q1 and the year 2025/26 are
+    the same cells, and publish the same figures; a channel's group in the quarter's
+    breakdown publishes what the channel's filter does. Differencing tables that
+    hold the same cell gives 0, nothing more."""
+    rows = rows_of(*data)
+    reports_by_type = [build(rows, t) for t in ("month", "quarter", "year")]
+    if not reports_by_type[0]["measures"]:
+        return
+    figures = []
+    for built in reports_by_type:
+        [responses] = built["responses"]
+        [entry] = built["measures"]["confidence"]["periods"]
+        figures.append((responses["base"], {**entry, "period": None}))
+    assert figures[0] == figures[1] == figures[2]
+    quarter = reports_by_type[1]["measures"]["confidence"]["by_channel"]
+    for group in quarter["groups"]:
+        if group["group"] == disclosure.OTHER or group.get("base") is None:
+            continue
+        [alone] = build(rows, "quarter", group["group"])["measures"]["confidence"][
+            "periods"
+        ]
+        assert {**group, "period": None, "group": None} == {
+            **alone,
+            "period": None,
+            "group": None,
+        }
+
+
+def counts_under_tests(measure):
+    """Each test shown for a measure, with the published counts it should be on:
+    a change's two periods, a breakdown's groups, a trend's periods."""
+    for key in ("latest_change", "year_on_year", "rolling_year"):
+        change = measure.get(key, {})
+        if change.get("shown"):
+            yield change, two_by_two(change)
+    for key in ("by_channel", "by_offence"):
+        found = measure[key]
+        if "statistic" in found.get("test", {}):
+            table = [[g["count"], g["base"] - g["count"]] for g in found["groups"]]
+            yield found["test"], table
+    if "statistic" in measure["trend"] and all(
+        "count" in p for p in measure["periods"]
+    ):
+        cells = [
+            (s, p["count"], p["base"]) for s, p in enumerate(measure["periods"], 1)
+        ]
+        yield measure["trend"], [cells]
+
+
+@settings(max_examples=60, deadline=None)
+@given(weekly(SPAN))
+def test_every_published_figure_recomputes_from_the_published_counts(data):
+    """Each estimate is its published count over its published base (to 2 places),
+    its interval Wilson's for them, a change's difference and Newcombe interval
+    those of its two published pairs, and a change's or breakdown's χ² the one their
+    published counts give: none says more than the counts beside it."""
+    rows = rows_of(*data)
+    built = build(rows, "quarter")
+    for entry in proportions(built):
+        assert entry["estimate"] == round(entry["count"] / entry["base"], 2)
+        assert agrees(entry), entry
+    if not built["measures"]:
+        return
+    for test, table in counts_under_tests(built["measures"]["confidence"]):
+        if test["method"] == "cochran-armitage":
+            statistic, p = trend(table)
+        elif test["method"] == "fisher-exact":
+            found = scipy_stats.fisher_exact(table)
+            statistic, p = found.statistic, found.pvalue
+        else:
+            statistic, p = chi_square(table)
+        assert abs(test["statistic"] - statistic) <= 0.005 + 1e-9, (test, table)
+        assert abs(test["p_value"] - p) <= 0.0005 + 1e-12, (test, table)
