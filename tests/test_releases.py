@@ -349,3 +349,70 @@ def _built(counts, options):
         ),
         sort_keys=True,
     )
+
+
+# Property: fewer than k late responses, and a purge, change no release -------------
+
+SOON = FIRST + timedelta(weeks=30, days=2)  # the periods before it are released
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    responses=st.lists(
+        st.tuples(st.integers(0, 29), st.sampled_from(POOL)), min_size=1, max_size=50
+    ),
+    late=st.lists(
+        st.tuples(st.integers(0, 29), st.sampled_from(POOL)), min_size=1, max_size=9
+    ),
+    cutoff=st.integers(0, 31),
+)
+def test_fewer_than_k_late_responses_and_a_purge_change_no_release(
+    responses, late, cutoff
+):
+    """Whatever the responses, up to k − 1 late ones in any weeks leave every release
+    byte for byte as it was, and the report from them too; no revision may be made
+    from them; and a purge deletes only releases of periods wholly before its cutoff,
+    leaving the others byte for byte, and revisions still refused."""
+
+    def stored(rows, start):
+        return [
+            row
+            | {
+                "id": f"{start + i:032x}",
+                "submission_id": f"{start + i}",
+                "period": periods.week_of(FIRST + timedelta(weeks=offset)),
+            }
+            for i, (offset, row) in enumerate(rows)
+        ]
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = storage.connect(str(Path(folder) / "survey.db"))
+        storage.migrate(db)
+        storage.add_rows(db, stored(responses, 0))
+        releases.make_due_releases(db, SOON)
+        before = _keyed(_stored_json(db))
+        options = reports.Options(today=SOON, period_type="month")
+        report = _built(releases.read_release_rows(db, "month"), options)
+        storage.add_rows(db, stored(late, len(responses)))
+        assert _keyed(_stored_json(db)) == before
+        assert _built(releases.read_release_rows(db, "month"), options) == report
+
+        def refused():
+            for period_type, period, _ in _keyed(_stored_json(db)):
+                with pytest.raises(releases.Refused, match="needs at least 10"):
+                    releases.revise_release(db, period_type, period, SOON, 10)
+
+        refused()
+        week = periods.week_of(FIRST + timedelta(weeks=cutoff))
+        releases.delete_releases_before(db, week)
+        storage.purge_responses(db, week)
+        after = _keyed(_stored_json(db))
+        assert all(before[key] == row for key, row in after.items())
+        for period_type, period, _ in set(before) - set(after):
+            assert releases.period_weeks(period, period_type)[1] <= week
+        refused()
+        db.close()
