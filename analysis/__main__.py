@@ -139,15 +139,16 @@ def _built_report(path: str, period_type: str, today: date, choices: dict) -> di
         )
         releases.record_made(db, made, "report command")
         counts = releases.read_release_rows(db, period_type, today)
+        released = stored.signature(db.conn, period_type, today)
         built = report.build(
             counts["measures"] + counts["reasons"],
             questionnaire.REPORT,
             options,
             counts["patterns"],
             counts["about"],
+            [period for period, _ in released],
         )
         if counts["measures"]:
-            released = stored.signature(db.conn, period_type, today)
             key = stored.report_key(period_type, choices, released)
             stored.put_report(db.conn, key, period_type, choices, built)
         return built

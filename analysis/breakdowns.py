@@ -63,9 +63,14 @@ def breakdown(
     groups = sorted(merged, key=lambda group: (group == disclosure.OTHER, group))
     entry: dict = {"period": period, "groups": []}
     if len(groups) < 2:
+        # One group is the period itself. Hidden, it is left out, so that a period
+        # with a few responses reads as one with none (a filter must not prove a
+        # channel had none; docs/disclosure.md).
+        shown = [estimate(group, *merged[group], options) for group in groups]
         entry["groups"] = [
-            estimate(group, *merged[group], options) | {"group": group}
-            for group in groups
+            figure | {"group": group}
+            for group, figure in zip(groups, shown, strict=True)
+            if not figure["suppressed"]
         ]
         return entry
     # Every cell the groups' figures give away, the one between nested measures too.
@@ -112,8 +117,13 @@ def _merged(
 
 
 def _partition(x: int, n: int, others: tuple[int, ...]) -> list[int]:
-    """The cells a group's base falls into once its figures are published."""
-    return [x, *others, n - x - sum(others)]
+    """The cells a group's base falls into once its figures are published.
+
+    `others` ends with the complement n − x (estimates.nested_cells), which the
+    cells before it and the rest make up.
+    """
+    between = others[:-1]
+    return [x, *between, n - x - sum(between)]
 
 
 def adjusted_trend(
@@ -125,7 +135,7 @@ def adjusted_trend(
     within: str | None = None,
 ) -> dict:
     """The trend within channels, so a changing mix of channels is not taken for one."""
-    strata, every_cell = [], []
+    strata, every_cell, hidden = [], [], []
     for channel in sorted({c for p in ordered for c in by_channel[p]}):
         # Each channel is scored by the periods it has responses in, on one scale.
         present = [
@@ -145,7 +155,14 @@ def adjusted_trend(
             every_cell += [
                 v for _, x, n, others in present for v in (x, n - x, *others)
             ]
-    if not strata or not disclosure.can_test(every_cell, options.threshold):
+            hidden += [
+                (x, n, others)
+                for _, x, n, others in present
+                if not publishable(x, n, others, options)
+            ]
+    # Each channel's periods are published under its filter: a cell hidden there (a
+    # base under the minimum for a percentage, say) must not come back from the test.
+    if not strata or hidden or not disclosure.can_test(every_cell, options.threshold):
         return not_shown("some channels have too few responses in some periods")
     trend = stats.stratified_cochran_armitage(strata)
     # Named as stratified even with one channel: the test is the same either way.

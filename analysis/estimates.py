@@ -107,9 +107,11 @@ def cells(counts: dict, name: str, options: Options) -> tuple[int, int]:
 def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool:
     """Whether x of n may be published, with the other cells of its base it reveals.
 
-    `others` are cells of the same base that publishing x of n beside another measure
-    gives away: "declined all the questions" beside "declined some or all" gives the
-    number who declined some (docs/disclosure.md, measures on one base).
+    `others` are cells of the same base that publishing x of n gives away, each
+    published as a cell of its own: the complement n − x, and the cell between x and
+    a wider measure's count ("declined all the questions" beside "declined some or
+    all" gives the number who declined some; docs/disclosure.md, measures on one
+    base).
     """
     k = options.threshold
     return disclosure.can_show_proportion(x, n, k, options.min_base) and all(
@@ -117,24 +119,37 @@ def publishable(x: int, n: int, others: Sequence[int], options: Options) -> bool
     )
 
 
+def difference_cell(counts: dict, whole: str, part: str, options: Options) -> int:
+    """The cell of those counted in `whole` and not in `part`, published on its own.
+
+    Its members' record keys are the whole's less the part's, so it has a cell key
+    of its own; perturbed as a cell, it is k or more exactly when the true count is.
+    """
+    difference = {
+        f"rest{suffix}": counts.get(f"{whole}{suffix}", 0)
+        - counts.get(f"{part}{suffix}", 0)
+        for suffix in ("", ".key")
+    }
+    return published(difference, "rest", options)
+
+
 def nested_cells(
     counts: dict, name: str, within: str | None, options: Options
 ) -> tuple[int, int, tuple[int, ...]]:
-    """A measure's x and n in one group, and the cell between it and its wider one.
+    """A measure's x and n in one group, and the other cells publishing it reveals.
 
-    The third part is what `publishable` must also pass: empty without a wider
-    measure, else the number counted by the wider measure and not by this one, as
-    its own cell (its members' keys are the wider cell's less this one's).
+    The third part is what `publishable` must also pass: the cell between this
+    measure and its wider one, if it has one (counted by the wider measure and not
+    by this one), and last the complement n − x. Each is a cell of its own with its
+    own cell key: the difference of two published counts is not a published count,
+    and could pass k when the true cell does not (docs/disclosure.md).
     """
     x, n = cells(counts, name, options)
+    complement = difference_cell(counts, f"{name}.n", f"{name}.x", options)
     if within is None:
-        return x, n, ()
-    between = {
-        f"between{part}": counts.get(f"{within}.x{part}", 0)
-        - counts.get(f"{name}.x{part}", 0)
-        for part in ("", ".key")
-    }
-    return x, n, (published(between, "between", options),)
+        return x, n, (complement,)
+    between = difference_cell(counts, f"{within}.x", f"{name}.x", options)
+    return x, n, (between, complement)
 
 
 def estimate(

@@ -23,6 +23,7 @@ from analysis.estimates import (
     comparison,
     complete_period,
     counts_of,
+    difference_cell,
     estimate,
     nested_cells,
     not_shown,
@@ -49,8 +50,14 @@ class _Counts:
     ordered: list[str]
 
 
-def _gather(rows: Iterable[dict], options: Options) -> _Counts:
-    """Add up storage's weekly rows into complete periods, overall and by group."""
+def _gather(
+    rows: Iterable[dict], options: Options, span: Sequence[str] | None = None
+) -> _Counts:
+    """Add up storage's weekly rows into complete periods, overall and by group.
+
+    The periods reported are `span` (those complete of it), when given, else every
+    period from the first with a row to the last.
+    """
     by_period, by_channel, by_offence = _nested(2), _nested(3), _nested(3)
     for row in rows:
         period = complete_period(row, options)
@@ -60,13 +67,18 @@ def _gather(rows: Iterable[dict], options: Options) -> _Counts:
             by_period[period][key] += value
             by_channel[period][row["channel"]][key] += value
             by_offence[period][row["offence"] or "not given"][key] += value
-    ordered = (
-        periods.span(
+    if span is not None:
+        ordered = [
+            p
+            for p in span
+            if periods.complete(p, options.period_type, options.today, options.calendar)
+        ]
+    elif by_period:
+        ordered = periods.span(
             min(by_period), max(by_period), options.period_type, options.calendar
         )
-        if by_period
-        else []
-    )
+    else:
+        ordered = []
     return _Counts(by_period, by_channel, by_offence, ordered)
 
 
@@ -76,13 +88,17 @@ def build(
     options: Options,
     score_patterns: Iterable[tuple[Sequence[int], int]] = (),
     about_rows: Iterable[dict] | None = None,
+    span: Sequence[str] | None = None,
 ) -> dict:
     """The whole report from storage's weekly counts (and B1–B6 score patterns).
 
     `about_rows` are the same counts by week and About-you band (keys "question"
     and "band" instead of channel and offence); None leaves those breakdowns out.
+    `span` lists the periods to report (the released ones): a report filtered to one
+    channel must list the same periods as the whole, or one that stops early would
+    prove the channel had no response since (docs/disclosure.md).
     """
-    counts = _gather(rows, options)
+    counts = _gather(rows, options, span)
     report = _heading(counts, options)
     if not counts.ordered:
         return report
@@ -102,8 +118,23 @@ def build(
                 for code, bands in by_band.items()
             }
         report["measures"][measure.name] = entry
+    # The index of a period whose 1–5 measure is hidden could say what was hidden:
+    # "0 (0 to 0)" over 50 people says every one of them scored 1 (docs/disclosure.md).
+    scale_shown = [
+        {
+            e["period"]
+            for e in report["measures"][m.name]["periods"]
+            if not e["suppressed"]
+        }
+        for m in spec.measures
+        if m.scale
+    ]
     report["confidence_index"] = scale.index(
-        counts.ordered, counts.by_period, options, tests
+        counts.ordered,
+        counts.by_period,
+        options,
+        tests,
+        set.intersection(*scale_shown) if scale_shown else None,
     )
     report["reasons"] = _ranked(
         "reason", "reasons.n", spec.reasons, counts, options, tests
@@ -253,8 +284,15 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
     # Every period, empty ones too: a trend shown over the periods with responses
     # would prove that a hidden period had none (zero counts as small).
     used = series
-    if len(used) < 3 or not disclosure.can_test(
-        [v for _, x, n, others in used for v in (x, n - x, *others)], options.threshold
+    # Every period published too: a period hidden for its base alone (its cells pass
+    # k) would come back from the test and the centre line with the others' counts.
+    if (
+        len(used) < 3
+        or any(e["suppressed"] for e in published)
+        or not disclosure.can_test(
+            [v for _, x, n, others in used for v in (x, n - x, *others)],
+            options.threshold,
+        )
     ):
         return {
             "trend": not_shown("some periods have too few responses for a trend test")
@@ -306,13 +344,17 @@ def _ranked(
     items = []
     for code, text in choices:
         x = min(published(by_period[latest], f"{prefix}.{code}", options), n)
-        item = {"code": code, "label": text, **estimate(latest, x, n, (), options)}
+        rest = (
+            difference_cell(by_period[latest], base_key, f"{prefix}.{code}", options),
+        )
+        item = {"code": code, "label": text, **estimate(latest, x, n, rest, options)}
         if n_before:
             x_before = min(published(before, f"{prefix}.{code}", options), n_before)
+            rest_before = difference_cell(before, base_key, f"{prefix}.{code}", options)
             item["change"] = comparison(
                 "previous period",
-                (latest, x, n),
-                (previous, x_before, n_before),
+                (latest, x, n, rest),
+                (previous, x_before, n_before, (rest_before,)),
                 options,
                 tests,
             )

@@ -83,7 +83,9 @@ def likert(
     return result
 
 
-def _index_estimate(period: str, counts: dict, options: Options) -> dict:
+def _index_estimate(
+    period: str, counts: dict, options: Options, allowed: bool = True
+) -> dict:
     """One period's mean index, with a normal 95% interval, or suppressed.
 
     The base is published perturbed, as every count; the mean is of scores, not a
@@ -96,7 +98,7 @@ def _index_estimate(period: str, counts: dict, options: Options) -> dict:
     # A mean needs the base a percentage needs: over a handful of responses, "0 (0 to
     # 0)" says what every one of them answered (docs/disclosure.md).
     n = int(counts.get("confidence_index.n", 0))
-    if min(n, base) < max(k, options.min_base, 2):
+    if not allowed or min(n, base) < max(k, options.min_base, 2):
         return entry | {"suppressed": True}
     mean = counts["confidence_index.sum"] / n
     variance = max(0.0, (counts["confidence_index.sumsq"] - n * mean * mean) / (n - 1))
@@ -109,9 +111,23 @@ def _index_estimate(period: str, counts: dict, options: Options) -> dict:
     }
 
 
-def index(ordered: list[str], by_period: dict, options: Options, tests: Tests) -> dict:
-    """The 0–100 confidence index per period: mean, interval, and its trend."""
-    entries = [_index_estimate(p, by_period[p], options) for p in ordered]
+def index(
+    ordered: list[str],
+    by_period: dict,
+    options: Options,
+    tests: Tests,
+    shown_with: set[str] | None = None,
+) -> dict:
+    """The 0–100 confidence index per period: mean, interval, and its trend.
+
+    `shown_with`, if given, are the periods whose measure on the 1–5 scale is
+    published: the index is shown for those only. Where that measure is hidden (too
+    few on one side of it), a mean of everyone's scores would tell what they gave.
+    """
+    entries = [
+        _index_estimate(p, by_period[p], options, shown_with is None or p in shown_with)
+        for p in ordered
+    ]
     means = [entry["estimate"] for entry in entries if not entry["suppressed"]]
     result: dict = {"periods": entries}
     # Mann–Kendall needs every period: a gap would make the trend look steadier.

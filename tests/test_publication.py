@@ -30,11 +30,11 @@ def test_no_period_is_flagged_where_its_estimate_is_not_shown():
     built = reports.build(keyed(rows), ONE, reports.Options(today=TODAY))
     entry = built["measures"]["confidence"]
     assert entry["periods"][2]["suppressed"]
-    [small] = [r for r in entry["p_chart"]["limits"] if r["period"] == "2025/26 Q3"]
-    assert small["flagged"] is None  # 29 of 40 is far outside, and must not say so
-    # Its limits would give its base (and with the centre line, its count).
-    assert small["lower"] is None and small["upper"] is None
-    assert "2025/26 Q3" not in entry["p_chart"]["flagged"]
+    # 29 of 40 is far outside the limits, and must not say so. Its limits would give
+    # its base, and the centre line and the trend, with the other periods' published
+    # counts, its count: none of them is shown over a span with a hidden period.
+    assert "p_chart" not in entry
+    assert entry["trend"]["shown"] is False
     assert "Unusual periods" not in entry["summary"]
     # Nor is its percentage given anywhere else, in a comparison for instance.
     assert "72%" not in entry["summary"]
@@ -99,11 +99,18 @@ def test_the_index_needs_the_base_a_percentage_needs():
     index = {p["period"]: p for p in built["confidence_index"]["periods"]}
     assert index["2025/26 Q2"]["suppressed"] and "estimate" not in index["2025/26 Q2"]
     assert index["2025/26 Q1"]["estimate"] == 60
-    many = counts("2025-W28", 0, 50) | _index(50, 40.0, 20.0)
+    many = counts("2025-W28", 30, 60) | _index(60, 40.0, 20.0)
     built = reports.build(
         keyed([rows[0], many, rows[2]]), ONE, reports.Options(today=TODAY)
     )
     assert built["confidence_index"]["periods"][1]["estimate"] == 40
+    # 60 of whom none was confident: the index is hidden with the measure, whatever
+    # its base, or "0 (0 to 0)" would say what every one of them scored.
+    none = counts("2025-W28", 0, 60) | _index(60, 0.0, 0.0)
+    built = reports.build(
+        keyed([rows[0], none, rows[2]]), ONE, reports.Options(today=TODAY)
+    )
+    assert built["confidence_index"]["periods"][1]["suppressed"]
 
 
 def _index(n: int, mean: float, sd: float) -> dict:

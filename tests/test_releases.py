@@ -393,7 +393,7 @@ def test_fewer_than_k_late_responses_and_a_purge_change_no_release(
         db = storage.connect(str(Path(folder) / "survey.db"))
         storage.migrate(db)
         storage.add_rows(db, stored(responses, 0))
-        releases.make_due_releases(db, SOON)
+        releases.make_due_releases(db, SOON, K)
         before = _keyed(_stored_json(db))
         options = reports.Options(today=SOON, period_type="month")
         report = _built(releases.read_release_rows(db, "month"), options)

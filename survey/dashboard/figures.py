@@ -93,7 +93,8 @@ def _build(made: dict, db, options: report.Options, offence: str, channel: str) 
     if built is None:
         if "counts" not in made:
             made["counts"] = _read(db, options.period_type, options.today)
-        built = _report(made["counts"], options, offence, channel)
+        span = [period for period, _ in made["released"]]
+        built = _report(made["counts"], options, offence, channel, span)
         if made["released"]:
             stored.put_report(db.conn, stored_key, options.period_type, choices, built)
     made[key] = built
@@ -160,7 +161,9 @@ def build_report(period_type: str, offence: str = "", channel: str = "") -> dict
     return _build(made, get_db(), _options(period_type), offence, channel)
 
 
-def _report(counts: dict, options: report.Options, offence: str, channel: str):
+def _report(
+    counts: dict, options: report.Options, offence: str, channel: str, span: list
+):
     rows = counts["rows"]
     if offence:
         rows = [row for row in rows if row["offence"] == offence]
@@ -171,7 +174,10 @@ def _report(counts: dict, options: report.Options, offence: str, channel: str):
     # breakdowns are left out rather than shown for the wrong responses.
     about = None if offence or channel else counts["about"]
     # Cronbach's alpha describes the whole scale, not a filtered slice of it.
-    return report.build(rows, questionnaire.REPORT, options, counts["patterns"], about)
+    # Every released period, whatever the filter (report.build, span).
+    return report.build(
+        rows, questionnaire.REPORT, options, counts["patterns"], about, span
+    )
 
 
 def volume_flags() -> list[dict]:
