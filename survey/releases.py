@@ -85,6 +85,17 @@ def list_releases(db: Database, period_type: str) -> list[dict]:
     ]
 
 
+def released_through(ordered: list, through: str | None) -> list:
+    """Released periods (or rows naming them first) up to and with `through`.
+
+    `ordered` is in period order; `through` None keeps them all.
+    """
+    if through is None:
+        return ordered
+    names = [item["period"] if isinstance(item, dict) else item[0] for item in ordered]
+    return ordered[: names.index(through) + 1] if through in names else []
+
+
 def _decoded(row: dict | None) -> dict | None:
     if row is not None:
         row["rows"] = json.loads(row["rows"])
@@ -191,18 +202,22 @@ def revise_release(
 
 
 def read_release_rows(
-    db: Database, period_type: str, until: date | None = None
+    db: Database,
+    period_type: str,
+    until: date | None = None,
+    through: str | None = None,
 ) -> dict:
     """Every released period's counts, as read_report_counts gives them live.
 
     The latest revision of each release of the type (of periods complete by `until`,
-    if given), one after another: measures, reasons and About-you rows, each count
-    with its record keys summed beside it, and the B1–B6 score patterns up to the
-    latest released period's end.
+    if given, and up to the period `through`, if given: the report as it was when
+    that period was the latest), one after another: measures, reasons and About-you
+    rows, each count with its record keys summed beside it, and the B1–B6 score
+    patterns up to the last of those periods' end.
     """
     result: dict = {"measures": [], "reasons": [], "about": []}
     patterns: Counter = Counter()
-    for release in list_releases(db, period_type):
+    for release in released_through(list_releases(db, period_type), through):
         if until is not None and not periods.complete(
             release["period"], period_type, until
         ):

@@ -38,19 +38,25 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def signature(conn: sqlite3.Connection, period_type: str, today) -> list:
+def signature(
+    conn: sqlite3.Connection, period_type: str, today, through: str | None = None
+) -> list:
     """The releases a report of the type is built from: each complete period's latest
-    revision, as read_release_rows reads them."""
+    revision, up to the period `through` if given, as read_release_rows reads them."""
     rows = conn.execute(
         "SELECT period, max(revision) FROM releases WHERE period_type = ? "
         "GROUP BY period ORDER BY first_week",
         [period_type],
     ).fetchall()
-    return [
+    released = [
         [period, revision]
         for period, revision in rows
         if periods.complete(period, period_type, today)
     ]
+    if through is None:
+        return released
+    names = [period for period, _ in released]
+    return released[: names.index(through) + 1] if through in names else []
 
 
 def report_key(period_type: str, choices: dict, released: list) -> str:

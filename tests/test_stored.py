@@ -9,7 +9,7 @@ import pytest
 from helpers import REPORT_TODAY
 
 from analysis import __main__ as command
-from survey import stored
+from survey import releases, stored
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARGS = ["--format", "json", "--today", REPORT_TODAY.isoformat()]
@@ -101,3 +101,31 @@ def test_the_dashboard_reads_a_stored_report_in_a_new_worker(
     again = analyst.get("/dashboard/").get_data(as_text=True)
     table = slice(first.index("<table"), first.index("</table>"))
     assert again[table] == first[table]
+
+
+def test_a_past_release_s_report_is_the_one_it_was_when_it_was_the_latest(
+    app, db, personas, demo_rows, monkeypatch
+):
+    from survey.dashboard import figures
+
+    with app.test_request_context():
+        released = figures.released_periods("quarter")
+        latest, before = released[-1], released[-2]
+        assert figures.build_report("quarter", through=latest) == figures.build_report(
+            "quarter"
+        )
+        then = figures.build_report("quarter", through=before)
+    assert then["latest_complete_period"] == before
+    assert then["periods"] == released[:-1]
+    # As it was before the latest quarter was released: that release taken away,
+    # and every stored or kept report with it.
+    db.execute(
+        "DELETE FROM releases WHERE period_type = 'quarter' AND period = ?", [latest]
+    )
+    db.execute("DELETE FROM stored_reports")
+    db.conn.commit()
+    app.extensions.pop("dashboard_cache")
+    # (and not made again: as if that quarter had not ended yet)
+    monkeypatch.setattr(releases, "make_due_releases", lambda *args: [])
+    with app.test_request_context():
+        assert figures.build_report("quarter") == then

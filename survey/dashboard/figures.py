@@ -60,20 +60,26 @@ def _release_due(db, cache: dict, today: date, threshold: int) -> None:
             cache["released_in"] = month
 
 
-def _read(db, period_type: str, today: date) -> dict:
-    """The released counts of one period type, as the report reads them."""
-    counts = releases.read_release_rows(db, period_type, until=today)
+def _read(db, period_type: str, today: date, through: str | None = None) -> dict:
+    """The released counts of one period type (up to `through`), for the report."""
+    counts = releases.read_release_rows(db, period_type, until=today, through=through)
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 
 
-def _made(cache: dict, db, period_type: str, today: date) -> dict:
-    """What is kept for the type's current release set (dropped when it changes)."""
-    released = stored.signature(db.conn, period_type, today)
-    held = cache.get(("releases", period_type))
+def _made(
+    cache: dict, db, period_type: str, today: date, through: str | None = None
+) -> dict:
+    """What is kept for the type's current release set (dropped when it changes).
+
+    With `through`, the set as it was when that period was the latest released: the
+    report of a past release, built from the same releases as it was then.
+    """
+    released = stored.signature(db.conn, period_type, today, through)
+    held = cache.get(("releases", period_type, through))
     if held is None or held[0] != released or held[1] != today:
-        held = (released, today, {"released": released})
-        cache[("releases", period_type)] = held
+        held = (released, today, {"released": released, "through": through})
+        cache[("releases", period_type, through)] = held
     return held[2]
 
 
@@ -92,11 +98,16 @@ def _build(made: dict, db, options: report.Options, offence: str, channel: str) 
     built = stored.get_report(db.conn, stored_key)
     if built is None:
         if "counts" not in made:
-            made["counts"] = _read(db, options.period_type, options.today)
+            made["counts"] = _read(
+                db, options.period_type, options.today, made["through"]
+            )
         span = [period for period, _ in made["released"]]
         built = _report(made["counts"], options, offence, channel, span)
         if made["released"]:
             stored.put_report(db.conn, stored_key, options.period_type, choices, built)
+        if made["through"] is not None:
+            # A past release's counts are seldom asked for twice: keep its reports only.
+            made.pop("counts")
     made[key] = built
     return built
 
@@ -130,17 +141,27 @@ def wait_for_warm_up() -> None:
         running.join()
 
 
-def _current(period_type: str) -> dict:
-    """What is kept for the type's releases, due releases made first."""
+def _current(period_type: str, through: str | None = None) -> dict:
+    """What is kept for the type's releases (up to `through`), due ones made first."""
     wait_for_warm_up()  # rather than make the same releases twice
     cache, db, today = _cache(), get_db(), date.today()
     _release_due(db, cache, today, current_app.config["SUPPRESSION_THRESHOLD"])
-    return _made(cache, db, period_type, today)
+    return _made(cache, db, period_type, today, through)
 
 
-def kept(period_type: str, key: tuple, make: Callable[[], object]):
+def released_periods(period_type: str) -> list[str]:
+    """Every released period of the type, oldest first: those one may choose."""
+    return [period for period, _ in _current(period_type)["released"]]
+
+
+def kept(
+    period_type: str,
+    key: tuple,
+    make: Callable[[], object],
+    through: str | None = None,
+):
     """What `make` returns, made once per release set of the type (a chart, say)."""
-    made = _current(period_type)
+    made = _current(period_type, through)
     if key not in made:
         made[key] = make()
     return made[key]
@@ -155,9 +176,15 @@ def _options(period_type: str) -> report.Options:
     )
 
 
-def build_report(period_type: str, offence: str = "", channel: str = "") -> dict:
-    """The report for one choice of period and filters, from the releases."""
-    made = _current(period_type)
+def build_report(
+    period_type: str, offence: str = "", channel: str = "", through: str | None = None
+) -> dict:
+    """The report for one choice of period and filters, from the releases.
+
+    `through` is a released period: the report as it was when that period was the
+    latest (none: the latest released period).
+    """
+    made = _current(period_type, through)
     return _build(made, get_db(), _options(period_type), offence, channel)
 
 
