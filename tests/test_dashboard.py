@@ -430,7 +430,9 @@ def test_counts_read_at_start_up_serve_the_first_request(
     monkeypatch.setattr(
         figures,
         "_read",
-        lambda db, kind, today: reads.append(kind) or read(db, kind, today),
+        lambda db, kind, today, *more: (
+            reads.append(kind) or read(db, kind, today, *more)
+        ),
     )
     figures.warm_up(app)  # gunicorn calls this as each worker starts
     assert analyst.get("/dashboard/").status_code == 200
@@ -447,7 +449,9 @@ def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkey
     monkeypatch.setattr(
         figures,
         "_read",
-        lambda db, kind, today: reads.append(kind) or read(db, kind, today),
+        lambda db, kind, today, *more: (
+            reads.append(kind) or read(db, kind, today, *more)
+        ),
     )
     # The benchmark's bare app has no dashboard and no DATABASE setting.
     hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bare")))
