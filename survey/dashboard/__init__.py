@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import wording
-from survey import questionnaire, storage
+from survey import questionnaire
 from survey.comments import read_comments
 from survey.dashboard import figures, tables
 from survey.db import get_db
@@ -37,7 +37,9 @@ def choices() -> dict:
         abort(400, "Choose a month, quarter or financial year.")
     if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
         abort(400, "Choose one of the offence types offered.")
-    if chosen["channel"] and chosen["channel"] not in storage.list_channels(get_db()):
+    if chosen["channel"] and chosen["channel"] not in figures.channels(
+        chosen["period"]
+    ):
         abort(400, "Choose one of the channels offered.")
     return chosen
 
@@ -53,15 +55,19 @@ def describe(chosen: dict) -> str:
     )
 
 
-def page(template: str, chosen: dict, **context) -> str:
-    """A dashboard page with the filter form's choices and the links that keep them."""
+def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str:
+    """A dashboard page with the filter form's choices and the links that keep them.
+
+    A page without the filter form (comments) does not list the channels: that reads
+    the releases, and would make any that are due, which a GET of comments must not.
+    """
     return render_template(
         template,
         chosen=chosen,
         query={key: value for key, value in chosen.items() if value},
         period_types=PERIOD_TYPES,
         offences=tables.OFFENCES,
-        channels=sorted(storage.list_channels(get_db())),
+        channels=sorted(figures.channels(chosen["period"])) if filters else [],
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
         **context,
@@ -257,6 +263,7 @@ def comments():
     return page(
         "dashboard/comments.html",
         {"period": figures.COMMENT_PERIOD, "offence": "", "channel": ""},
+        filters=False,
         questions=COMMENT_QUESTIONS,
         question=question,
         batches=batches,
