@@ -6,6 +6,8 @@ and every table from tables; nothing is computed here.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from analysis import wording
@@ -53,6 +55,31 @@ def describe(chosen: dict) -> str:
     return (
         f"{chosen['period']} {chosen['offence'] or 'all'} {chosen['channel'] or 'all'}"
     )
+
+
+def filter_text(chosen: dict) -> str:
+    """The filters in words, for a chart's title and an export's `filters`.
+
+    An export or a chart is read away from the page that made it, so it says itself
+    which responses it counts.
+    """
+    parts = []
+    if chosen["offence"]:
+        parts.append(f"offence type: {tables.OFFENCES[chosen['offence']]}")
+    if chosen["channel"]:
+        parts.append(f"channel: {chosen['channel']}")
+    return "; ".join(parts) or "all responses"
+
+
+def file_stem(name: str, chosen: dict, built: dict) -> str:
+    """A download's file name without its extension: what it holds, the period type,
+    each filter and the latest period, so two downloads never share a name."""
+    parts = [name, chosen["period"]]
+    for key in ("offence", "channel"):
+        if chosen[key]:
+            parts += [key, chosen[key]]
+    parts.append(built.get("latest_complete_period") or "none")
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", "-".join(parts)).strip("-.")
 
 
 def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str:
