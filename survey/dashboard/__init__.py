@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 
 from analysis import wording
 from survey import questionnaire
@@ -143,7 +151,7 @@ def measure(name: str):
         name=name,
         table=table,
         sentences=sentences,
-        alt=_chart_description(name, built),
+        alt=_chart_description(name, built, chosen),
     )
 
 
@@ -172,7 +180,8 @@ def _sentences(name: str, built: dict) -> list[str]:
     return sentences
 
 
-def _chart_description(name: str, built: dict) -> str:
+def _chart_description(name: str, built: dict, chosen: dict) -> str:
+    """The chart's alt text: what it shows, for whom, and where its figures are."""
     periods = built["periods"]
     what = "95% intervals"
     if name != INDEX and "p_chart" in built["measures"][name]:
@@ -182,29 +191,110 @@ def _chart_description(name: str, built: dict) -> str:
         subject = wording.share(questionnaire.BY_MEASURE[name])
     return (
         f"Chart of {subject} by {built['period_type']}, "
-        f"{periods[0]} to {periods[-1]}, with {what}. The same figures are in the "
-        "table below."
+        f"{periods[0]} to {periods[-1]} ({filter_text(chosen)}), with {what}. "
+        "The same figures are in the table below."
     )
 
 
-@bp.get("/measures/<name>/chart.svg")
+# A chart's formats: SVG for the page and print, PNG for slides and documents.
+CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+# The ranked charts of the reasons page: the report's key and the chart's heading.
+RANKED = {
+    "reasons": ("reasons", "Why people declined the safety questions"),
+    "would-help": ("would_help", "What would have made them more likely to answer"),
+}
+
+
+# The SVG's rule is registered first: a link without `fmt` (the printed report's) is
+# to the SVG.
+@bp.get("/measures/<name>/chart.png", defaults={"fmt": "png"})
+@bp.get("/measures/<name>/chart.svg", defaults={"fmt": "svg"})
 @requires("admin", "analyst")
-def chart(name: str):
-    """The measure's chart as SVG, for the page, the printed report or a slide."""
+def chart(name: str, fmt: str):
+    """The measure's chart as SVG or PNG, to download for a slide or a paper (the
+    page shows the SVG in an <img>, which ignores the download header)."""
     chosen, built = _measure_report(name)
     if not built["measures"]:
         abort(404)
-    audit("read a chart", f"{name} {describe(chosen)}")
+    audit("read a chart", f"{name}.{fmt} {describe(chosen)}")
+    periods = built["periods"]
+    title = (
+        f"{_measure_titles()[name]}, by {PERIOD_TYPES[chosen['period']].lower()}, "
+        f"{periods[0]} to {periods[-1]}"
+    )
+
+    def draw(charts, caption):
+        if name == INDEX:
+            entry = built[INDEX]
+            return charts.measure_chart(entry, percent=False, caption=caption, fmt=fmt)
+        entry = built["measures"][name]
+        return charts.measure_chart(entry, caption=caption, fmt=fmt)
+
+    return _chart_download(f"chart-{name}", title, chosen, built, fmt, draw)
+
+
+@bp.get("/reasons/<key>/chart.png", defaults={"fmt": "png"})
+@bp.get("/reasons/<key>/chart.svg", defaults={"fmt": "svg"})
+@requires("admin", "analyst")
+def ranked_chart(key: str, fmt: str):
+    """The decline reasons (or what would have helped) as a bar chart, SVG or PNG."""
+    chosen = choices()
+    if key not in RANKED:
+        abort(404)
+    built = chosen_report(chosen)
+    if not built["measures"]:
+        abort(404)
+    audit("read a chart", f"{key}.{fmt} {describe(chosen)}")
+    entry = built[RANKED[key][0]]
+    title = f"{RANKED[key][1]}, {entry['period']}"
+    if entry["base"] is not None:
+        title += f" (base: {entry['base']:,} who gave at least one answer)"
+
+    def draw(charts, caption):
+        return charts.ranked_chart(entry, caption=caption, fmt=fmt)
+
+    return _chart_download(f"chart-{key}", title, chosen, built, fmt, draw)
+
+
+def _chart_download(
+    stem: str, title: str, chosen: dict, built: dict, fmt: str, draw
+) -> Response:
+    """A chart with its caption, made once per release set, as a named download.
+
+    Its file name, like an export's, says what it shows, the period type and the
+    filters, so charts saved side by side for a meeting can be told apart.
+    """
     # Matplotlib loads only when a chart is first drawn.
     from survey.dashboard import charts
 
-    def draw():
-        if name == INDEX:
-            return charts.measure_chart(built[INDEX], percent=False)
-        return charts.measure_chart(built["measures"][name])
+    caption = charts.Caption(title, filter_line(chosen), source_line())
+    body = figures.kept(
+        chosen["period"],
+        ("chart", stem, fmt, *chosen.values()),
+        lambda: draw(charts, caption),
+    )
+    response = Response(body, mimetype=CHART_FORMATS[fmt])
+    filename = f"{file_stem(stem, chosen, built)}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
-    svg = figures.kept(chosen["period"], ("chart", name, *chosen.values()), draw)
-    return Response(svg, mimetype="image/svg+xml")
+
+def filter_line(chosen: dict) -> str:
+    """The filters as a chart's second line."""
+    if not (chosen["offence"] or chosen["channel"]):
+        return "All responses"
+    return f"Only responses with {filter_text(chosen)}"
+
+
+def source_line() -> str:
+    """Where a chart's figures come from, and the rules they were published under
+    (docs/disclosure.md, "What is published, and how precisely")."""
+    config = current_app.config
+    return (
+        f"Source: {config['SERVICE_NAME']}, a survey of victims: published figures "
+        f"(every count perturbed; counts under {config['SUPPRESSION_THRESHOLD']} "
+        f"not shown; a percentage needs a base of {config['PERCENT_MINIMUM_BASE']})."
+    )
 
 
 @bp.get("/reasons")
@@ -221,7 +311,25 @@ def reasons():
             tables.ranked("would_help", "What would have helped", built),
         ]
         context["sentences"] = _ranked_changes(built)
+        context["chart_alts"] = {
+            key: _ranked_description(key, built, chosen) for key in RANKED
+        }
     return page("dashboard/reasons.html", chosen, report=built, **context)
+
+
+def _ranked_description(key: str, built: dict, chosen: dict) -> str:
+    """A ranked chart's alt text; the answers not shown are named under the chart."""
+    entry = built[RANKED[key][0]]
+    hidden = [item for item in entry["ranked"] if item.get("suppressed", True)]
+    text = (
+        f"Bar chart: {RANKED[key][1].lower()}, {entry['period']} "
+        f"({filter_text(chosen)}), the share who ticked each answer with its 95% "
+        "interval, most often ticked first."
+    )
+    if hidden:
+        some = "1 answer is" if len(hidden) == 1 else f"{len(hidden)} answers are"
+        text += f" {some} not shown, too few to publish; the table names them."
+    return text + " The same figures are in the table below."
 
 
 def _ranked_changes(built: dict) -> list[str]:
