@@ -149,7 +149,15 @@ def test_a_ranked_chart_with_nothing_published_says_so():
         "ranked": [{"label": "An interpreter", "suppressed": True}],
     }
     texts = svg_texts(charts.ranked_chart(entry, caption=CAPTION))
-    assert "Too few people gave an answer" in texts
+    assert "No figure here can be published" in texts
+    assert "Not shown" not in texts  # no list of every answer under an empty chart
+
+
+def test_a_measure_chart_with_nothing_published_says_so():
+    entry = {"periods": [{"period": "2025/26 Q1", "suppressed": True}]}
+    texts = svg_texts(charts.measure_chart(entry, caption=CAPTION))
+    assert "No period's figure can be published" in texts
+    assert "No period's figure" not in svg_texts(charts.measure_chart(ENTRY))
 
 
 def disposition_name(response) -> str:
@@ -191,7 +199,7 @@ def test_the_reasons_charts_download_as_png_and_svg(app, personas, demo_rows):
         built = figures.build_report("quarter")
     for key, title in (
         ("reasons", "Why people declined the safety questions"),
-        ("would-help", "What would have made them more likely to answer"),
+        ("would-help", "What would have helped people answer the safety questions"),
     ):
         for fmt in ("png", "svg"):
             response = client.get(f"/dashboard/reasons/{key}/chart.{fmt}")

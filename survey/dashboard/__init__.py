@@ -201,7 +201,10 @@ CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 # The ranked charts of the reasons page: the report's key and the chart's heading.
 RANKED = {
     "reasons": ("reasons", "Why people declined the safety questions"),
-    "would-help": ("would_help", "What would have made them more likely to answer"),
+    "would-help": (
+        "would_help",
+        "What would have helped people answer the safety questions",
+    ),
 }
 
 
@@ -247,17 +250,24 @@ def ranked_chart(key: str, fmt: str):
     audit("read a chart", f"{key}.{fmt} {describe(chosen)}")
     entry = built[RANKED[key][0]]
     title = f"{RANKED[key][1]}, {entry['period']}"
+    base = None
     if entry["base"] is not None:
-        title += f" (base: {entry['base']:,} who gave at least one answer)"
+        base = f"base: {entry['base']:,} people who gave at least one answer"
 
     def draw(charts, caption):
         return charts.ranked_chart(entry, caption=caption, fmt=fmt)
 
-    return _chart_download(f"chart-{key}", title, chosen, built, fmt, draw)
+    return _chart_download(f"chart-{key}", title, chosen, built, fmt, draw, base)
 
 
 def _chart_download(
-    stem: str, title: str, chosen: dict, built: dict, fmt: str, draw
+    stem: str,
+    title: str,
+    chosen: dict,
+    built: dict,
+    fmt: str,
+    draw,
+    base: str | None = None,
 ) -> Response:
     """A chart with its caption, made once per release set, as a named download.
 
@@ -267,7 +277,8 @@ def _chart_download(
     # Matplotlib loads only when a chart is first drawn.
     from survey.dashboard import charts
 
-    caption = charts.Caption(title, filter_line(chosen), source_line())
+    filters = "; ".join(filter(None, [filter_line(chosen), base]))
+    caption = charts.Caption(title, filters, source_line())
     body = figures.kept(
         chosen["period"],
         ("chart", stem, fmt, *chosen.values()),

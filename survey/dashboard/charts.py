@@ -100,6 +100,16 @@ def _draw_measure(axes, entry: dict, percent: bool) -> None:
     if limits:
         estimates = [value(p, "estimate") for p in points]
         _control_limits(axes, limits, entry["p_chart"]["centre"], labels, estimates)
+    if all(point.get("suppressed", True) for point in points):
+        # An empty chart downloaded on its own would look broken, not withheld.
+        axes.text(
+            0.5,
+            0.5,
+            "No period's figure can be published: too few responses.",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+        )
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of the base" if percent else "Index (0 to 100)")
     step = max(1, math.ceil(len(labels) / 12))  # at most a dozen labels
@@ -126,7 +136,9 @@ def ranked_chart(
     # Room for each bar's label (wrapped to two or three lines) and the notes.
     height = max(SIZE[1], 1.6 + 0.42 * len(shown) + 0.15 * len(hidden))
     with _drawing, matplotlib.rc_context(SETTINGS):
-        figure = _figure((SIZE[0], height), caption, _hidden_note(hidden))
+        # With no bar at all, the chart says so; a list of every answer adds nothing.
+        note = _hidden_note(hidden) if shown else ""
+        figure = _figure((SIZE[0], height), caption, note)
         _draw_bars(figure.add_subplot(), shown)
         return _saved(figure, fmt, caption)
 
@@ -138,7 +150,7 @@ def _draw_bars(axes, shown: list[dict]) -> None:
         axes.text(
             0.5,
             0.5,
-            "Too few people gave an answer to publish these figures.",
+            "No figure here can be published: too few people gave these answers.",
             ha="center",
             va="center",
             transform=axes.transAxes,
@@ -193,9 +205,10 @@ def _figure(size: tuple[float, float], caption: Caption | None, note: str = ""):
     """A figure with the caption's title above and its source (and any note) below."""
     figure = Figure(figsize=size, layout="constrained")
     if caption is not None:
-        lines = [textwrap.fill(caption.title, 90)]
+        # About as many characters as fit across 8 inches at 11 points.
+        lines = [textwrap.fill(caption.title, 80)]
         if caption.filters:
-            lines.append(textwrap.fill(caption.filters, 100))
+            lines.append(textwrap.fill(caption.filters, 80))
         figure.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=11)
     foot = [
         textwrap.fill(text, 130) for text in (note, caption and caption.source) if text
