@@ -54,6 +54,28 @@ def test_filters_are_kept_in_the_url_and_checked(personas, demo_rows):
         assert "Choose" in response.get_data(as_text=True)
 
 
+def test_every_channel_with_released_responses_is_offered(db, personas):
+    # A fresh install: responses through six channels, a link for none of them.
+    storage.add_rows(db, demo.generate(3000, 3, date.today()))
+    releases.make_due_releases(db, date.today(), 10)
+    client = personas["analyst"]
+    html = client.get("/dashboard/").get_data(as_text=True)
+    for channel in demo.CHANNELS:
+        assert f'<option value="{channel}">' in html, channel
+    for period in ("month", "quarter", "year"):
+        response = client.get(f"/dashboard/?period={period}&channel=helpline")
+        assert response.status_code == 200, period
+        assert '<option value="helpline" selected>' in response.get_data(as_text=True)
+    assert client.get("/dashboard/?channel=nowhere").status_code == 400
+
+
+def test_a_channel_with_a_link_is_offered_before_it_has_responses(db, personas):
+    storage.add_link(db, label="New", channel="new-service", today=date(2024, 4, 1))
+    html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
+    assert '<option value="new-service">' in html
+    assert personas["analyst"].get("/dashboard/?channel=new-service").status_code == 200
+
+
 def test_figures_come_from_releases_and_move_only_with_a_revision(
     app, db, personas, demo_rows
 ):

@@ -72,6 +72,42 @@ def test_json_holds_the_same_data_as_the_csv(personas, demo_rows):
             assert from_csv[key] == expected, key
 
 
+def filename(response) -> str:
+    disposition = response.headers["Content-Disposition"]
+    return re.fullmatch(r'attachment; filename="([^"]+)"', disposition)[1]
+
+
+def test_a_filtered_export_names_its_filters_in_its_name_and_inside(
+    personas, demo_rows
+):
+    client = personas["analyst"]
+    query = "?period=month&offence=stalking&channel=helpline"
+    whole = client.get("/dashboard/export/headline.csv")
+    filtered = client.get(f"/dashboard/export/headline.csv{query}")
+    assert filename(whole).startswith("headline-quarter-")
+    assert filename(filtered).startswith(
+        "headline-month-offence-stalking-channel-helpline-"
+    )
+    assert filename(filtered).endswith(".csv")
+    for response, expected in (
+        (whole, {"period_type": "quarter", "offence": "all", "channel": "all"}),
+        (
+            filtered,
+            {"period_type": "month", "offence": "stalking", "channel": "helpline"},
+        ),
+    ):
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        assert rows
+        for row in rows:
+            assert {key: row[key] for key in expected} == expected
+    body = client.get(f"/dashboard/export/headline.json{query}")
+    assert filename(body) == filename(filtered).replace(".csv", ".json")
+    filters = body.get_json()["filters"]
+    assert filters["period_type"] == "month"
+    assert filters["offence"] == "stalking" and filters["channel"] == "helpline"
+    assert "Stalking" in filters["description"] and "helpline" in filters["description"]
+
+
 def test_every_table_on_every_page_can_be_downloaded(personas, demo_rows):
     client = personas["analyst"]
     every = client.get("/dashboard/export/all.json").get_json()["tables"]

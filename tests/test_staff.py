@@ -35,7 +35,13 @@ def sample_arguments(db, staff_accounts):
         today=date(2026, 4, 1),
         organisation_id=staff_accounts["partner_a"]["organisation_id"],
     )
-    return {"staff_id": 1, "code": link["code"], "name": "confidence", "fmt": "csv"}
+    return {
+        "staff_id": 1,
+        "code": link["code"],
+        "name": "confidence",
+        "key": "reasons",
+        "fmt": "csv",
+    }
 
 
 def test_access_matrix_from_the_url_map(app, personas, sample_arguments):

@@ -6,10 +6,20 @@ and every table from tables; nothing is computed here.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 
 from analysis import wording
-from survey import questionnaire, storage
+from survey import questionnaire
 from survey.comments import read_comments
 from survey.dashboard import figures, tables
 from survey.db import get_db
@@ -37,7 +47,9 @@ def choices() -> dict:
         abort(400, "Choose a month, quarter or financial year.")
     if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
         abort(400, "Choose one of the offence types offered.")
-    if chosen["channel"] and chosen["channel"] not in storage.list_channels(get_db()):
+    if chosen["channel"] and chosen["channel"] not in figures.channels(
+        chosen["period"]
+    ):
         abort(400, "Choose one of the channels offered.")
     return chosen
 
@@ -53,15 +65,44 @@ def describe(chosen: dict) -> str:
     )
 
 
-def page(template: str, chosen: dict, **context) -> str:
-    """A dashboard page with the filter form's choices and the links that keep them."""
+def filter_text(chosen: dict) -> str:
+    """The filters in words, for a chart's title and an export's `filters`.
+
+    An export or a chart is read away from the page that made it, so it says itself
+    which responses it counts.
+    """
+    parts = []
+    if chosen["offence"]:
+        parts.append(f"offence type: {tables.OFFENCES[chosen['offence']]}")
+    if chosen["channel"]:
+        parts.append(f"channel: {chosen['channel']}")
+    return "; ".join(parts) or "all responses"
+
+
+def file_stem(name: str, chosen: dict, built: dict) -> str:
+    """A download's file name without its extension: what it holds, the period type,
+    each filter and the latest period, so two downloads never share a name."""
+    parts = [name, chosen["period"]]
+    for key in ("offence", "channel"):
+        if chosen[key]:
+            parts += [key, chosen[key]]
+    parts.append(built.get("latest_complete_period") or "none")
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", "-".join(parts)).strip("-.")
+
+
+def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str:
+    """A dashboard page with the filter form's choices and the links that keep them.
+
+    A page without the filter form (comments) does not list the channels: that reads
+    the releases, and would make any that are due, which a GET of comments must not.
+    """
     return render_template(
         template,
         chosen=chosen,
         query={key: value for key, value in chosen.items() if value},
         period_types=PERIOD_TYPES,
         offences=tables.OFFENCES,
-        channels=sorted(storage.list_channels(get_db())),
+        channels=sorted(figures.channels(chosen["period"])) if filters else [],
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
         **context,
@@ -110,7 +151,7 @@ def measure(name: str):
         name=name,
         table=table,
         sentences=sentences,
-        alt=_chart_description(name, built),
+        alt=_chart_description(name, built, chosen),
     )
 
 
@@ -139,7 +180,8 @@ def _sentences(name: str, built: dict) -> list[str]:
     return sentences
 
 
-def _chart_description(name: str, built: dict) -> str:
+def _chart_description(name: str, built: dict, chosen: dict) -> str:
+    """The chart's alt text: what it shows, for whom, and where its figures are."""
     periods = built["periods"]
     what = "95% intervals"
     if name != INDEX and "p_chart" in built["measures"][name]:
@@ -149,29 +191,121 @@ def _chart_description(name: str, built: dict) -> str:
         subject = wording.share(questionnaire.BY_MEASURE[name])
     return (
         f"Chart of {subject} by {built['period_type']}, "
-        f"{periods[0]} to {periods[-1]}, with {what}. The same figures are in the "
-        "table below."
+        f"{periods[0]} to {periods[-1]} ({filter_text(chosen)}), with {what}. "
+        "The same figures are in the table below."
     )
 
 
-@bp.get("/measures/<name>/chart.svg")
+# A chart's formats: SVG for the page and print, PNG for slides and documents.
+CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+# The ranked charts of the reasons page: the report's key and the chart's heading.
+RANKED = {
+    "reasons": ("reasons", "Why people declined the safety questions"),
+    "would-help": (
+        "would_help",
+        "What would have helped people answer the safety questions",
+    ),
+}
+
+
+# The SVG's rule is registered first: a link without `fmt` (the printed report's) is
+# to the SVG.
+@bp.get("/measures/<name>/chart.png", defaults={"fmt": "png"})
+@bp.get("/measures/<name>/chart.svg", defaults={"fmt": "svg"})
 @requires("admin", "analyst")
-def chart(name: str):
-    """The measure's chart as SVG, for the page, the printed report or a slide."""
+def chart(name: str, fmt: str):
+    """The measure's chart as SVG or PNG, to download for a slide or a paper (the
+    page shows the SVG in an <img>, which ignores the download header)."""
     chosen, built = _measure_report(name)
     if not built["measures"]:
         abort(404)
-    audit("read a chart", f"{name} {describe(chosen)}")
+    audit("read a chart", f"{name}.{fmt} {describe(chosen)}")
+    periods = built["periods"]
+    title = (
+        f"{_measure_titles()[name]}, by {PERIOD_TYPES[chosen['period']].lower()}, "
+        f"{periods[0]} to {periods[-1]}"
+    )
+
+    def draw(charts, caption):
+        if name == INDEX:
+            entry = built[INDEX]
+            return charts.measure_chart(entry, percent=False, caption=caption, fmt=fmt)
+        entry = built["measures"][name]
+        return charts.measure_chart(entry, caption=caption, fmt=fmt)
+
+    return _chart_download(f"chart-{name}", title, chosen, built, fmt, draw)
+
+
+@bp.get("/reasons/<key>/chart.png", defaults={"fmt": "png"})
+@bp.get("/reasons/<key>/chart.svg", defaults={"fmt": "svg"})
+@requires("admin", "analyst")
+def ranked_chart(key: str, fmt: str):
+    """The decline reasons (or what would have helped) as a bar chart, SVG or PNG."""
+    chosen = choices()
+    if key not in RANKED:
+        abort(404)
+    built = chosen_report(chosen)
+    if not built["measures"]:
+        abort(404)
+    audit("read a chart", f"{key}.{fmt} {describe(chosen)}")
+    entry = built[RANKED[key][0]]
+    title = f"{RANKED[key][1]}, {entry['period']}"
+    base = None
+    if entry["base"] is not None:
+        base = f"base: {entry['base']:,} people who gave at least one answer"
+
+    def draw(charts, caption):
+        return charts.ranked_chart(entry, caption=caption, fmt=fmt)
+
+    return _chart_download(f"chart-{key}", title, chosen, built, fmt, draw, base)
+
+
+def _chart_download(
+    stem: str,
+    title: str,
+    chosen: dict,
+    built: dict,
+    fmt: str,
+    draw,
+    base: str | None = None,
+) -> Response:
+    """A chart with its caption, made once per release set, as a named download.
+
+    Its file name, like an export's, says what it shows, the period type and the
+    filters, so charts saved side by side for a meeting can be told apart.
+    """
     # Matplotlib loads only when a chart is first drawn.
     from survey.dashboard import charts
 
-    def draw():
-        if name == INDEX:
-            return charts.measure_chart(built[INDEX], percent=False)
-        return charts.measure_chart(built["measures"][name])
+    filters = "; ".join(filter(None, [filter_line(chosen), base]))
+    caption = charts.Caption(title, filters, source_line())
+    body = figures.kept(
+        chosen["period"],
+        ("chart", stem, fmt, *chosen.values()),
+        lambda: draw(charts, caption),
+    )
+    response = Response(body, mimetype=CHART_FORMATS[fmt])
+    filename = f"{file_stem(stem, chosen, built)}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
-    svg = figures.kept(chosen["period"], ("chart", name, *chosen.values()), draw)
-    return Response(svg, mimetype="image/svg+xml")
+
+def filter_line(chosen: dict) -> str:
+    """The filters as a chart's second line."""
+    if not (chosen["offence"] or chosen["channel"]):
+        return "All responses"
+    return f"Only responses with {filter_text(chosen)}"
+
+
+def source_line() -> str:
+    """Where a chart's figures come from, and the rules they were published under
+    (docs/disclosure.md, "What is published, and how precisely")."""
+    config = current_app.config
+    return (
+        f"Source: {config['SERVICE_NAME']}, a survey of victims: published figures "
+        f"(every count perturbed; counts under {config['SUPPRESSION_THRESHOLD']} "
+        f"not shown; a percentage needs a base of {config['PERCENT_MINIMUM_BASE']})."
+    )
 
 
 @bp.get("/reasons")
@@ -188,7 +322,25 @@ def reasons():
             tables.ranked("would_help", "What would have helped", built),
         ]
         context["sentences"] = _ranked_changes(built)
+        context["chart_alts"] = {
+            key: _ranked_description(key, built, chosen) for key in RANKED
+        }
     return page("dashboard/reasons.html", chosen, report=built, **context)
+
+
+def _ranked_description(key: str, built: dict, chosen: dict) -> str:
+    """A ranked chart's alt text; the answers not shown are named under the chart."""
+    entry = built[RANKED[key][0]]
+    hidden = [item for item in entry["ranked"] if item.get("suppressed", True)]
+    text = (
+        f"Bar chart: {RANKED[key][1].lower()}, {entry['period']} "
+        f"({filter_text(chosen)}), the share who ticked each answer with its 95% "
+        "interval, most often ticked first."
+    )
+    if hidden:
+        some = "1 answer is" if len(hidden) == 1 else f"{len(hidden)} answers are"
+        text += f" {some} not shown, too few to publish; the table names them."
+    return text + " The same figures are in the table below."
 
 
 def _ranked_changes(built: dict) -> list[str]:
@@ -257,6 +409,7 @@ def comments():
     return page(
         "dashboard/comments.html",
         {"period": figures.COMMENT_PERIOD, "offence": "", "channel": ""},
+        filters=False,
         questions=COMMENT_QUESTIONS,
         question=question,
         batches=batches,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 from flask import Blueprint, Response, abort, current_app
 
@@ -29,9 +28,27 @@ def _download(body: str, fmt: str, filename: str) -> Response:
     return response
 
 
-def _filename(name: str, built: dict, fmt: str) -> str:
-    latest = built.get("latest_complete_period", "none")
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{name}-{latest}") + f".{fmt}"
+def _filename(name: str, chosen: dict, built: dict, fmt: str) -> str:
+    return f"{dashboard.file_stem(name, chosen, built)}.{fmt}"
+
+
+def _filters(chosen: dict) -> dict:
+    """The period type and filters an export was cut by, said inside it too."""
+    return {
+        "period_type": chosen["period"],
+        "offence": chosen["offence"] or None,
+        "channel": chosen["channel"] or None,
+        "description": dashboard.filter_text(chosen),
+    }
+
+
+# Every CSV row ends with the period type and filters, "all" where there is none: a
+# column a spreadsheet can filter on, which stays with the row when rows are copied.
+CSV_FILTER_COLUMNS = ("period_type", "offence", "channel")
+
+
+def _csv_filters(chosen: dict) -> list[str]:
+    return [chosen["period"], chosen["offence"] or "all", chosen["channel"] or "all"]
 
 
 def _about(chosen: dict, built: dict) -> dict:
@@ -40,6 +57,7 @@ def _about(chosen: dict, built: dict) -> dict:
         "period_type": chosen["period"],
         "offence": chosen["offence"] or None,
         "channel": chosen["channel"] or None,
+        "filters": _filters(chosen),
         "latest_complete_period": built.get("latest_complete_period"),
         "threshold": built["threshold"],
         "counts_rounded_to": 5,
@@ -82,21 +100,22 @@ def table(name: str, fmt: str):
         return _download(
             json.dumps(body, indent=1, ensure_ascii=False),
             fmt,
-            _filename(name, built, fmt),
+            _filename(name, chosen, built, fmt),
         )
     [only] = selected.values()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([column.key for column in only.columns])
+    writer.writerow([column.key for column in only.columns] + list(CSV_FILTER_COLUMNS))
+    filters = _csv_filters(chosen)
     for row in only.rows:
         writer.writerow(
             # A suppressed figure reads "not shown"; no text may start a formula.
             [
                 tables.NOT_SHOWN if value is None else defuse_formula(value)
-                for value in row
+                for value in [*row, *filters]
             ]
         )
-    return _download(buffer.getvalue(), fmt, _filename(name, built, fmt))
+    return _download(buffer.getvalue(), fmt, _filename(name, chosen, built, fmt))
 
 
 @bp.get("/report")

@@ -167,6 +167,28 @@ def kept(
     return made[key]
 
 
+def channels(period_type: str) -> set[str]:
+    """Every channel the filter offers: those with responses in the type's releases,
+    and those with a link (which may have none yet).
+
+    Read from the releases, never the responses, as every figure is (docs/disclosure.md,
+    "Releases"): a channel appears once a period holding its responses is released.
+    Kept with the release set, so each request reads only the links.
+    """
+
+    def released() -> frozenset[str]:
+        return frozenset(
+            row["channel"]
+            for release in releases.list_releases(get_db(), period_type)
+            for row in release["rows"]["measures"]
+            if row["channel"]
+        )
+
+    return set(kept(period_type, ("channels",), released)) | storage.list_channels(
+        get_db()
+    )
+
+
 def _options(period_type: str) -> report.Options:
     return report.Options(
         today=date.today(),

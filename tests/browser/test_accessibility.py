@@ -135,8 +135,12 @@ def test_no_accessibility_violations_on_staff_pages(
         "staff_id": 2,
         "code": link["code"],
         "name": "confidence",
+        "key": "reasons",
         "fmt": "csv",
     }
+    # Charts are images served as downloads, which a browser does not open as a page:
+    # the pages that show them, with their alt text, are checked.
+    downloads = {"dashboard.chart", "dashboard.ranked_chart"}
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live_server}/staff/login")
@@ -152,6 +156,7 @@ def test_no_accessibility_violations_on_staff_pages(
         if (
             not rule.rule.startswith(("/staff", "/dashboard"))
             or "GET" not in rule.methods
+            or rule.endpoint in downloads
         ):
             continue
         response = page.goto(f"{live_server}{rule.build(arguments)[1]}")

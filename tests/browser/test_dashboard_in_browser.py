@@ -22,16 +22,23 @@ def test_charts_draw_under_the_content_security_policy(
     refused = []
     page.on("console", lambda message: refused.append(message.text))
     log_in_as_analyst(page, live_server, password)
-    for name in ("confidence", "declined", "confidence_index"):
-        page.goto(f"{live_server}/dashboard/measures/{name}")
-        chart = page.locator(".dashboard-chart img")
-        chart.wait_for()
+    for path, count in (
+        ("measures/confidence", 1),
+        ("measures/declined", 1),
+        ("measures/confidence_index", 1),
+        ("reasons", 2),  # why people declined, and what would have helped
+    ):
+        page.goto(f"{live_server}/dashboard/{path}")
+        charts = page.locator(".dashboard-chart img")
+        charts.first.wait_for()
         page.wait_for_load_state("networkidle")
-        size = chart.evaluate("img => [img.complete, img.naturalWidth, img.width]")
-        assert size[0] and size[1] > 300 and size[2] > 300, name
-        # Drawn, not blank: the estimate's blue is on the screen.
-        picture = chart.screenshot()
-        assert len(picture) > 5000, name
+        assert charts.count() == count, path
+        for chart in charts.all():
+            size = chart.evaluate("img => [img.complete, img.naturalWidth, img.width]")
+            assert size[0] and size[1] > 300 and size[2] > 300, path
+            # Drawn, not blank: the estimate's blue is on the screen.
+            picture = chart.screenshot()
+            assert len(picture) > 5000, path
     assert [text for text in refused if "Content Security Policy" in text] == []
 
 
