@@ -12,7 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-OTHER = "other"
+# The merged group of small groups: not a code any group can have (codes have no
+# spaces), so a real group called "other" (an offence type, say) is never merged with
+# the small groups, which its own filter would then give back.
+OTHER = "small groups"
 
 
 def round_count(n: int) -> int:

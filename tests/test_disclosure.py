@@ -346,3 +346,11 @@ def test_a_group_too_small_for_a_percentage_is_hidden_whole_with_no_test():
     assert west["suppressed"] and west["base"] is None
     assert sum(1 for g in entry["groups"] if g.get("suppressed")) >= 2
     assert entry["test"]["shown"] is False
+
+
+def test_a_real_group_called_other_is_never_merged_with_the_small_groups():
+    # "other" is an offence type's code: 40 people in it are a group of their own,
+    # which its filter publishes alone, and the two small groups go elsewhere.
+    mapping = disclosure.merge_small_groups({"other": 40, "da": 3, "stalking": 2}, K)
+    assert mapping["other"] == "other"
+    assert mapping["da"] == mapping["stalking"] == disclosure.OTHER != "other"

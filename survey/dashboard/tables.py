@@ -227,7 +227,7 @@ DIMENSIONS = {
 }
 GROUP_LABELS = {
     "offence": OFFENCES
-    | {"not given": "Not answered", disclosure.OTHER: "Something else, or small groups"}
+    | {"not given": "Not answered"}
 }
 
 
