@@ -280,7 +280,7 @@ def _pooled(series: list) -> tuple[str, int, int, tuple]:
 
 
 def _trend(series: list, published: list[dict], options: Options, tests: Tests) -> dict:
-    """The Cochran–Armitage trend over every period, and the p-chart."""
+    """The Cochran–Armitage trend over every period, and the control chart."""
     # Every period, empty ones too: a trend shown over the periods with responses
     # would prove that a hidden period had none (zero counts as small).
     used = series
@@ -304,7 +304,9 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
             tested(trend) | {"periods": len(used), "direction": trend.direction}
         )
     }
-    chart = stats.p_chart(successes, bases)
+    # Laney's p′ chart where the periods vary more than sampling alone would make
+    # them, else the plain p-chart (docs/statistics.md, unusual periods).
+    chart = stats.laney_p_chart(successes, bases)
     # A period's limits give its base, and whether it is outside them says something
     # of its estimate: both only where the estimate itself is published.
     shown = {e["period"] for e in published if not e["suppressed"]}
@@ -320,6 +322,8 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
         )
     ]
     result["p_chart"] = {
+        "method": chart.method,
+        "sigma_z": chart.sigma_z,
         "centre": chart.centre[0],
         "flagged": [row["period"] for row in limits if row["flagged"]],
         "limits": limits,

@@ -118,12 +118,23 @@ def measure_summary(measure: Measure, entry: dict, options: Options) -> str:
         parts.append(change_sentence(share(measure), entry["latest_change"]))
     count_label = f"{len(entry['periods'])} {options.period_type}s"
     parts.append(trend_sentence(share(measure), entry["trend"], count_label))
-    flagged = entry.get("p_chart", {}).get("flagged", [])
-    if flagged:
+    chart = entry.get("p_chart", {})
+    if chart.get("flagged"):
         parts.append(
-            "Unusual periods (outside the control limits): " + ", ".join(flagged) + "."
+            f"Unusual periods (outside the control limits of {chart_name(chart)}): "
+            + ", ".join(chart["flagged"])
+            + "."
         )
     return " ".join(parts)
+
+
+CHART_NAMES = {"laney-p-prime": "a Laney p′ chart", "p-chart": "a p-chart"}
+
+
+def chart_name(chart: dict) -> str:
+    """The control chart used, as a sentence names it: the method is chosen by the
+    data (docs/statistics.md, unusual periods), so the reader is told which."""
+    return CHART_NAMES.get(chart.get("method", "p-chart"), "a p-chart")
 
 
 def index_summary(index: dict) -> str:

@@ -127,6 +127,18 @@ def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
     assert client.get("/dashboard/measures/nothing").status_code == 404
 
 
+def test_measure_page_names_the_control_chart_it_draws(app, personas, demo_rows):
+    from survey.dashboard import figures
+
+    html = personas["analyst"].get("/dashboard/measures/confidence")
+    with app.test_request_context():
+        chart = figures.build_report("quarter")["measures"]["confidence"]["p_chart"]
+    named = {"laney-p-prime": "a Laney p′ chart", "p-chart": "a p-chart"}
+    assert f"control limits of {named[chart['method']]} (" in html.get_data(
+        as_text=True
+    )
+
+
 def test_chart_is_svg_that_obeys_the_content_security_policy(personas, demo_rows):
     import xml.etree.ElementTree as ET
 

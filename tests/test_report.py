@@ -334,3 +334,37 @@ def test_the_within_channel_trend_says_which_way_it_goes():
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"
     assert entry["channel_adjusted_trend"]["significant"]
+
+
+QUARTERS = periods.span("2024/25 Q1", "2026/27 Q2", "quarter")
+
+
+def test_large_bases_are_charted_by_laney_p_prime_and_the_method_is_named():
+    """Ten quarters of 3,000 whose share moves a few points each quarter: the plain
+    p-chart flagged half of them. Laney's p′ chart, from the published counts,
+    flags none, and the report says which chart it used."""
+    xs = [1500, 1380, 1620, 1410, 1590, 1440, 1560, 1470, 1530, 1500]
+    rows = [
+        counts(periods.first_week(q, "quarter"), x, 3000)
+        for q, x in zip(QUARTERS, xs, strict=True)
+    ]
+    entry = reports.build(rows, ONE, EXACT)["measures"]["confidence"]
+    chart = entry["p_chart"]
+    assert chart["method"] == "laney-p-prime" and chart["sigma_z"] > 2
+    assert chart["flagged"] == [] and "Unusual periods" not in entry["summary"]
+
+
+def test_an_unusual_period_is_named_with_the_chart_that_found_it():
+    xs = [1500, 1480, 1520, 1490, 1510, 1500, 1490, 1510, 1500, 1100]
+    rows = [
+        counts(periods.first_week(q, "quarter"), x, 3000)
+        for q, x in zip(QUARTERS, xs, strict=True)
+    ]
+    entry = reports.build(rows, ONE, EXACT)["measures"]["confidence"]
+    # A fall of 13 points in the last quarter stands out even from Laney's limits.
+    assert entry["p_chart"]["method"] == "laney-p-prime"
+    assert entry["p_chart"]["flagged"] == ["2026/27 Q2"]
+    assert (
+        "Unusual periods (outside the control limits of a Laney p′ chart): "
+        "2026/27 Q2." in entry["summary"]
+    )

@@ -98,11 +98,14 @@ def measure(name: str):
     audit("read a measure", f"{name} {describe(chosen)}")
     if not built["measures"]:
         return page("dashboard/measure.html", chosen, report=built, name=name)
+    control_chart = None
     if name == INDEX:
         table, sentences = tables.index_periods(built[INDEX]), [built[INDEX]["summary"]]
     else:
         entry = built["measures"][name]
         table, sentences = tables.measure_periods(name, entry), _sentences(name, built)
+        if "p_chart" in entry:
+            control_chart = wording.chart_name(entry["p_chart"])
     return page(
         "dashboard/measure.html",
         chosen,
@@ -111,6 +114,7 @@ def measure(name: str):
         table=table,
         sentences=sentences,
         alt=_chart_description(name, built),
+        control_chart=control_chart,
     )
 
 
