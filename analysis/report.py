@@ -29,6 +29,7 @@ from analysis.estimates import (
     not_shown,
     published,
     tested,
+    too_few_periods,
 )
 from analysis.measures import Measure, ReportSpec
 
@@ -257,7 +258,9 @@ def _changes(series: list, options: Options, tests: Tests) -> dict:
         changes["latest_change"] = comparison(
             "previous period", latest, lookup[previous], options, tests
         )
-    if year_ago in lookup:
+    # By year the previous period is the year earlier: one comparison, made once (a
+    # second copy would be read twice and counted twice among the tests adjusted).
+    if year_ago in lookup and year_ago != previous:
         changes["year_on_year"] = comparison(
             "same period a year earlier", latest, lookup[year_ago], options, tests
         )
@@ -284,15 +287,14 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
     # Every period, empty ones too: a trend shown over the periods with responses
     # would prove that a hidden period had none (zero counts as small).
     used = series
+    few = too_few_periods(len(used), options)
+    if few is not None:
+        return {"trend": few}
     # Every period published too: a period hidden for its base alone (its cells pass
     # k) would come back from the test and the centre line with the others' counts.
-    if (
-        len(used) < 3
-        or any(e["suppressed"] for e in published)
-        or not disclosure.can_test(
-            [v for _, x, n, others in used for v in (x, n - x, *others)],
-            options.threshold,
-        )
+    if any(e["suppressed"] for e in published) or not disclosure.can_test(
+        [v for _, x, n, others in used for v in (x, n - x, *others)],
+        options.threshold,
     ):
         return {
             "trend": not_shown("some periods have too few responses for a trend test")

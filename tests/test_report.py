@@ -368,3 +368,31 @@ def test_an_unusual_period_is_named_with_the_chart_that_found_it():
         "Unusual periods (outside the control limits of a Laney p′ chart): "
         "2026/27 Q2." in entry["summary"]
     )
+
+
+YEAR = reports.Options(today=TODAY, period_type="year", perturb=False)
+TWO_YEARS = [counts("2024-W20", 2800, 6000), counts("2025-W20", 2400, 6000)]
+
+
+def test_two_years_give_the_true_reason_for_no_trend():
+    """Thousands of responses in each year: the trend is left out because there are
+    only two years, and the sentences say so rather than blame the responses."""
+    built = reports.build(TWO_YEARS, ONE, YEAR)
+    entry = built["measures"]["confidence"]
+    reason = "there are only 2 years, and a trend test needs at least 3"
+    assert entry["trend"] == {"shown": False, "reason": reason}
+    assert entry["channel_adjusted_trend"] == {"shown": False, "reason": reason}
+    assert built["confidence_index"]["trend"]["reason"] == reason
+    assert "too few responses" not in entry["summary"]
+    subject = "the share who had confidence in the police"
+    assert f"No trend test is shown for {subject}: {reason}." in entry["summary"]
+
+
+def test_by_year_the_year_earlier_is_the_previous_period_and_compared_once():
+    built = reports.build(TWO_YEARS, ONE, YEAR)
+    entry = built["measures"]["confidence"]
+    assert entry["latest_change"]["compared_with"] == "2024/25"
+    assert entry["latest_change"]["significant"]
+    assert "year_on_year" not in entry
+    assert built["tests_adjusted_together"] == 1
+    assert entry["summary"].count("2024/25") == 1

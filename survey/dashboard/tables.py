@@ -127,12 +127,17 @@ def headline(built: dict) -> Table:
         ],
     )
     for measure in built["measures"].values():
+        # By year the previous period is the year earlier, and the report makes that
+        # comparison once, as the latest change: it fills both columns.
+        year = measure.get("year_on_year")
+        if built["period_type"] == "year":
+            year = measure.get("latest_change")
         table.rows.append(
             [
                 measure["title"],
                 *_figure(measure["periods"][-1]),
                 *_change(measure.get("latest_change")),
-                *_change(measure.get("year_on_year")),
+                *_change(year),
             ]
         )
     table.notes = [m["summary"] for m in built["measures"].values()]
