@@ -153,11 +153,13 @@ def index_summary(index: dict) -> str:
     trend = index["trend"]
     if not trend.get("shown", True):
         return f"{first} {trend['reason'].capitalize()}."
-    direction = "rising" if trend["sen_slope"] > 0 else "falling"
     if trend["significant"]:
+        direction = trend.get("direction") or (
+            "rising" if trend["statistic"] > 0 else "falling"
+        )
         second = (
             f"It shows a statistically significant {direction} trend "
-            f"({trend['sen_slope']:+.1f} points a period, "
+            f"({_slope_text(trend['sen_slope'], direction)}"
             f"{p_text(trend['p_adjusted'])}, adjusted)."
         )
     else:
@@ -166,3 +168,18 @@ def index_summary(index: dict) -> str:
             f"({p_text(trend['p_adjusted'])}, adjusted)."
         )
     return f"{first} {second}"
+
+
+def _slope_text(slope: float, direction: str) -> str:
+    """Sen's slope in points a period, as it agrees with the trend's direction.
+
+    The direction comes from the test; a slope that rounds to 0.0 is "less than 0.1
+    points a period", never "+0.0", and a slope of the other sign (a median of
+    pairwise slopes can be) is left out rather than contradict the words.
+    """
+    rounded = round(slope, 1)
+    if rounded == 0:
+        return "less than 0.1 points a period, "
+    if (rounded > 0) != (direction == "rising"):
+        return ""
+    return f"{rounded:+.1f} points a period, "
