@@ -183,3 +183,24 @@ def _slope_text(slope: float, direction: str) -> str:
     if (rounded > 0) != (direction == "rising"):
         return ""
     return f"{rounded:+.1f} points a period, "
+
+
+CHANGES = ("latest_change", "year_on_year", "rolling_year")
+
+
+def significant_changes(measure: Measure, entry: dict, period_type: str) -> list[str]:
+    """A sentence for each significant change and trend of one measure.
+
+    A main page that shows the figures must not leave out a change that is real:
+    whichever comparison found it (previous period, year earlier, rolling year) or
+    the trend, every one significant after adjustment is said there.
+    """
+    sentences = [
+        change_sentence(share(measure), entry[key])
+        for key in CHANGES
+        if entry.get(key, {}).get("significant")
+    ]
+    if entry["trend"].get("significant"):
+        count_label = f"{len(entry['periods'])} {period_type}s"
+        sentences.append(trend_sentence(share(measure), entry["trend"], count_label))
+    return sentences

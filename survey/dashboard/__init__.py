@@ -86,8 +86,24 @@ def index():
         chosen,
         report=built,
         table=headline,
+        significant=_significant(built),
         flags=figures.volume_flags(),
     )
+
+
+def _significant(built: dict) -> list[str]:
+    """Every significant change and trend of the headline measures, for the main page.
+
+    The headline table shows the previous period and the year earlier only; a change
+    found over the rolling year or by the trend test must be seen there too.
+    """
+    return [
+        sentence
+        for name, entry in built["measures"].items()
+        for sentence in wording.significant_changes(
+            questionnaire.BY_MEASURE[name], entry, built["period_type"]
+        )
+    ]
 
 
 @bp.get("/measures/<name>")
