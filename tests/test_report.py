@@ -8,7 +8,7 @@ import pytest
 from helpers import REPORT_TODAY as TODAY
 from helpers import confidence_row as counts
 
-from analysis import periods, perturbation, scale, stats
+from analysis import periods, perturbation, scale, stats, wording
 from analysis import report as reports
 from survey import questionnaire, storage
 from survey.counts import read_report_counts
@@ -164,12 +164,33 @@ def test_a_significant_fall_is_called_one_with_its_bases():
         counts("2025-W40", 150, 300),
     ]
     built = reports.build(rows, ONE, EXACT)
-    summary = built["measures"]["confidence"]["summary"]
-    assert (
-        "The share who had confidence in the police fell from 53% (300 responses) "
-        "in 2025/26 Q4 to 33% (300 " in summary
+    entry = built["measures"]["confidence"]
+    summary = entry["summary"]
+    assert summary.startswith(
+        "33% of respondents had confidence in the police in 2026/27 Q1 (95% CI "
     )
-    assert "This fall is statistically significant" in summary
+    assert (
+        "This is a statistically significant fall from 53% (300 responses) in "
+        "2025/26 Q4 (p < 0.001, adjusted for the other tests in this report)."
+    ) in summary
+    # The full sentence, for pages that give the change on its own.
+    subject = "the share who had confidence in the police"
+    assert wording.change_sentence(subject, entry["latest_change"]).startswith(
+        "The share who had confidence in the police fell from 53% (300 responses) "
+        "in 2025/26 Q4 to 33% (300 responses) in 2026/27 Q1. This fall is "
+        "statistically significant"
+    )
+
+
+def test_the_latest_figure_is_given_once_in_a_measure_s_summary():
+    """The estimate's sentence gives the latest figure and base; the change after it
+    adds only the earlier one, whether or not the change is significant."""
+    for later in (100, 155):  # a significant fall, and a difference too small
+        rows = [counts("2026-W02", 160, 300), counts("2026-W15", later, 300)]
+        summary = reports.build(rows, ONE, EXACT)["measures"]["confidence"]["summary"]
+        assert summary.count(f"{round(100 * later / 300)}%") == 1, summary
+        assert summary.count("in 2026/27 Q1") == 1, summary
+        assert summary.count("53% (300 responses) in 2025/26 Q4") == 1, summary
 
 
 def test_small_periods_are_suppressed_without_an_estimate():
@@ -396,3 +417,16 @@ def test_by_year_the_year_earlier_is_the_previous_period_and_compared_once():
     assert "year_on_year" not in entry
     assert built["tests_adjusted_together"] == 1
     assert entry["summary"].count("2024/25") == 1
+
+
+def test_months_read_as_months_in_every_sentence():
+    rows = [counts("2026-W36", 160, 300), counts("2026-W41", 100, 300)]
+    month = reports.Options(today=TODAY, period_type="month", perturb=False)
+    built = reports.build(rows, ONE, month)
+    summary = built["measures"]["confidence"]["summary"]
+    assert built["latest_complete_period"] == "2026-10"
+    assert summary.startswith(
+        "33% of respondents had confidence in the police in October 2026 (95% CI"
+    )
+    assert "from 53% (300 responses) in September 2026 (p < 0.001" in summary
+    assert "2026-" not in summary

@@ -54,3 +54,34 @@ def test_an_index_of_one_or_less_is_rendered_in_points_not_as_a_percentage():
     for text in (render.markdown(report), render.text(report)):
         assert "100%" not in text and "0% to 300%" not in text
     assert "| 2026/27 Q2 | 60 | 1 | 0 to 3 |" in render.markdown(report)
+
+
+def test_periods_are_named_as_a_sentence_says_them():
+    assert wording.period_name("2026-10") == "October 2026"
+    assert wording.period_name("2026/27 Q2") == "2026/27 Q2"
+    assert wording.period_name("2025/26") == "2025/26"
+    assert (
+        wording.period_name("2024/25 Q3 to 2025/26 Q2")
+        == "the four quarters 2024/25 Q3 to 2025/26 Q2"
+    )
+
+
+def test_a_change_between_pooled_periods_reads_from_one_to_the_other():
+    change = {
+        "shown": True,
+        "significant": True,
+        "period": "2025/26 Q3 to 2026/27 Q2",
+        "compared_with": "2024/25 Q3 to 2025/26 Q2",
+        "estimate": 0.43,
+        "earlier_estimate": 0.48,
+        "difference": -0.05,
+        "base": 8000,
+        "earlier_base": 7500,
+        "p_adjusted": 0.0001,
+    }
+    sentence = wording.change_sentence("the share who had confidence", change)
+    assert sentence.startswith(
+        "The share who had confidence fell from 48% (7,500 responses) in the four "
+        "quarters 2024/25 Q3 to 2025/26 Q2 to 43% (8,000 responses) in the four "
+        "quarters 2025/26 Q3 to 2026/27 Q2. This fall is statistically significant"
+    )
