@@ -83,6 +83,18 @@ def _gather(
     return _Counts(by_period, by_channel, by_offence, ordered)
 
 
+def _latest_complete(options: Options) -> str:
+    """The latest complete period as of `options.today`, with responses or not.
+
+    A report read without a span of released periods stops at the last period with
+    responses; the heading still names the latest complete one, so that the earlier
+    period is never called the latest complete (docs/statistics.md, periods).
+    """
+    kind, calendar = options.period_type, options.calendar
+    current = periods.period_of_week(periods.week_of(options.today), kind, calendar)
+    return periods.shift(current, kind, -1, calendar)
+
+
 def build(
     rows: Iterable[dict],
     spec: ReportSpec,
@@ -100,7 +112,7 @@ def build(
     prove the channel had no response since (docs/disclosure.md).
     """
     counts = _gather(rows, options, span)
-    report = _heading(counts, options)
+    report = _heading(counts, options, span is None)
     if not counts.ordered:
         return report
     tests = Tests()
@@ -155,8 +167,13 @@ def build(
     return publish.published(report)
 
 
-def _heading(counts: _Counts, options: Options) -> dict:
-    """What the report covers and how it is published (all of it, if it is empty)."""
+def _heading(counts: _Counts, options: Options, unreleased: bool = False) -> dict:
+    """What the report covers and how it is published (all of it, if it is empty).
+
+    `latest_reported_period` is the period the figures are for; it is the latest
+    complete period (`latest_complete_period`) unless, read without releases, the
+    latest complete periods had no responses and are not listed.
+    """
     k, ordered = options.threshold, counts.ordered
     report = {
         "period_type": options.period_type,
@@ -172,7 +189,10 @@ def _heading(counts: _Counts, options: Options) -> dict:
     return report | {
         "minimum_base_for_percentages": options.min_base,
         "periods": ordered,
-        "latest_complete_period": ordered[-1],
+        "latest_complete_period": _latest_complete(options)
+        if unreleased
+        else ordered[-1],
+        "latest_reported_period": ordered[-1],
         "responses": [
             {
                 "period": p,

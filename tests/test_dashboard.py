@@ -539,3 +539,24 @@ def test_by_year_the_headline_table_gives_the_one_comparison_as_the_year_earlier
     [row] = tables.headline(built).as_dicts()
     assert row["change_previous_points"] == row["change_year_points"] == -8
     assert row["change_year_significant"] == "yes"
+
+
+def test_an_empty_latest_month_is_named_as_the_latest_and_as_too_few(db, personas):
+    """Responses up to two months ago: the latest complete month is released empty.
+    The page says it is the latest complete month and had too few responses, and
+    calls no other month the latest."""
+    from test_attacks import latest_complete, respondents
+
+    latest = latest_complete("month")
+    for back in range(1, 7):
+        month = periods.shift(latest, "month", -back)
+        week = periods.first_week(month, "month")
+        storage.add_rows(db, respondents(week, "a", 200, 90))
+    page = personas["analyst"].get("/dashboard/?period=month").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", page)
+    name = wording.period_name(latest)
+    assert (
+        f"{name} is the latest complete month, and it had too few responses to "
+        "publish its figures"
+    ) in text
+    assert "the latest complete month." not in text

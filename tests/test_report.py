@@ -430,3 +430,15 @@ def test_months_read_as_months_in_every_sentence():
     )
     assert "from 53% (300 responses) in September 2026 (p < 0.001" in summary
     assert "2026-" not in summary
+
+
+def test_a_report_read_without_releases_names_the_latest_complete_period():
+    """The rows end in 2026/27 Q1, but Q2 is over: Q1 is not called the latest
+    complete quarter, and the figures say which period they are for."""
+    rows = [counts("2026-W02", 160, 300), counts("2026-W15", 100, 300)]
+    built = reports.build(rows, ONE, EXACT)
+    assert built["latest_complete_period"] == "2026/27 Q2"
+    assert built["latest_reported_period"] == built["periods"][-1] == "2026/27 Q1"
+    released = reports.build(rows, ONE, EXACT, span=built["periods"] + ["2026/27 Q2"])
+    assert released["latest_complete_period"] == "2026/27 Q2"
+    assert released["latest_reported_period"] == "2026/27 Q2"

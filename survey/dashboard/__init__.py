@@ -86,9 +86,25 @@ def index():
         chosen,
         report=built,
         table=headline,
+        latest_hidden=_latest_hidden(built),
         significant=_significant(built),
         flags=figures.volume_flags(),
     )
+
+
+def _latest_hidden(built: dict) -> bool:
+    """Whether no headline figure of the latest period may be published.
+
+    The page then says that the latest complete period had too few responses, rather
+    than offer a table of "not shown" as its figures.
+    """
+    return all(m["periods"][-1]["suppressed"] for m in built["measures"].values())
+
+
+@bp.app_template_filter("period_name")
+def period_name(label: str) -> str:
+    """A period's label as a sentence says it ("October 2026"; analysis.wording)."""
+    return wording.period_name(label)
 
 
 def _significant(built: dict) -> list[str]:

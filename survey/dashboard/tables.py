@@ -114,9 +114,11 @@ def _change(change: dict | None) -> list:
 
 def headline(built: dict) -> Table:
     """The headline measures for the latest complete period, with their changes."""
+    # The period the figures are for (reports stored before it was named lack it).
+    latest = built.get("latest_reported_period") or built["latest_complete_period"]
     table = Table(
         "headline",
-        f"Headline measures, {built['latest_complete_period']}",
+        f"Headline measures, {latest}",
         [
             Column("measure", "Measure"),
             *FIGURE_COLUMNS,
