@@ -72,7 +72,7 @@ def estimate_sentence(measure: Measure, entry: dict) -> str:
     if entry.get("suppressed", True):
         return f"Too few responses in {when} to publish {share(measure)}."
     return (
-        f"{percent(entry['estimate'])} of {measure.population} {measure.title} in "
+        f"{percent(entry['estimate'])} of {measure.counted} in "
         f"{when} (95% CI {percent(entry['ci_low'])} to "
         f"{percent(entry['ci_high'])}, {responses(entry['base'])})."
     )

@@ -244,7 +244,8 @@ def test_every_measure_reads_as_english_by_its_title(rows):
         for sentence in summary.split(". ")[1:]:
             assert measure.heading not in sentence, sentence
         if "estimate" in entry["periods"][-1]:
-            assert f"of {measure.population} {measure.title} in " in summary
+            assert f"% of {measure.counted} in " in summary
+            assert measure.counted.startswith(measure.population), measure.name
         else:
             assert f"publish the share who {measure.title}." in summary
 
@@ -442,3 +443,30 @@ def test_a_report_read_without_releases_names_the_latest_complete_period():
     released = reports.build(rows, ONE, EXACT, span=built["periods"] + ["2026/27 Q2"])
     assert released["latest_complete_period"] == "2026/27 Q2"
     assert released["latest_reported_period"] == "2026/27 Q2"
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        (
+            "declined",
+            "50% of those offered the safety questions declined some or all of them "
+            "in 2026/27 Q1 (95% CI",
+        ),
+        (
+            "declined_fully",
+            "40% of those offered the safety questions declined all of them in "
+            "2026/27 Q1 (95% CI",
+        ),
+        (
+            "told_about_orders",
+            "40% of respondents in contact with the police were told about protective "
+            "orders in 2026/27 Q1 (95% CI",
+        ),
+    ],
+)
+def test_each_estimate_reads_as_a_sentence_of_who_did_what(name, words):
+    row = every_measure("2026-W15", 120, 300)
+    row["declined.x"] = 150  # declined all within declined some or all, and fewer
+    entry = reports.build([row], questionnaire.REPORT, EXACT)["measures"][name]
+    assert entry["summary"].startswith(words), entry["summary"]
