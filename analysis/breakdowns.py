@@ -21,6 +21,7 @@ from analysis.estimates import (
     not_shown,
     publishable,
     tested,
+    too_few_periods,
 )
 
 
@@ -135,6 +136,9 @@ def adjusted_trend(
     within: str | None = None,
 ) -> dict:
     """The trend within channels, so a changing mix of channels is not taken for one."""
+    few = too_few_periods(len(ordered), options)
+    if few is not None:
+        return few
     strata, every_cell, hidden = [], [], []
     for channel in sorted({c for p in ordered for c in by_channel[p]}):
         # Each channel is scored by the periods it has responses in, on one scale.

@@ -69,6 +69,25 @@ def not_shown(reason: str) -> dict:
     return {"shown": False, "reason": reason}
 
 
+# A trend needs a direction over more than one step: with two periods it is the
+# comparison of the two, which the report makes already (docs/statistics.md).
+MINIMUM_TREND_PERIODS = 3
+
+
+def too_few_periods(count: int, options: Options) -> dict | None:
+    """Why no trend is tested over `count` periods, or None when there are enough.
+
+    The true reason, not "too few responses": two years may hold thousands.
+    """
+    if count >= MINIMUM_TREND_PERIODS:
+        return None
+    unit = options.period_type + ("" if count == 1 else "s")
+    return not_shown(
+        f"there {'is' if count == 1 else 'are'} only {count} {unit}, and a trend "
+        f"test needs at least {MINIMUM_TREND_PERIODS}"
+    )
+
+
 def complete_period(row: dict, options: Options) -> str | None:
     """The period a row's week belongs to, or None while that period is unfinished."""
     period = periods.period_of_week(

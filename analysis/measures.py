@@ -29,6 +29,15 @@ class Measure:
     population: str = "respondents"
     # On the 1–5 confidence scale (B1–B6): its whole distribution is tested as well.
     scale: bool = False
+    # What "62% of …" says, where population and title side by side would repeat
+    # themselves ("those offered the safety questions declined some or all of them");
+    # empty for population and title.
+    statement: str = ""
+
+    @property
+    def counted(self) -> str:
+        """Who was counted and what they did, completing "62% of …"."""
+        return self.statement or f"{self.population} {self.title}"
 
     @property
     def heading(self) -> str:

@@ -28,7 +28,15 @@ PROPORTIONS = frozenset(
 )
 P_VALUES = frozenset({"p_value", "p_adjusted"})
 STATISTICS = frozenset(
-    {"statistic", "z", "median", "earlier_median", "alpha", "if_item_deleted"}
+    {
+        "statistic",
+        "z",
+        "median",
+        "earlier_median",
+        "alpha",
+        "if_item_deleted",
+        "sigma_z",
+    }
 )
 # Sen's slope of the index is printed in points a period, to one decimal place.
 SLOPES = frozenset({"sen_slope"})

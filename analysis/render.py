@@ -8,13 +8,17 @@ RANKED = (("reasons", "Why people declined"), ("would_help", "What would have he
 HEADINGS = ("period", "base", "estimate", "95% CI")
 
 
-def _figure(entry: dict) -> tuple[str, str, str, str]:
-    """A period's row of a table: period, base, estimate and interval, as text."""
+def _figure(entry: dict, index: bool = False) -> tuple[str, str, str, str]:
+    """A period's row of a table: period, base, estimate and interval, as text.
+
+    `index` says the figure is on the 0–100 index, in points: told, not guessed from
+    its size, since an index of 1 or less would otherwise read as a percentage.
+    """
     period = entry["period"]
     base = "—" if entry.get("base") is None else f"{entry['base']:,}"
     if entry.get("suppressed", True):
         return period, base, "suppressed", ""
-    if entry["estimate"] > 1:  # the 0–100 index
+    if index:
         return (
             period,
             base,
@@ -35,7 +39,7 @@ def _sections(report: dict):
         yield entry["title"], entry["summary"], [_figure(p) for p in entry["periods"]]
     index = report.get("confidence_index")
     if index:
-        figures = [_figure(p) for p in index["periods"]]
+        figures = [_figure(p, index=True) for p in index["periods"]]
         yield "Confidence index (0 to 100)", index["summary"], figures
 
 

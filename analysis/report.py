@@ -29,6 +29,7 @@ from analysis.estimates import (
     not_shown,
     published,
     tested,
+    too_few_periods,
 )
 from analysis.measures import Measure, ReportSpec
 
@@ -82,6 +83,18 @@ def _gather(
     return _Counts(by_period, by_channel, by_offence, ordered)
 
 
+def _latest_complete(options: Options) -> str:
+    """The latest complete period as of `options.today`, with responses or not.
+
+    A report read without a span of released periods stops at the last period with
+    responses; the heading still names the latest complete one, so that the earlier
+    period is never called the latest complete (docs/statistics.md, periods).
+    """
+    kind, calendar = options.period_type, options.calendar
+    current = periods.period_of_week(periods.week_of(options.today), kind, calendar)
+    return periods.shift(current, kind, -1, calendar)
+
+
 def build(
     rows: Iterable[dict],
     spec: ReportSpec,
@@ -99,7 +112,7 @@ def build(
     prove the channel had no response since (docs/disclosure.md).
     """
     counts = _gather(rows, options, span)
-    report = _heading(counts, options)
+    report = _heading(counts, options, span is None)
     if not counts.ordered:
         return report
     tests = Tests()
@@ -154,8 +167,13 @@ def build(
     return publish.published(report)
 
 
-def _heading(counts: _Counts, options: Options) -> dict:
-    """What the report covers and how it is published (all of it, if it is empty)."""
+def _heading(counts: _Counts, options: Options, unreleased: bool = False) -> dict:
+    """What the report covers and how it is published (all of it, if it is empty).
+
+    `latest_reported_period` is the period the figures are for; it is the latest
+    complete period (`latest_complete_period`) unless, read without releases, the
+    latest complete periods had no responses and are not listed.
+    """
     k, ordered = options.threshold, counts.ordered
     report = {
         "period_type": options.period_type,
@@ -171,7 +189,10 @@ def _heading(counts: _Counts, options: Options) -> dict:
     return report | {
         "minimum_base_for_percentages": options.min_base,
         "periods": ordered,
-        "latest_complete_period": ordered[-1],
+        "latest_complete_period": _latest_complete(options)
+        if unreleased
+        else ordered[-1],
+        "latest_reported_period": ordered[-1],
         "responses": [
             {
                 "period": p,
@@ -257,7 +278,9 @@ def _changes(series: list, options: Options, tests: Tests) -> dict:
         changes["latest_change"] = comparison(
             "previous period", latest, lookup[previous], options, tests
         )
-    if year_ago in lookup:
+    # By year the previous period is the year earlier: one comparison, made once (a
+    # second copy would be read twice and counted twice among the tests adjusted).
+    if year_ago in lookup and year_ago != previous:
         changes["year_on_year"] = comparison(
             "same period a year earlier", latest, lookup[year_ago], options, tests
         )
@@ -280,19 +303,18 @@ def _pooled(series: list) -> tuple[str, int, int, tuple]:
 
 
 def _trend(series: list, published: list[dict], options: Options, tests: Tests) -> dict:
-    """The Cochran–Armitage trend over every period, and the p-chart."""
+    """The Cochran–Armitage trend over every period, and the control chart."""
     # Every period, empty ones too: a trend shown over the periods with responses
     # would prove that a hidden period had none (zero counts as small).
     used = series
+    few = too_few_periods(len(used), options)
+    if few is not None:
+        return {"trend": few}
     # Every period published too: a period hidden for its base alone (its cells pass
     # k) would come back from the test and the centre line with the others' counts.
-    if (
-        len(used) < 3
-        or any(e["suppressed"] for e in published)
-        or not disclosure.can_test(
-            [v for _, x, n, others in used for v in (x, n - x, *others)],
-            options.threshold,
-        )
+    if any(e["suppressed"] for e in published) or not disclosure.can_test(
+        [v for _, x, n, others in used for v in (x, n - x, *others)],
+        options.threshold,
     ):
         return {
             "trend": not_shown("some periods have too few responses for a trend test")
@@ -304,7 +326,9 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
             tested(trend) | {"periods": len(used), "direction": trend.direction}
         )
     }
-    chart = stats.p_chart(successes, bases)
+    # Laney's p′ chart where the periods vary more than sampling alone would make
+    # them, else the plain p-chart (docs/statistics.md, unusual periods).
+    chart = stats.laney_p_chart(successes, bases)
     # A period's limits give its base, and whether it is outside them says something
     # of its estimate: both only where the estimate itself is published.
     shown = {e["period"] for e in published if not e["suppressed"]}
@@ -320,6 +344,8 @@ def _trend(series: list, published: list[dict], options: Options, tests: Tests) 
         )
     ]
     result["p_chart"] = {
+        "method": chart.method,
+        "sigma_z": chart.sigma_z,
         "centre": chart.centre[0],
         "flagged": [row["period"] for row in limits if row["flagged"]],
         "limits": limits,

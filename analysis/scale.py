@@ -11,7 +11,14 @@ import math
 from collections.abc import Iterable, Sequence
 
 from analysis import disclosure, stats
-from analysis.estimates import Options, Tests, not_shown, published, tested
+from analysis.estimates import (
+    Options,
+    Tests,
+    not_shown,
+    published,
+    tested,
+    too_few_periods,
+)
 
 # The 97.5th percentile of the standard normal, for a 95% interval of a mean.
 Z_95 = 1.959963984540054
@@ -130,17 +137,34 @@ def index(
     ]
     means = [entry["estimate"] for entry in entries if not entry["suppressed"]]
     result: dict = {"periods": entries}
+    few = too_few_periods(len(ordered), options)
     # Mann–Kendall needs every period: a gap would make the trend look steadier.
-    if len(means) >= 3 and len(means) == len(ordered):
+    if few is not None:
+        result["trend"] = few
+    elif len(means) == len(ordered):
         trend = stats.mann_kendall(means)
         result["trend"] = tests.add(
-            tested(trend) | {"z": trend.z, "sen_slope": trend.sen_slope}
+            tested(trend)
+            | {
+                "z": trend.z,
+                "sen_slope": trend.sen_slope,
+                "direction": _direction(trend.statistic),
+            }
         )
     else:
         result["trend"] = not_shown(
             "some periods have too few responses for a trend test"
         )
     return result
+
+
+def _direction(s: float) -> str:
+    """Which way Mann–Kendall's S points: the test's direction, not Sen's slope's.
+
+    Sen's slope is a median of pairwise slopes and can be 0 (or, rarely, of the
+    other sign) when S is significant, so the word comes from S (docs/statistics.md).
+    """
+    return "rising" if s > 0 else "falling" if s < 0 else "flat"
 
 
 def alpha(score_patterns: Iterable[tuple[Sequence[int], int]], k: int) -> dict:

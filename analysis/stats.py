@@ -48,6 +48,10 @@ class PChart:
     lower: list[float]
     upper: list[float]
     flagged: list[bool]
+    # "p-chart", or "laney-p-prime" when the limits are widened by σ_z, the spread
+    # between periods against binomial sampling (as measured, whichever is used).
+    method: str = "p-chart"
+    sigma_z: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -393,6 +397,60 @@ def p_chart(
         upper.append(min(1.0, pbar + spread))
         flagged.append(not lower[-1] <= x / n <= upper[-1])
     return PChart([pbar] * len(pairs), lower, upper, flagged)
+
+
+# d2 for a moving range of two: the mean range of two standard normal values, 2/√π.
+D2 = 1.128
+
+
+def laney_sigma_z(successes: Sequence[int], totals: Sequence[int]) -> float:
+    """How much more the periods vary than binomial sampling alone would make them.
+
+    Laney's σ_z: each period's z-score against the centre, z_i = (p_i − p̄)/σ_pi,
+    and their spread estimated from the mean moving range of consecutive z-scores,
+    divided by d2 = 1.128 (as an individuals chart does). 1 means binomial variation.
+    """
+    if len(successes) != len(totals) or len(totals) < 2:
+        raise ValueError("successes and totals must be the same length, at least 2")
+    pairs = [
+        _proportion_counts(x, n, f"[{i}]")
+        for i, (x, n) in enumerate(zip(successes, totals, strict=True))
+    ]
+    pbar = sum(x for x, _ in pairs) / sum(n for _, n in pairs)
+    if pbar in (0.0, 1.0):
+        return 1.0  # every period at 0% (or 100%): there is no spread to measure
+    z = [(x / n - pbar) / math.sqrt(pbar * (1 - pbar) / n) for x, n in pairs]
+    ranges = [abs(b - a) for a, b in zip(z, z[1:], strict=False)]
+    return sum(ranges) / len(ranges) / D2
+
+
+def laney_p_chart(
+    successes: Sequence[int], totals: Sequence[int], sigma: float = 3
+) -> PChart:
+    """Laney's p′ chart: the p-chart's limits widened by σ_z when σ_z exceeds 1.
+
+    With bases in the thousands the p-chart's limits are so tight that ordinary
+    variation between periods (which binomial sampling does not cover) flags most of
+    them. Laney's p′ chart, which NHS England's Making Data Count uses for large
+    denominators, sets the limits at p̄ ± 3·σ_pi·σ_z instead. When σ_z is 1 or less
+    the periods vary no more than sampling would make them, and narrowing the limits
+    below the p-chart's would flag chance; the plain p-chart is used then
+    (docs/statistics.md, unusual periods).
+    """
+    chart = p_chart(successes, totals, sigma)
+    sigma_z = laney_sigma_z(successes, totals)
+    if sigma_z <= 1:
+        return PChart(
+            chart.centre, chart.lower, chart.upper, chart.flagged, "p-chart", sigma_z
+        )
+    pbar = chart.centre[0]
+    lower, upper, flagged = [], [], []
+    for x, n in zip(successes, totals, strict=True):
+        spread = sigma * math.sqrt(pbar * (1 - pbar) / n) * sigma_z
+        lower.append(max(0.0, pbar - spread))
+        upper.append(min(1.0, pbar + spread))
+        flagged.append(not lower[-1] <= x / n <= upper[-1])
+    return PChart(chart.centre, lower, upper, flagged, "laney-p-prime", sigma_z)
 
 
 def cusum(

@@ -7,8 +7,11 @@ a difference that is not significant says how large a change could have been see
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import TYPE_CHECKING
 
+from analysis import periods
 from analysis.measures import Measure
 
 if TYPE_CHECKING:  # only named in annotations: rendering needs no SciPy
@@ -30,6 +33,29 @@ def responses(base: int | None) -> str:
     return f"{base:,} responses" if base is not None else "fewer than the threshold"
 
 
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+NUMBERS = {2: "two", 3: "three", 4: "four", 6: "six", 12: "twelve"}
+
+
+def period_name(label: str) -> str:
+    """A period's label as a sentence says it.
+
+    Months read "October 2026", not "2026-10"; quarters and years keep their labels
+    ("2026/27 Q2"). Pooled periods ("X to Y", the rolling year) are named as what
+    they are, "the four quarters X to Y", so that "from … to …" around them reads
+    once (docs/statistics.md, wording).
+    """
+    if " to " in label:
+        first, last = label.split(" to ", 1)
+        kind = "quarter" if " Q" in first else "month" if MONTH.match(first) else "year"
+        count = len(periods.span(first, last, kind, calendar="/" not in first))
+        return f"the {NUMBERS.get(count, count)} {kind}s {label}"
+    month = MONTH.match(label)
+    if month:
+        return date(int(month[1]), int(month[2]), 1).strftime("%B %Y")
+    return label
+
+
 def share(measure: Measure) -> str:
     """The measure as the subject of a sentence: "the share who would …"."""
     return f"the share who {measure.title}"
@@ -42,11 +68,12 @@ def _start(words: str) -> str:
 
 def estimate_sentence(measure: Measure, entry: dict) -> str:
     """One period's figure, with its interval and base."""
+    when = period_name(entry["period"])
     if entry.get("suppressed", True):
-        return f"Too few responses in {entry['period']} to publish {share(measure)}."
+        return f"Too few responses in {when} to publish {share(measure)}."
     return (
-        f"{percent(entry['estimate'])} of {measure.population} {measure.title} in "
-        f"{entry['period']} (95% CI {percent(entry['ci_low'])} to "
+        f"{percent(entry['estimate'])} of {measure.counted} in "
+        f"{when} (95% CI {percent(entry['ci_low'])} to "
         f"{percent(entry['ci_high'])}, {responses(entry['base'])})."
     )
 
@@ -56,10 +83,11 @@ def change_sentence(subject: str, change: dict) -> str:
 
     The subject is what changed, in lower case: "the share who …".
     """
+    now, then = period_name(change["period"]), period_name(change["compared_with"])
     if not change.get("shown"):
         return (
-            f"{_start(subject)} in {change['period']} cannot be compared with "
-            f"{change['compared_with']}: {change['reason']}."
+            f"{_start(subject)} in {now} cannot be compared with {then}: "
+            f"{change['reason']}."
         )
     later = f"{percent(change['estimate'])} ({responses(change['base'])})"
     earlier = (
@@ -68,23 +96,50 @@ def change_sentence(subject: str, change: dict) -> str:
     if change["significant"]:
         verb, noun = ("rose", "rise") if change["difference"] > 0 else ("fell", "fall")
         return (
-            f"{_start(subject)} {verb} from {earlier} in {change['compared_with']} "
-            f"to {later} in {change['period']}. This {noun} is statistically "
-            f"significant ({p_text(change['p_adjusted'])}, adjusted for the other "
-            "tests in this report)."
+            f"{_start(subject)} {verb} from {earlier} in {then} to {later} in {now}. "
+            f"This {noun} is statistically significant "
+            f"({p_text(change['p_adjusted'])}, adjusted for the other tests in this "
+            "report)."
         )
     sentence = (
-        f"{_start(subject)} was {later} in {change['period']} and {earlier} in "
-        f"{change['compared_with']}. This difference is not statistically significant"
+        f"{_start(subject)} was {later} in {now} and {earlier} in {then}. "
+        "This difference is not statistically significant"
     )
-    detectable = change.get("minimum_detectable_change")
-    if detectable is not None:
-        points = round(100 * detectable)
-        sentence += (
-            f": with this many responses, only changes of about {points} percentage "
-            "points or more could be detected"
+    return sentence + _detectable(change) + "."
+
+
+def change_after_estimate(change: dict) -> str:
+    """The latest change, after a sentence that gave the latest figure already.
+
+    Only the earlier figure is new; the later one is not said twice.
+    """
+    then = period_name(change["compared_with"])
+    earlier = (
+        f"{percent(change['earlier_estimate'])} ({responses(change['earlier_base'])})"
+    )
+    if change["significant"]:
+        noun = "rise" if change["difference"] > 0 else "fall"
+        return (
+            f"This is a statistically significant {noun} from {earlier} in {then} "
+            f"({p_text(change['p_adjusted'])}, adjusted for the other tests in this "
+            "report)."
         )
-    return sentence + "."
+    return (
+        f"It was {earlier} in {then}. This difference is not statistically "
+        f"significant{_detectable(change)}."
+    )
+
+
+def _detectable(change: dict) -> str:
+    """How large a change this many responses could have detected, if known."""
+    detectable = change.get("minimum_detectable_change")
+    if detectable is None:
+        return ""
+    points = round(100 * detectable)
+    return (
+        f": with this many responses, only changes of about {points} percentage "
+        "points or more could be detected"
+    )
 
 
 def trend_sentence(
@@ -113,17 +168,32 @@ def trend_sentence(
 
 def measure_summary(measure: Measure, entry: dict, options: Options) -> str:
     """The sentences a councillor can read aloud for one measure."""
-    parts = [estimate_sentence(measure, entry["periods"][-1])]
-    if "latest_change" in entry:
-        parts.append(change_sentence(share(measure), entry["latest_change"]))
+    latest = entry["periods"][-1]
+    parts = [estimate_sentence(measure, latest)]
+    change = entry.get("latest_change")
+    if change is not None and change.get("shown") and not latest["suppressed"]:
+        parts.append(change_after_estimate(change))
+    elif change is not None:
+        parts.append(change_sentence(share(measure), change))
     count_label = f"{len(entry['periods'])} {options.period_type}s"
     parts.append(trend_sentence(share(measure), entry["trend"], count_label))
-    flagged = entry.get("p_chart", {}).get("flagged", [])
-    if flagged:
+    chart = entry.get("p_chart", {})
+    if chart.get("flagged"):
         parts.append(
-            "Unusual periods (outside the control limits): " + ", ".join(flagged) + "."
+            f"Unusual periods (outside the control limits of {chart_name(chart)}): "
+            + ", ".join(period_name(p) for p in chart["flagged"])
+            + "."
         )
     return " ".join(parts)
+
+
+CHART_NAMES = {"laney-p-prime": "a Laney p′ chart", "p-chart": "a p-chart"}
+
+
+def chart_name(chart: dict) -> str:
+    """The control chart used, as a sentence names it: the method is chosen by the
+    data (docs/statistics.md, unusual periods), so the reader is told which."""
+    return CHART_NAMES.get(chart.get("method", "p-chart"), "a p-chart")
 
 
 def index_summary(index: dict) -> str:
@@ -131,22 +201,25 @@ def index_summary(index: dict) -> str:
     latest = index["periods"][-1]
     if latest.get("suppressed", True):
         first = (
-            f"Too few responses in {latest['period']} to publish the confidence index."
+            f"Too few responses in {period_name(latest['period'])} to publish the "
+            "confidence index."
         )
     else:
         first = (
             f"The confidence index (0 to 100) was {latest['estimate']:.0f} in "
-            f"{latest['period']} (95% CI {latest['ci_low']:.0f} to "
+            f"{period_name(latest['period'])} (95% CI {latest['ci_low']:.0f} to "
             f"{latest['ci_high']:.0f}, {responses(latest['base'])})."
         )
     trend = index["trend"]
     if not trend.get("shown", True):
         return f"{first} {trend['reason'].capitalize()}."
-    direction = "rising" if trend["sen_slope"] > 0 else "falling"
     if trend["significant"]:
+        direction = trend.get("direction") or (
+            "rising" if trend["statistic"] > 0 else "falling"
+        )
         second = (
             f"It shows a statistically significant {direction} trend "
-            f"({trend['sen_slope']:+.1f} points a period, "
+            f"({_slope_text(trend['sen_slope'], direction)}"
             f"{p_text(trend['p_adjusted'])}, adjusted)."
         )
     else:
@@ -155,3 +228,39 @@ def index_summary(index: dict) -> str:
             f"({p_text(trend['p_adjusted'])}, adjusted)."
         )
     return f"{first} {second}"
+
+
+def _slope_text(slope: float, direction: str) -> str:
+    """Sen's slope in points a period, as it agrees with the trend's direction.
+
+    The direction comes from the test; a slope that rounds to 0.0 is "less than 0.1
+    points a period", never "+0.0", and a slope of the other sign (a median of
+    pairwise slopes can be) is left out rather than contradict the words.
+    """
+    rounded = round(slope, 1)
+    if rounded == 0:
+        return "less than 0.1 points a period, "
+    if (rounded > 0) != (direction == "rising"):
+        return ""
+    return f"{rounded:+.1f} points a period, "
+
+
+CHANGES = ("latest_change", "year_on_year", "rolling_year")
+
+
+def significant_changes(measure: Measure, entry: dict, period_type: str) -> list[str]:
+    """A sentence for each significant change and trend of one measure.
+
+    A main page that shows the figures must not leave out a change that is real:
+    whichever comparison found it (previous period, year earlier, rolling year) or
+    the trend, every one significant after adjustment is said there.
+    """
+    sentences = [
+        change_sentence(share(measure), entry[key])
+        for key in CHANGES
+        if entry.get(key, {}).get("significant")
+    ]
+    if entry["trend"].get("significant"):
+        count_label = f"{len(entry['periods'])} {period_type}s"
+        sentences.append(trend_sentence(share(measure), entry["trend"], count_label))
+    return sentences

@@ -501,7 +501,8 @@ MEASURES: tuple[Measure, ...] = (
         column="D2_answered",
         success=DECLINED,
         base=DECLINE_BASE,
-        population="those offered",
+        population="those offered the safety questions",
+        statement="those offered the safety questions declined some or all of them",
     ),
     Measure(
         name="declined_fully",
@@ -509,7 +510,8 @@ MEASURES: tuple[Measure, ...] = (
         column="D2_answered",
         success=frozenset({"none"}),
         base=DECLINE_BASE,
-        population="those offered",
+        population="those offered the safety questions",
+        statement="those offered the safety questions declined all of them",
     ),
     Measure(
         name="told_about_orders",

@@ -1,5 +1,6 @@
 """The dashboard: figures from the analysis package, filters in the URL, cached."""
 
+import html
 import os
 import re
 import runpy
@@ -10,6 +11,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis import periods, wording
 from analysis.periods import week_of
 from survey import accounts, demo, questionnaire, releases, storage
 
@@ -35,6 +37,55 @@ def test_figures_are_the_analysis_package_s(app, personas, demo_rows):
     latest = built["measures"]["confidence"]["periods"][-1]
     assert f"{round(100 * latest['estimate'])}%" in html
     assert built["latest_complete_period"] in html
+
+
+def test_every_significant_change_of_a_headline_measure_is_on_the_main_page(
+    app, personas, demo_rows
+):
+    """Previous period, year earlier, rolling year and trend: a significant result
+    of any of them is said on the main page, not only on the measure's own page."""
+    from survey.dashboard import figures
+
+    for period in ("quarter", "year", "month"):
+        page = personas["analyst"].get(f"/dashboard/?period={period}")
+        text = html.unescape(page.get_data(as_text=True))
+        with app.test_request_context():
+            built = figures.build_report(period)
+        found = 0
+        for name, entry in built["measures"].items():
+            subject = wording.share(questionnaire.BY_MEASURE[name])
+            for key in ("latest_change", "year_on_year", "rolling_year"):
+                if entry.get(key, {}).get("significant"):
+                    found += 1
+                    sentence = wording.change_sentence(subject, entry[key])
+                    assert sentence in text, (period, key, sentence)
+            if entry["trend"].get("significant"):
+                found += 1
+                count = f"{len(entry['periods'])} {period}s"
+                sentence = wording.trend_sentence(subject, entry["trend"], count)
+                assert sentence in text, (period, "trend", sentence)
+        assert found, period  # the demo data has significant changes in each view
+
+
+def test_a_significant_year_on_year_change_alone_is_on_the_main_page(db, personas):
+    """Confidence at 50% a year ago and 38% in each quarter since: the latest quarter
+    is no different from the one before, but a year on year it fell significantly.
+    The main page says so, as it says the trend."""
+    from test_attacks import complete_quarters, respondents
+
+    quarters = complete_quarters(5)
+    for quarter, confident in zip(quarters, (300, 228, 228, 228, 228), strict=True):
+        week = periods.first_week(quarter, "quarter")
+        storage.add_rows(db, respondents(week, "a", 600, confident))
+    page = personas["analyst"].get("/dashboard/").get_data(as_text=True)
+    text = html.unescape(page)
+    # Bases are published perturbed: 600 may show as 598 to 602.
+    assert re.search(
+        r"The share who had confidence in the police fell from 50% \(\d{3} responses\) "
+        rf"in {re.escape(quarters[0])} to 38% \(\d{{3}} responses\) in "
+        rf"{re.escape(quarters[4])}\. This fall is statistically significant",
+        text,
+    )
 
 
 def test_filters_are_kept_in_the_url_and_checked(personas, demo_rows):
@@ -147,6 +198,18 @@ def test_measure_page_has_chart_table_and_sentences(app, personas, demo_rows):
     assert "the share who declined some or all of the safety questions" in html
     assert "trend within channels" in html
     assert client.get("/dashboard/measures/nothing").status_code == 404
+
+
+def test_measure_page_names_the_control_chart_it_draws(app, personas, demo_rows):
+    from survey.dashboard import figures
+
+    html = personas["analyst"].get("/dashboard/measures/confidence")
+    with app.test_request_context():
+        chart = figures.build_report("quarter")["measures"]["confidence"]["p_chart"]
+    named = {"laney-p-prime": "a Laney p′ chart", "p-chart": "a p-chart"}
+    assert f"control limits of {named[chart['method']]} (" in html.get_data(
+        as_text=True
+    )
 
 
 def test_chart_is_svg_that_obeys_the_content_security_policy(personas, demo_rows):
@@ -481,3 +544,45 @@ def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkey
     with app.app_context():
         figures.wait_for_warm_up()
     assert reads == ["quarter"]
+
+
+def test_by_year_the_headline_table_gives_the_one_comparison_as_the_year_earlier():
+    from survey.dashboard import tables
+
+    change = {"shown": True, "difference": -0.08, "significant": True}
+    built = {
+        "period_type": "year",
+        "latest_complete_period": "2025/26",
+        "measures": {
+            "confidence": {
+                "title": "Had confidence in the police",
+                "periods": [{"period": "2025/26", "suppressed": True, "base": 40}],
+                "latest_change": change | {"p_adjusted": 0.0001},
+                "summary": "…",
+            }
+        },
+    }
+    [row] = tables.headline(built).as_dicts()
+    assert row["change_previous_points"] == row["change_year_points"] == -8
+    assert row["change_year_significant"] == "yes"
+
+
+def test_an_empty_latest_month_is_named_as_the_latest_and_as_too_few(db, personas):
+    """Responses up to two months ago: the latest complete month is released empty.
+    The page says it is the latest complete month and had too few responses, and
+    calls no other month the latest."""
+    from test_attacks import latest_complete, respondents
+
+    latest = latest_complete("month")
+    for back in range(1, 7):
+        month = periods.shift(latest, "month", -back)
+        week = periods.first_week(month, "month")
+        storage.add_rows(db, respondents(week, "a", 200, 90))
+    page = personas["analyst"].get("/dashboard/?period=month").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", page)
+    name = wording.period_name(latest)
+    assert (
+        f"{name} is the latest complete month, and it had too few responses to "
+        "publish its figures"
+    ) in text
+    assert "the latest complete month." not in text

@@ -8,7 +8,7 @@ import pytest
 from helpers import REPORT_TODAY as TODAY
 from helpers import confidence_row as counts
 
-from analysis import periods, perturbation, scale, stats
+from analysis import periods, perturbation, scale, stats, wording
 from analysis import report as reports
 from survey import questionnaire, storage
 from survey.counts import read_report_counts
@@ -164,12 +164,33 @@ def test_a_significant_fall_is_called_one_with_its_bases():
         counts("2025-W40", 150, 300),
     ]
     built = reports.build(rows, ONE, EXACT)
-    summary = built["measures"]["confidence"]["summary"]
-    assert (
-        "The share who had confidence in the police fell from 53% (300 responses) "
-        "in 2025/26 Q4 to 33% (300 " in summary
+    entry = built["measures"]["confidence"]
+    summary = entry["summary"]
+    assert summary.startswith(
+        "33% of respondents had confidence in the police in 2026/27 Q1 (95% CI "
     )
-    assert "This fall is statistically significant" in summary
+    assert (
+        "This is a statistically significant fall from 53% (300 responses) in "
+        "2025/26 Q4 (p < 0.001, adjusted for the other tests in this report)."
+    ) in summary
+    # The full sentence, for pages that give the change on its own.
+    subject = "the share who had confidence in the police"
+    assert wording.change_sentence(subject, entry["latest_change"]).startswith(
+        "The share who had confidence in the police fell from 53% (300 responses) "
+        "in 2025/26 Q4 to 33% (300 responses) in 2026/27 Q1. This fall is "
+        "statistically significant"
+    )
+
+
+def test_the_latest_figure_is_given_once_in_a_measure_s_summary():
+    """The estimate's sentence gives the latest figure and base; the change after it
+    adds only the earlier one, whether or not the change is significant."""
+    for later in (100, 155):  # a significant fall, and a difference too small
+        rows = [counts("2026-W02", 160, 300), counts("2026-W15", later, 300)]
+        summary = reports.build(rows, ONE, EXACT)["measures"]["confidence"]["summary"]
+        assert summary.count(f"{round(100 * later / 300)}%") == 1, summary
+        assert summary.count("in 2026/27 Q1") == 1, summary
+        assert summary.count("53% (300 responses) in 2025/26 Q4") == 1, summary
 
 
 def test_small_periods_are_suppressed_without_an_estimate():
@@ -223,7 +244,8 @@ def test_every_measure_reads_as_english_by_its_title(rows):
         for sentence in summary.split(". ")[1:]:
             assert measure.heading not in sentence, sentence
         if "estimate" in entry["periods"][-1]:
-            assert f"of {measure.population} {measure.title} in " in summary
+            assert f"% of {measure.counted} in " in summary
+            assert measure.counted.startswith(measure.population), measure.name
         else:
             assert f"publish the share who {measure.title}." in summary
 
@@ -334,3 +356,117 @@ def test_the_within_channel_trend_says_which_way_it_goes():
     assert entry["trend"]["direction"] == "rising"  # the mix of channels
     assert entry["channel_adjusted_trend"]["direction"] == "falling"
     assert entry["channel_adjusted_trend"]["significant"]
+
+
+QUARTERS = periods.span("2024/25 Q1", "2026/27 Q2", "quarter")
+
+
+def test_large_bases_are_charted_by_laney_p_prime_and_the_method_is_named():
+    """Ten quarters of 3,000 whose share moves a few points each quarter: the plain
+    p-chart flagged half of them. Laney's p′ chart, from the published counts,
+    flags none, and the report says which chart it used."""
+    xs = [1500, 1380, 1620, 1410, 1590, 1440, 1560, 1470, 1530, 1500]
+    rows = [
+        counts(periods.first_week(q, "quarter"), x, 3000)
+        for q, x in zip(QUARTERS, xs, strict=True)
+    ]
+    entry = reports.build(rows, ONE, EXACT)["measures"]["confidence"]
+    chart = entry["p_chart"]
+    assert chart["method"] == "laney-p-prime" and chart["sigma_z"] > 2
+    assert chart["flagged"] == [] and "Unusual periods" not in entry["summary"]
+
+
+def test_an_unusual_period_is_named_with_the_chart_that_found_it():
+    xs = [1500, 1480, 1520, 1490, 1510, 1500, 1490, 1510, 1500, 1100]
+    rows = [
+        counts(periods.first_week(q, "quarter"), x, 3000)
+        for q, x in zip(QUARTERS, xs, strict=True)
+    ]
+    entry = reports.build(rows, ONE, EXACT)["measures"]["confidence"]
+    # A fall of 13 points in the last quarter stands out even from Laney's limits.
+    assert entry["p_chart"]["method"] == "laney-p-prime"
+    assert entry["p_chart"]["flagged"] == ["2026/27 Q2"]
+    assert (
+        "Unusual periods (outside the control limits of a Laney p′ chart): "
+        "2026/27 Q2." in entry["summary"]
+    )
+
+
+YEAR = reports.Options(today=TODAY, period_type="year", perturb=False)
+TWO_YEARS = [counts("2024-W20", 2800, 6000), counts("2025-W20", 2400, 6000)]
+
+
+def test_two_years_give_the_true_reason_for_no_trend():
+    """Thousands of responses in each year: the trend is left out because there are
+    only two years, and the sentences say so rather than blame the responses."""
+    built = reports.build(TWO_YEARS, ONE, YEAR)
+    entry = built["measures"]["confidence"]
+    reason = "there are only 2 years, and a trend test needs at least 3"
+    assert entry["trend"] == {"shown": False, "reason": reason}
+    assert entry["channel_adjusted_trend"] == {"shown": False, "reason": reason}
+    assert built["confidence_index"]["trend"]["reason"] == reason
+    assert "too few responses" not in entry["summary"]
+    subject = "the share who had confidence in the police"
+    assert f"No trend test is shown for {subject}: {reason}." in entry["summary"]
+
+
+def test_by_year_the_year_earlier_is_the_previous_period_and_compared_once():
+    built = reports.build(TWO_YEARS, ONE, YEAR)
+    entry = built["measures"]["confidence"]
+    assert entry["latest_change"]["compared_with"] == "2024/25"
+    assert entry["latest_change"]["significant"]
+    assert "year_on_year" not in entry
+    assert built["tests_adjusted_together"] == 1
+    assert entry["summary"].count("2024/25") == 1
+
+
+def test_months_read_as_months_in_every_sentence():
+    rows = [counts("2026-W36", 160, 300), counts("2026-W41", 100, 300)]
+    month = reports.Options(today=TODAY, period_type="month", perturb=False)
+    built = reports.build(rows, ONE, month)
+    summary = built["measures"]["confidence"]["summary"]
+    assert built["latest_complete_period"] == "2026-10"
+    assert summary.startswith(
+        "33% of respondents had confidence in the police in October 2026 (95% CI"
+    )
+    assert "from 53% (300 responses) in September 2026 (p < 0.001" in summary
+    assert "2026-" not in summary
+
+
+def test_a_report_read_without_releases_names_the_latest_complete_period():
+    """The rows end in 2026/27 Q1, but Q2 is over: Q1 is not called the latest
+    complete quarter, and the figures say which period they are for."""
+    rows = [counts("2026-W02", 160, 300), counts("2026-W15", 100, 300)]
+    built = reports.build(rows, ONE, EXACT)
+    assert built["latest_complete_period"] == "2026/27 Q2"
+    assert built["latest_reported_period"] == built["periods"][-1] == "2026/27 Q1"
+    released = reports.build(rows, ONE, EXACT, span=built["periods"] + ["2026/27 Q2"])
+    assert released["latest_complete_period"] == "2026/27 Q2"
+    assert released["latest_reported_period"] == "2026/27 Q2"
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        (
+            "declined",
+            "50% of those offered the safety questions declined some or all of them "
+            "in 2026/27 Q1 (95% CI",
+        ),
+        (
+            "declined_fully",
+            "40% of those offered the safety questions declined all of them in "
+            "2026/27 Q1 (95% CI",
+        ),
+        (
+            "told_about_orders",
+            "40% of respondents in contact with the police were told about protective "
+            "orders in 2026/27 Q1 (95% CI",
+        ),
+    ],
+)
+def test_each_estimate_reads_as_a_sentence_of_who_did_what(name, words):
+    row = every_measure("2026-W15", 120, 300)
+    row["declined.x"] = 150  # declined all within declined some or all, and fewer
+    entry = reports.build([row], questionnaire.REPORT, EXACT)["measures"][name]
+    assert entry["summary"].startswith(words), entry["summary"]

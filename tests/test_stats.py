@@ -176,6 +176,50 @@ def test_p_chart():
     assert chart.flagged == [i == 8 for i in range(12)]  # month 9 is below its LCL
 
 
+def test_laney_p_prime_chart_widens_the_r_p_chart_by_the_moving_range_of_z():
+    """By hand from the R vector's z-scores and p-chart limits: σ_z is the mean
+    moving range of z over 1.128, and each limit is p̄ ± (3σ_pi)·σ_z."""
+    g, expected, tol = vector("p_chart_12_months")
+    z = expected["z_i"]
+    sigma_z = sum(abs(b - a) for a, b in zip(z, z[1:], strict=False)) / 11 / 1.128
+    assert sigma_z > 1  # month 9 makes these months vary more than sampling would
+    centre = expected["centre_line"]
+    chart = stats.laney_p_chart(g["x"], g["n"], g["sigma_mult"])
+    assert chart.method == "laney-p-prime"
+    close(chart.sigma_z, sigma_z, 1e-9)
+    close(chart.centre, [centre] * 12, tol)
+    upper = [centre + (high - centre) * sigma_z for high in expected["ucl"]]
+    lower = [centre - (centre - low) * sigma_z for low in expected["lcl"]]
+    close(chart.upper, upper, 1e-9)
+    close(chart.lower, lower, 1e-9)
+    # Wider limits: month 9 (z = −3.39) is inside 3σ_z = 3.66.
+    assert chart.flagged == [False] * 12
+
+
+def test_laney_falls_back_to_the_p_chart_when_periods_vary_as_sampling_would():
+    # Steady at 50% with a base of 1,000: the z-scores are 0, ±0.63, so σ_z < 1.
+    successes, totals = [500, 510, 500, 490, 500, 510], [1000] * 6
+    chart = stats.laney_p_chart(successes, totals)
+    assert chart.method == "p-chart" and chart.sigma_z < 1
+    plain = stats.p_chart(successes, totals)
+    assert (chart.lower, chart.upper, chart.flagged) == (
+        plain.lower,
+        plain.upper,
+        plain.flagged,
+    )
+
+
+def test_laney_keeps_large_bases_from_flagging_most_periods():
+    """Bases of 3,000 and shares moving by a few points each period: the p-chart's
+    limits (±2.7 points) flag half the periods, Laney's none."""
+    successes = [1500, 1380, 1620, 1410, 1590, 1440, 1560, 1470, 1530, 1500]
+    totals = [3000] * 10
+    assert sum(stats.p_chart(successes, totals).flagged) >= 4
+    chart = stats.laney_p_chart(successes, totals)
+    assert chart.method == "laney-p-prime" and chart.sigma_z > 2
+    assert not any(chart.flagged)
+
+
 def test_cusum():
     g, expected, tol = vector("standardised_cusum_12_months")
     result = stats.cusum(g["x"], g["n"], g["p0"], g["k"], g["h"])
@@ -229,6 +273,7 @@ def test_minimum_detectable_proportion():
         (lambda: stats.kruskal_wallis([1, 2]), "at least 2 groups"),
         (lambda: stats.benjamini_hochberg([0.5, 1.5]), "between 0 and 1"),
         (lambda: stats.p_chart([], []), "non-empty"),
+        (lambda: stats.laney_p_chart([1], [2]), "at least 2"),
         (lambda: stats.cusum([1], [2], target=0), "target"),
         (lambda: stats.cronbach_alpha([[1, 2]]), "at least 2 rows"),
         (lambda: stats.cronbach_alpha([[1, 2], [1, 2, 3]]), "same number of items"),

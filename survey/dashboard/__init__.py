@@ -127,8 +127,40 @@ def index():
         chosen,
         report=built,
         table=headline,
+        latest_hidden=_latest_hidden(built),
+        significant=_significant(built),
         flags=figures.volume_flags(),
     )
+
+
+def _latest_hidden(built: dict) -> bool:
+    """Whether no headline figure of the latest period may be published.
+
+    The page then says that the latest complete period had too few responses, rather
+    than offer a table of "not shown" as its figures.
+    """
+    return all(m["periods"][-1]["suppressed"] for m in built["measures"].values())
+
+
+@bp.app_template_filter("period_name")
+def period_name(label: str) -> str:
+    """A period's label as a sentence says it ("October 2026"; analysis.wording)."""
+    return wording.period_name(label)
+
+
+def _significant(built: dict) -> list[str]:
+    """Every significant change and trend of the headline measures, for the main page.
+
+    The headline table shows the previous period and the year earlier only; a change
+    found over the rolling year or by the trend test must be seen there too.
+    """
+    return [
+        sentence
+        for name, entry in built["measures"].items()
+        for sentence in wording.significant_changes(
+            questionnaire.BY_MEASURE[name], entry, built["period_type"]
+        )
+    ]
 
 
 @bp.get("/measures/<name>")
@@ -139,11 +171,14 @@ def measure(name: str):
     audit("read a measure", f"{name} {describe(chosen)}")
     if not built["measures"]:
         return page("dashboard/measure.html", chosen, report=built, name=name)
+    control_chart = None
     if name == INDEX:
         table, sentences = tables.index_periods(built[INDEX]), [built[INDEX]["summary"]]
     else:
         entry = built["measures"][name]
         table, sentences = tables.measure_periods(name, entry), _sentences(name, built)
+        if "p_chart" in entry:
+            control_chart = wording.chart_name(entry["p_chart"])
     return page(
         "dashboard/measure.html",
         chosen,
@@ -152,6 +187,7 @@ def measure(name: str):
         table=table,
         sentences=sentences,
         alt=_chart_description(name, built, chosen),
+        control_chart=control_chart,
     )
 
 

@@ -114,9 +114,11 @@ def _change(change: dict | None) -> list:
 
 def headline(built: dict) -> Table:
     """The headline measures for the latest complete period, with their changes."""
+    # The period the figures are for (reports stored before it was named lack it).
+    latest = built.get("latest_reported_period") or built["latest_complete_period"]
     table = Table(
         "headline",
-        f"Headline measures, {built['latest_complete_period']}",
+        f"Headline measures, {latest}",
         [
             Column("measure", "Measure"),
             *FIGURE_COLUMNS,
@@ -127,12 +129,17 @@ def headline(built: dict) -> Table:
         ],
     )
     for measure in built["measures"].values():
+        # By year the previous period is the year earlier, and the report makes that
+        # comparison once, as the latest change: it fills both columns.
+        year = measure.get("year_on_year")
+        if built["period_type"] == "year":
+            year = measure.get("latest_change")
         table.rows.append(
             [
                 measure["title"],
                 *_figure(measure["periods"][-1]),
                 *_change(measure.get("latest_change")),
-                *_change(measure.get("year_on_year")),
+                *_change(year),
             ]
         )
     table.notes = [m["summary"] for m in built["measures"].values()]
@@ -225,10 +232,7 @@ DIMENSIONS = {
     "channel": ("by_channel", "Channel"),
     "offence": ("by_offence", "What they were in contact with the police about"),
 }
-GROUP_LABELS = {
-    "offence": OFFENCES
-    | {"not given": "Not answered"}
-}
+GROUP_LABELS = {"offence": OFFENCES | {"not given": "Not answered"}}
 
 
 def breakdown(name: str, entry: dict, dimension: str) -> Table | None:
