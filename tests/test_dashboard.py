@@ -586,3 +586,77 @@ def test_an_empty_latest_month_is_named_as_the_latest_and_as_too_few(db, persona
         "publish its figures"
     ) in text
     assert "the latest complete month." not in text
+
+
+def test_any_released_period_can_be_chosen_on_every_page(app, personas, demo_rows):
+    from survey.dashboard import figures
+
+    client = personas["analyst"]
+    with app.test_request_context():
+        released = figures.released_periods("quarter")
+    chosen = released[-3]
+    html = client.get(f"/dashboard/?release={chosen}").get_data(as_text=True)
+    assert f'<option value="{chosen}" selected>' in html
+    assert f"Headline measures, {chosen}" in html
+    assert released[-1] not in html.split("<table", 1)[1]  # nothing after it
+    for path in (
+        "/dashboard/measures/confidence",
+        "/dashboard/reasons",
+        "/dashboard/breakdowns?measure=declined",
+        "/dashboard/report",
+    ):
+        page = client.get(f"{path}{'&' if '?' in path else '?'}release={chosen}")
+        assert page.status_code == 200, path
+        assert chosen in page.get_data(as_text=True), path
+    exported = client.get(f"/dashboard/export/headline.json?release={chosen}")
+    body = exported.get_json()
+    assert body["latest_complete_period"] == chosen
+    assert body["filters"]["release"] == chosen
+    assert (
+        chosen.replace("/", "-").replace(" ", "-")
+        in (exported.headers["Content-Disposition"])
+    )
+
+
+def test_a_release_of_another_period_type_means_the_latest(app, personas, demo_rows):
+    from survey.dashboard import figures
+
+    with app.test_request_context():
+        month = figures.released_periods("month")[-5]
+    client = personas["analyst"]
+    latest = client.get("/dashboard/?period=quarter").get_data(as_text=True)
+    mixed = client.get(f"/dashboard/?period=quarter&release={month}")
+    assert mixed.status_code == 200
+
+    def table(html):
+        return html[html.index("<table") : html.index("</table>")]
+
+    assert table(mixed.get_data(as_text=True)) == table(latest)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["month", "quarter", "year"]),
+    release=st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["2026/27 Q3", "2026-11", "2026/27", "2019/20 Q1", "2026-12"]),
+    ),
+)
+def test_no_release_choice_gives_a_server_error_or_an_unreleased_period(
+    app, personas, demo_rows, kind, release
+):
+    from survey.dashboard import figures
+
+    response = personas["analyst"].get(
+        "/dashboard/export/headline.json",
+        query_string={"period": kind, "release": release},
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        with app.test_request_context():
+            released = figures.released_periods(kind)
+        assert response.get_json()["latest_complete_period"] in released

@@ -159,10 +159,10 @@ def test_every_export_is_audited(db, personas, demo_rows):
     ]
     assert sorted(exported) == sorted(
         [
-            ("exported figures", "headline.csv quarter da all"),
-            ("exported figures", "reasons.json quarter all all"),
-            ("exported figures", "all.json quarter all all"),
-            ("exported the printable report", "quarter all all"),
+            ("exported figures", "headline.csv quarter da all latest"),
+            ("exported figures", "reasons.json quarter all all latest"),
+            ("exported figures", "all.json quarter all all latest"),
+            ("exported the printable report", "quarter all all latest"),
         ]
     )
 

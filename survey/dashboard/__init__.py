@@ -37,14 +37,25 @@ COMMENT_QUESTIONS = {
 
 
 def choices() -> dict:
-    """The period type and filters from the URL, checked; a bad one is a 400."""
+    """The period type, filters and release from the URL, checked; a bad one is a 400.
+
+    `release` is a released period: the figures as they were when it was the latest
+    (none: the latest released period). A released period of another type (left in
+    the address when the period type is changed) means the latest.
+    """
     chosen = {
         "period": request.args.get("period", "quarter"),
         "offence": request.args.get("offence", ""),
         "channel": request.args.get("channel", ""),
+        "release": request.args.get("release", ""),
     }
     if chosen["period"] not in PERIOD_TYPES:
         abort(400, "Choose a month, quarter or financial year.")
+    if chosen["release"] not in ("", *figures.released_periods(chosen["period"])):
+        others = [figures.released_periods(kind) for kind in PERIOD_TYPES]
+        if not any(chosen["release"] in periods for periods in others):
+            abort(400, "Choose one of the released periods offered.")
+        chosen["release"] = ""
     if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
         abort(400, "Choose one of the offence types offered.")
     if chosen["channel"] and chosen["channel"] not in figures.channels(
@@ -56,12 +67,18 @@ def choices() -> dict:
 
 def chosen_report(chosen: dict) -> dict:
     """The report for the chosen period type and filters."""
-    return figures.build_report(chosen["period"], chosen["offence"], chosen["channel"])
+    return figures.build_report(
+        chosen["period"],
+        chosen["offence"],
+        chosen["channel"],
+        chosen["release"] or None,
+    )
 
 
 def describe(chosen: dict) -> str:
     return (
         f"{chosen['period']} {chosen['offence'] or 'all'} {chosen['channel'] or 'all'}"
+        f" {chosen['release'] or 'latest'}"
     )
 
 
@@ -103,6 +120,8 @@ def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str
         period_types=PERIOD_TYPES,
         offences=tables.OFFENCES,
         channels=sorted(figures.channels(chosen["period"])) if filters else [],
+        # Newest first: the latest is what one opens on.
+        releases=figures.released_periods(chosen["period"])[::-1] if filters else [],
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
         **context,

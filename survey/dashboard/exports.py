@@ -38,6 +38,8 @@ def _filters(chosen: dict) -> dict:
         "period_type": chosen["period"],
         "offence": chosen["offence"] or None,
         "channel": chosen["channel"] or None,
+        # The released period the figures are "as of" (None: the latest).
+        "release": chosen.get("release") or None,
         "description": dashboard.filter_text(chosen),
     }
 
@@ -60,7 +62,9 @@ def _about(chosen: dict, built: dict) -> dict:
         "filters": _filters(chosen),
         "latest_complete_period": built.get("latest_complete_period"),
         "threshold": built["threshold"],
-        "counts_rounded_to": 5,
+        # Every count is perturbed by its cell key, by at most this much
+        # (docs/disclosure.md); percentages are worked out from the published counts.
+        "counts_perturbed_by_at_most": 2,
         "minimum_base_for_percentages": current_app.config["PERCENT_MINIMUM_BASE"],
     }
 
