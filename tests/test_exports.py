@@ -6,8 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from survey import accounts, demo, questionnaire, storage
+from survey.dashboard import document, figures
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
 
@@ -167,6 +169,42 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
         assert words in html, words
     assert html.count('class="dashboard-report__section"') >= 8
     assert html.count("/chart.svg?period=quarter") == 7
+
+
+def test_printable_report_reads_as_a_document(app, personas, demo_rows):
+    # Issue 13: key findings first, a contents list, what each measure asks and
+    # counts, and how many responses the figures rest on; every sentence the report's.
+    html = personas["analyst"].get("/dashboard/report").get_data(as_text=True)
+    with app.test_request_context():
+        built = figures.build_report("quarter")
+    findings = document.key_findings(built)
+    assert findings.significant and findings.not_detected
+    first_table = html.index("<table")
+    for sentence in findings.significant + findings.not_detected:
+        assert html.index(str(escape(sentence))) < first_table, sentence
+    assert html.index("Statistically significant changes") < html.index(
+        "Differences too small to detect"
+    )
+    for sentence in findings.not_detected:
+        assert "only changes of about" in sentence and "could be detected" in sentence
+    # The contents link to every part, and every part is there.
+    targets = re.findall(r'<a class="govuk-link" href="#([\w-]+)"', html)
+    assert len(targets) == 12
+    for target in targets:
+        assert f'id="{target}"' in html, target
+    for measure in questionnaire.MEASURES:
+        question = questionnaire.BY_CODE[measure.column].text
+        assert str(escape(question)) in html, measure.name
+    for code in questionnaire.INDEX_ITEMS:
+        text = questionnaire.BY_CODE[code].text.replace("{force}", "The police")
+        assert str(escape(text)) in html, code
+    latest = built["responses"][-1]["base"]
+    assert f"This report rests on\n  {latest:,} responses in" in html
+    # Beside the Print command: the same report as a PDF, with the page's filters.
+    filtered = (
+        personas["analyst"].get("/dashboard/report?offence=da").get_data(as_text=True)
+    )
+    assert 'href="/dashboard/report.pdf?period=quarter&amp;offence=da"' in filtered
 
 
 def test_no_table_has_two_columns_with_the_same_heading(personas, demo_rows):
