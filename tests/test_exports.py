@@ -223,3 +223,31 @@ def test_no_exported_number_is_finer_than_the_publication_rule(
     body = personas["analyst"].get(f"/dashboard/export/all.json?period={period}")
     text = body.get_data(as_text=True)
     assert '"tables"' in text and not re.search(r"\d\.\d{4,}", text)
+
+
+def test_key_findings_sort_the_reports_own_sentences():
+    hidden = {"shown": False, "reason": "too few responses"}
+    not_compared = hidden | {"period": "2026/27 Q2", "compared_with": "2026/27 Q1"}
+    built = {
+        "period_type": "quarter",
+        "measures": {
+            "confidence": {"latest_change": not_compared, "trend": hidden},
+        },
+        "responses": [
+            {"period": "2026/27 Q1", "base": None},
+            {"period": "2026/27 Q2", "base": 120},
+        ],
+    }
+    found = document.key_findings(built)
+    assert found.significant == found.not_detected == []
+    assert found.not_compared == [
+        "The share who had confidence in the police in 2026/27 Q2 cannot be compared "
+        "with 2026/27 Q1: too few responses."
+    ]
+    # A hidden count is left out of the total, which then says "at least".
+    assert document.responses(built) == {
+        "latest": 120,
+        "total": 120,
+        "periods": 2,
+        "complete": False,
+    }
