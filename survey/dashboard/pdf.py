@@ -10,6 +10,7 @@ font (assets/survey.scss).
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,5 +58,8 @@ def render(html: str, base_url: str, static_folder: str) -> Document:
     """The report's pages laid out: a Document that can be written or inspected."""
     from weasyprint import HTML
 
+    # WeasyPrint warns of every rule it does not know (GOV.UK Frontend's stylesheet has
+    # hundreds, for browsers); what it could not fetch or read is still an error.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = local_fetcher(base_url, static_folder)
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
