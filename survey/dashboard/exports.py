@@ -126,8 +126,8 @@ def printable_pdf():
     html = _report_page(
         chosen, built, lambda name: _chart_data_uri(name, chosen, built)
     )
-    document = pdf.render(html, request.url_root, current_app.static_folder)
-    response = Response(document.write_pdf(), mimetype="application/pdf")
+    laid_out = pdf.render(html, request.url_root, current_app.static_folder)
+    response = Response(laid_out.write_pdf(), mimetype="application/pdf")
     name = _filename("quarterly-report", built, "pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
