@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_RESPONSES ?= 20000
 
-.PHONY: run test setup assets instance demo-contacts lint browser-deps clean
+.PHONY: run test setup assets instance demo-contacts lint browser-deps pdf-deps clean
 
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
@@ -22,7 +22,7 @@ test: setup browser-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed assets
+setup: pdf-deps $(VENV)/.installed assets
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,16 @@ instance/survey.db: instance/config.py demo-contacts
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The PDF of the quarterly report: WeasyPrint lays text out with Pango, and the tests
+# look at its pages through poppler's pdftoppm, pdftotext and pdffonts.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+pdf-deps:
+	@missing=$$(for p in $(PDF_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	  || echo $$p; done); \
+	[ -z "$$missing" ] || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
 
 clean:
 	rm -rf $(VENV) node_modules survey/static

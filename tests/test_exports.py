@@ -6,8 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from survey import accounts, demo, questionnaire, storage
+from survey.dashboard import document, figures
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
 
@@ -205,6 +207,42 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
     assert html.count("/chart.svg?period=quarter") == 7
 
 
+def test_printable_report_reads_as_a_document(app, personas, demo_rows):
+    # Issue 13: key findings first, a contents list, what each measure asks and
+    # counts, and how many responses the figures rest on; every sentence the report's.
+    html = personas["analyst"].get("/dashboard/report").get_data(as_text=True)
+    with app.test_request_context():
+        built = figures.build_report("quarter")
+    findings = document.key_findings(built)
+    assert findings.significant and findings.not_detected
+    first_table = html.index("<table")
+    for sentence in findings.significant + findings.not_detected:
+        assert html.index(str(escape(sentence))) < first_table, sentence
+    assert html.index("Statistically significant changes") < html.index(
+        "Differences too small to detect"
+    )
+    for sentence in findings.not_detected:
+        assert "only changes of about" in sentence and "could be detected" in sentence
+    # The contents link to every part, and every part is there.
+    targets = re.findall(r'<a class="govuk-link" href="#([\w-]+)"', html)
+    assert len(targets) == 12
+    for target in targets:
+        assert f'id="{target}"' in html, target
+    for measure in questionnaire.MEASURES:
+        question = questionnaire.BY_CODE[measure.column].text
+        assert str(escape(question)) in html, measure.name
+    for code in questionnaire.INDEX_ITEMS:
+        text = questionnaire.BY_CODE[code].text.replace("{force}", "The police")
+        assert str(escape(text)) in html, code
+    latest = built["responses"][-1]["base"]
+    assert f"This report rests on\n  {latest:,} responses in" in html
+    # Beside the Print command: the same report as a PDF, with the page's filters.
+    filtered = (
+        personas["analyst"].get("/dashboard/report?offence=da").get_data(as_text=True)
+    )
+    assert 'href="/dashboard/report.pdf?period=quarter&amp;offence=da"' in filtered
+
+
 def test_no_table_has_two_columns_with_the_same_heading(personas, demo_rows):
     # A screen reader announces a cell with its column's heading: each must be clear.
     every = personas["analyst"].get("/dashboard/export/all.json").get_json()["tables"]
@@ -221,3 +259,31 @@ def test_no_exported_number_is_finer_than_the_publication_rule(
     body = personas["analyst"].get(f"/dashboard/export/all.json?period={period}")
     text = body.get_data(as_text=True)
     assert '"tables"' in text and not re.search(r"\d\.\d{4,}", text)
+
+
+def test_key_findings_sort_the_reports_own_sentences():
+    hidden = {"shown": False, "reason": "too few responses"}
+    not_compared = hidden | {"period": "2026/27 Q2", "compared_with": "2026/27 Q1"}
+    built = {
+        "period_type": "quarter",
+        "measures": {
+            "confidence": {"latest_change": not_compared, "trend": hidden},
+        },
+        "responses": [
+            {"period": "2026/27 Q1", "base": None},
+            {"period": "2026/27 Q2", "base": 120},
+        ],
+    }
+    found = document.key_findings(built)
+    assert found.significant == found.not_detected == []
+    assert found.not_compared == [
+        "The share who had confidence in the police in 2026/27 Q2 cannot be compared "
+        "with 2026/27 Q1: too few responses."
+    ]
+    # A hidden count is left out of the total, which then says "at least".
+    assert document.responses(built) == {
+        "latest": 120,
+        "total": 120,
+        "periods": 2,
+        "complete": False,
+    }

@@ -1,4 +1,5 @@
-"""Blueprint "exports": the dashboard's tables as CSV and JSON; the printable report.
+"""Blueprint "exports": the dashboard's tables as CSV and JSON; the printable report
+and the same report as a PDF.
 
 Exports hold the published figures only (suppressed and rounded as on the pages; no
 free text), and every one is written to the audit log.
@@ -6,14 +7,15 @@ free text), and every one is written to the audit log.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from survey import dashboard
-from survey.dashboard import tables
+from survey.dashboard import document, figures, pdf, tables
 from survey.privacy import defuse_formula
 from survey.staff import audit, requires
 
@@ -129,6 +131,51 @@ def printable():
     chosen = dashboard.choices() | {"period": "quarter"}
     built = dashboard.chosen_report(chosen)
     audit("exported the printable report", dashboard.describe(chosen))
+    query = {key: value for key, value in chosen.items() if value}
+
+    def chart_src(name: str) -> str:
+        return url_for("dashboard.chart", name=name, **query)
+
+    return _report_page(chosen, built, chart_src)
+
+
+@bp.get("/report.pdf")
+@requires("admin", "analyst")
+def printable_pdf():
+    """The same report as a PDF to download, laid out by WeasyPrint on A4."""
+    chosen = dashboard.choices() | {"period": "quarter"}
+    built = dashboard.chosen_report(chosen)
+    audit("exported the report as a PDF", dashboard.describe(chosen))
+    html = _report_page(
+        chosen, built, lambda name: _chart_data_uri(name, chosen, built)
+    )
+    laid_out = pdf.render(html, request.url_root, current_app.static_folder)
+    response = Response(laid_out.write_pdf(), mimetype="application/pdf")
+    name = _filename("quarterly-report", built, "pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _chart_data_uri(name: str, chosen: dict, built: dict) -> str:
+    """A measure's chart inside the PDF itself, so WeasyPrint need fetch nothing.
+
+    Drawn as the chart route draws it, and kept under the same key, so the page's
+    chart and the PDF's are the same drawing.
+    """
+    # Matplotlib loads only when a chart is first drawn.
+    from survey.dashboard import charts
+
+    def draw():
+        if name == dashboard.INDEX:
+            return charts.measure_chart(built[dashboard.INDEX], percent=False)
+        return charts.measure_chart(built["measures"][name])
+
+    svg = figures.kept(chosen["period"], ("chart", name, *chosen.values()), draw)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _report_page(chosen: dict, built: dict, chart_src) -> str:
+    """The report's HTML, the same for the page and the PDF but for the charts."""
     found = tables.every_table(built)
     sections = []
     for name in built["measures"]:
@@ -144,6 +191,7 @@ def printable():
                 ],
             }
         )
+    force = current_app.config["FORCE_NAME"]
     return dashboard.page(
         "exports/report.html",
         chosen,
@@ -153,4 +201,9 @@ def printable():
         index_table=found.get(f"measure-{dashboard.INDEX}"),
         ranked=[found[key] for key in ("reasons", "would-help") if key in found],
         alpha=built.get("cronbach_alpha", {}),
+        findings=document.key_findings(built) if built["measures"] else None,
+        definitions=document.definitions(force),
+        index_questions=document.index_questions(force),
+        responses=document.responses(built),
+        chart_src=chart_src,
     )

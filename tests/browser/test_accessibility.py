@@ -157,6 +157,8 @@ def test_no_accessibility_violations_on_staff_pages(
             not rule.rule.startswith(("/staff", "/dashboard"))
             or "GET" not in rule.methods
             or rule.endpoint in downloads
+            # The report's PDF is a download, not a page: a browser does not show it.
+            or rule.rule.endswith(".pdf")
         ):
             continue
         response = page.goto(f"{live_server}{rule.build(arguments)[1]}")

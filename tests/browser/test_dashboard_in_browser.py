@@ -66,3 +66,36 @@ def test_quarterly_report_prints_on_a4_pages(
     assert not page.locator("nav").first.is_visible()
     assert not page.locator(".survey-no-print").first.is_visible()
     assert page.locator("h1").is_visible()
+
+
+# A4 less the report's 15 mm side margins, in CSS pixels (96 to the inch): the width
+# Chromium lays the printed report out in (assets/survey.scss, @page).
+PRINTED_WIDTH = round((210 - 2 * 15) / 25.4 * 96)
+
+
+def test_printed_report_has_no_table_cell_wider_than_the_page(
+    page, live_server, db, staff_accounts, password
+):
+    # Issue 13: the headline table's last column was cut off on paper.
+    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    log_in_as_analyst(page, live_server, password)
+    page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1000})
+    page.goto(f"{live_server}/dashboard/report")
+    page.emulate_media(media="print")
+    cells = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const cells = [...document.querySelectorAll(
+            '.dashboard-report th, .dashboard-report td')];
+          const cut = cells.filter(cell =>
+            cell.getBoundingClientRect().right > width + 0.5
+            || cell.scrollWidth > cell.clientWidth + 1);
+          return {count: cells.length, cut: cut.map(cell => cell.textContent.trim()),
+                  page: document.documentElement.scrollWidth - width};
+        }"""
+    )
+    assert cells["count"] > 300
+    assert cells["cut"] == []
+    assert cells["page"] <= 0  # nothing wider than the page at all
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type /Page\b", pdf)) > 10
