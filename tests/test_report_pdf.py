@@ -117,7 +117,7 @@ def test_the_pdf_is_a_download_audited_like_the_page(printed):
     assert re.fullmatch(
         r'attachment; filename="quarterly-report-[\w.-]+\.pdf"', disposition
     )
-    assert ("exported the report as a PDF", "quarter all all") in printed.audit
+    assert ("exported the report as a PDF", "quarter all all latest") in printed.audit
 
 
 def test_every_table_cell_lies_within_the_page(printed):
@@ -267,6 +267,6 @@ def test_a_report_with_no_complete_quarter_still_prints(personas):
     response = personas["analyst"].get("/dashboard/report.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert (
-        'filename="quarterly-report-none.pdf"'
+        'filename="quarterly-report-quarter-none.pdf"'
         in response.headers["Content-Disposition"]
     )

@@ -275,6 +275,13 @@ def chart(name: str, fmt: str):
     if not built["measures"]:
         abort(404)
     audit("read a chart", f"{name}.{fmt} {describe(chosen)}")
+    body = measure_chart_body(name, chosen, built, fmt)
+    return _chart_response(body, f"chart-{name}", chosen, built, fmt)
+
+
+def measure_chart_body(name: str, chosen: dict, built: dict, fmt: str):
+    """A measure's chart with its caption, drawn once per release set: the page's,
+    the download's and the PDF's are one drawing."""
     periods = built["periods"]
     title = (
         f"{_measure_titles()[name]}, by {PERIOD_TYPES[chosen['period']].lower()}, "
@@ -288,7 +295,7 @@ def chart(name: str, fmt: str):
         entry = built["measures"][name]
         return charts.measure_chart(entry, caption=caption, fmt=fmt)
 
-    return _chart_download(f"chart-{name}", title, chosen, built, fmt, draw)
+    return _chart_body(f"chart-{name}", title, chosen, fmt, draw)
 
 
 @bp.get("/reasons/<key>/chart.png", defaults={"fmt": "png"})
@@ -312,33 +319,32 @@ def ranked_chart(key: str, fmt: str):
     def draw(charts, caption):
         return charts.ranked_chart(entry, caption=caption, fmt=fmt)
 
-    return _chart_download(f"chart-{key}", title, chosen, built, fmt, draw, base)
+    body = _chart_body(f"chart-{key}", title, chosen, fmt, draw, base)
+    return _chart_response(body, f"chart-{key}", chosen, built, fmt)
 
 
-def _chart_download(
-    stem: str,
-    title: str,
-    chosen: dict,
-    built: dict,
-    fmt: str,
-    draw,
-    base: str | None = None,
-) -> Response:
-    """A chart with its caption, made once per release set, as a named download.
-
-    Its file name, like an export's, says what it shows, the period type and the
-    filters, so charts saved side by side for a meeting can be told apart.
-    """
+def _chart_body(
+    stem: str, title: str, chosen: dict, fmt: str, draw, base: str | None = None
+):
+    """A chart with its caption, made once per release set (SVG text or PNG bytes)."""
     # Matplotlib loads only when a chart is first drawn.
     from survey.dashboard import charts
 
     filters = "; ".join(filter(None, [filter_line(chosen), base]))
     caption = charts.Caption(title, filters, source_line())
-    body = figures.kept(
+    return figures.kept(
         chosen["period"],
         ("chart", stem, fmt, *chosen.values()),
         lambda: draw(charts, caption),
     )
+
+
+def _chart_response(body, stem: str, chosen: dict, built: dict, fmt: str) -> Response:
+    """A chart as a named download.
+
+    Its file name, like an export's, says what it shows, the period type and the
+    filters, so charts saved side by side for a meeting can be told apart.
+    """
     response = Response(body, mimetype=CHART_FORMATS[fmt])
     filename = f"{file_stem(stem, chosen, built)}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -15,7 +15,7 @@ import json
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from survey import dashboard
-from survey.dashboard import document, figures, pdf, tables
+from survey.dashboard import document, pdf, tables
 from survey.privacy import defuse_formula
 from survey.staff import audit, requires
 
@@ -151,7 +151,7 @@ def printable_pdf():
     )
     laid_out = pdf.render(html, request.url_root, current_app.static_folder)
     response = Response(laid_out.write_pdf(), mimetype="application/pdf")
-    name = _filename("quarterly-report", built, "pdf")
+    name = _filename("quarterly-report", chosen, built, "pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -159,18 +159,10 @@ def printable_pdf():
 def _chart_data_uri(name: str, chosen: dict, built: dict) -> str:
     """A measure's chart inside the PDF itself, so WeasyPrint need fetch nothing.
 
-    Drawn as the chart route draws it, and kept under the same key, so the page's
-    chart and the PDF's are the same drawing.
+    The chart route's own drawing (dashboard.measure_chart_body), so the page's
+    chart and the PDF's are the same.
     """
-    # Matplotlib loads only when a chart is first drawn.
-    from survey.dashboard import charts
-
-    def draw():
-        if name == dashboard.INDEX:
-            return charts.measure_chart(built[dashboard.INDEX], percent=False)
-        return charts.measure_chart(built["measures"][name])
-
-    svg = figures.kept(chosen["period"], ("chart", name, *chosen.values()), draw)
+    svg = dashboard.measure_chart_body(name, chosen, built, "svg")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
