@@ -11,6 +11,7 @@ import io
 import json
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 from helpers import csrf_token
@@ -343,7 +344,8 @@ def test_random_results_addresses_never_give_a_500_or_an_unpublished_period(
 ):
     older, newer = two_published
     hidden = [p for p in released(app) if p not in two_published]
-    path = "/results/" + "/".join(parts)
+    # Each part as a browser would send it in an address: "?" and "#" escaped.
+    path = "/results/" + "/".join(quote(part, safe="") for part in parts)
     response = client.get(path, query_string=query)
     assert response.status_code < 500, path
     assert "Set-Cookie" not in response.headers
