@@ -353,3 +353,12 @@ def test_random_results_addresses_never_give_a_500_or_an_unpublished_period(
     for period in hidden:
         assert f"Quarter: {period}<" not in text
         assert f'"period": "{period}"' not in text
+
+
+def test_an_older_release_shows_nothing_of_the_periods_after_it(client, two_published):
+    older, newer = two_published
+    html = client.get("/results").get_data(as_text=True)
+    # The page runs newest first: the older release's section is the last one.
+    section = html[html.index(f"Quarter: {older}<") : html.index("How these figures")]
+    assert newer not in section
+    assert "Headline measures, " + older in section
