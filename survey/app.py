@@ -18,6 +18,7 @@ from survey import (
     pages,
     privacy,
     respond,
+    results,
     staff,
     storage,
 )
@@ -39,9 +40,10 @@ DEFAULTS = {
     "LOCAL_SERVICE_NAME": "",
     "LOCAL_SERVICE_PHONE": "",
     "LOCAL_SERVICE_HOURS": "",
+    # What the thank-you page says about results, beside its link to /results.
     "RESULTS_NOTE": (
-        "A summary of the results is published every three months, for the public "
-        "meeting where the commissioner holds the police to account."
+        "The commissioner publishes a summary of the results on this website, for the "
+        "public meetings where they hold the police to account."
     ),
     # The address printed on hand-out cards; the request's own host when empty.
     "PUBLIC_BASE_URL": "",
@@ -130,6 +132,8 @@ def create_app(test_config=None):
     app.register_blueprint(links.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(results.staff_bp)
 
     app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 

@@ -310,3 +310,19 @@ def m011_stored_reports(db: Database) -> None:
           built TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m012_published_releases(db: Database) -> None:
+    """The releases an admin has chosen to show on the public results page."""
+    # survey/published.py: which period of which type, and the ISO week it was
+    # published in; nothing finer, and no one's name (docs/privacy.md §2; the audit
+    # log says who).
+    db.execute(
+        """CREATE TABLE published_releases (
+          period_type TEXT NOT NULL,
+          period TEXT NOT NULL,
+          published_week TEXT NOT NULL,
+          PRIMARY KEY (period_type, period)
+        )"""
+    )

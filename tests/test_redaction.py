@@ -255,11 +255,13 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     tables = {table.name for table in db.tables}
     # No table keeps anything of a respondent but the response itself (releases
     # keep counts of complete periods, stored reports the figures built from them,
-    # and comment batches the redacted texts of released quarters: none here).
+    # and comment batches the redacted texts of released quarters: none here; published
+    # releases name periods only).
     assert tables == {
         "responses",
         "releases",
         "stored_reports",
+        "published_releases",
         "comment_batches",
         "comment_batch_ends",
         "links",

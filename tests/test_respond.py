@@ -105,11 +105,12 @@ def test_survey_declined_stores_reasons_as_columns_and_redacts_text(client, db, 
     assert row["F1_comments"] == "Email me at [removed] please"
 
 
-def test_thanks_page_repeats_help_and_says_when_results_are_published(client, link):
+def test_thanks_page_repeats_help_and_says_where_results_are_published(client, link):
     response = client.get(f"/s/{link['code']}/done")
     html = response.get_data(as_text=True)
     assert "Thank you" in html and "0808 2000 247" in html
-    assert "published every three months" in html
+    assert "publishes a summary of the results on this website" in html
+    assert 'href="/results"' in html
 
 
 def test_missing_required_answer_re_renders_with_400_and_keeps_answers(

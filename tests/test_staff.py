@@ -90,6 +90,11 @@ def post_forms(code):
         "/staff/organisations": {"name": "Refuge East"},
         f"/staff/links/{code}/close": {},
         f"/staff/links/{code}/reopen": {},
+        "/staff/releases": {
+            "period_type": "quarter",
+            "period": "2025/26 Q4",
+            "action": "publish",
+        },
     }
 
 
@@ -102,7 +107,7 @@ def test_every_staff_form_refuses_a_missing_csrf_token(
     assert len(forms) == len(posts)  # a new staff form must be added to post_forms
 
     def state():
-        tables = ("staff", "links", "organisations")
+        tables = ("staff", "links", "organisations", "published_releases")
         return [list(db.execute(f"SELECT * FROM {t}")) for t in tables]
 
     before = state()
@@ -119,7 +124,13 @@ def test_no_state_changes_on_get(app, db, personas, sample_arguments):
     def state():
         return [
             list(db.execute(f"SELECT * FROM {table}"))
-            for table in ("staff", "organisations", "links", "responses")
+            for table in (
+                "staff",
+                "organisations",
+                "links",
+                "responses",
+                "published_releases",
+            )
         ]
 
     before = state()
@@ -254,10 +265,23 @@ FIELDS = st.sampled_from(
         "label",
         "channel",
         "expires",
+        "period_type",
+        "period",
     ]
 )
 VALUES = st.text(max_size=300) | st.sampled_from(
-    ["admin", "partner", "1", "", "disable", "2027-03-31", "outreach-north"]
+    [
+        "admin",
+        "partner",
+        "1",
+        "",
+        "disable",
+        "2027-03-31",
+        "outreach-north",
+        "quarter",
+        "publish",
+        "withdraw",
+    ]
 )
 
 
@@ -278,6 +302,7 @@ VALUES = st.text(max_size=300) | st.sampled_from(
             "/staff/links/new",
             "/staff/links/zzzzzzzz/close",
             "/staff/links/zzzzzzzz/reopen",
+            "/staff/releases",
         ]
     ),
     data=st.dictionaries(FIELDS, VALUES, max_size=7),
