@@ -293,4 +293,8 @@ def presentation_attributes(svg: str, title: str | None = None) -> str:
             name, _, value = declaration.partition(":")
             if name.strip() and value.strip():
                 element.set(name.strip(), value.strip())
+    # Registered again here: the registry is global, and another library may have
+    # given the SVG namespace a prefix meanwhile, which would write <ns0:svg>.
+    ET.register_namespace("", SVG)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     return ET.tostring(root, encoding="unicode")
