@@ -1,17 +1,21 @@
 """Fixtures: an app on a real SQLite file per test, clients, personas and a browser."""
 
 import logging
+import mimetypes
 import os
 import shutil
 import threading
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 import pytest
+from flask import Response, abort
 from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, log_in
 from hypothesis import settings
 from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
+from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 
 from survey import accounts, create_app, demo, releases, storage
@@ -261,6 +265,19 @@ def live_server(app):
     """The test's app served on a free port of 127.0.0.1; its base URL."""
     # Werkzeug's request log would print addresses and times; nothing needs them.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Static files read whole rather than streamed from an open file: Werkzeug's
+    # development server can leave such a file open when a browser drops the request
+    # (it moves on to the next page), and the ResourceWarning that follows, whenever
+    # the file is collected, fails whichever test is running then. Gunicorn, which
+    # serves them in production, closes them.
+    def read_whole(filename):
+        path = safe_join(app.static_folder, filename)
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return Response(Path(path).read_bytes(), mimetype=kind)
+
+    app.view_functions["static"] = read_whole
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
