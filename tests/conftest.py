@@ -265,6 +265,7 @@ def live_server(app):
     """The test's app served on a free port of 127.0.0.1; its base URL."""
     # Werkzeug's request log would print addresses and times; nothing needs them.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
     # Static files read whole rather than streamed from an open file: Werkzeug's
     # development server can leave such a file open when a browser drops the request
     # (it moves on to the next page), and the ResourceWarning that follows, whenever
