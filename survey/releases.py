@@ -85,6 +85,25 @@ def list_releases(db: Database, period_type: str) -> list[dict]:
     ]
 
 
+def released_channels(db: Database, period_type: str) -> set[str]:
+    """Every channel with a response in the latest revision of a release of the type.
+
+    Read by SQLite from the stored JSON, without decoding every release in Python
+    (tens of milliseconds, not hundreds, at a million responses).
+    """
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT json_extract(j.value, '$.channel') "
+            "FROM releases AS r, json_each(r.rows, '$.measures') AS j "
+            "WHERE r.period_type = ? AND r.revision = (SELECT max(revision) "
+            "FROM releases WHERE period_type = r.period_type AND period = r.period)",
+            [period_type],
+        )
+        if row[0]
+    }
+
+
 def released_through(ordered: list, through: str | None) -> list:
     """Released periods (or rows naming them first) up to and with `through`.
 

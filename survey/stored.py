@@ -79,8 +79,11 @@ def get_report(conn: sqlite3.Connection, key: str) -> dict | None:
 def put_report(
     conn: sqlite3.Connection, key: str, period_type: str, choices: dict, built: dict
 ) -> None:
-    """Store a built report, in place of the one with the same type and options."""
-    options = json.dumps(sorted(choices.items()), separators=(",", ":"))
+    """Store a built report, in place of the one with the same type, options and
+    latest period (an older revision's): a past release's report, asked for on the
+    dashboard, does not push out the latest one's."""
+    latest = built.get("latest_complete_period")
+    options = json.dumps([*sorted(choices.items()), latest], separators=(",", ":"))
     with conn:
         conn.execute(
             "DELETE FROM stored_reports WHERE period_type = ? AND options = ? "

@@ -129,3 +129,16 @@ def test_a_past_release_s_report_is_the_one_it_was_when_it_was_the_latest(
     monkeypatch.setattr(releases, "make_due_releases", lambda *args: [])
     with app.test_request_context():
         assert figures.build_report("quarter") == then
+
+
+def test_a_past_release_s_report_does_not_push_out_the_latest_one(db):
+    choices = {"threshold": 10, "min_base": 50, "offence": "", "channel": ""}
+    latest = {"latest_complete_period": "2026/27 Q2"}
+    past = {"latest_complete_period": "2025/26 Q2"}
+    stored.put_report(db.conn, "latest", "quarter", choices, latest)
+    stored.put_report(db.conn, "past", "quarter", choices, past)
+    assert stored.get_report(db.conn, "latest") == latest
+    # A revision of the latest quarter replaces its report, and only its.
+    stored.put_report(db.conn, "revised", "quarter", choices, latest)
+    assert stored.get_report(db.conn, "latest") is None
+    assert stored.get_report(db.conn, "past") == past

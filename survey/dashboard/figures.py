@@ -177,12 +177,7 @@ def channels(period_type: str) -> set[str]:
     """
 
     def released() -> frozenset[str]:
-        return frozenset(
-            row["channel"]
-            for release in releases.list_releases(get_db(), period_type)
-            for row in release["rows"]["measures"]
-            if row["channel"]
-        )
+        return frozenset(releases.released_channels(get_db(), period_type))
 
     return set(kept(period_type, ("channels",), released)) | storage.list_channels(
         get_db()
