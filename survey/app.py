@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import (
     cli,
@@ -64,6 +65,9 @@ DEFAULTS = {
     # Final submissions one client may make in an hour before a polite refusal;
     # generous, since a refuge or an office may share one internet address.
     "FLOOD_LIMIT": 30,
+    # How many proxies in front of the app set X-Forwarded-For, -Proto and -Host
+    # (docs/deploy.md). 0 trusts none of them: the client's address is the socket's.
+    "PROXY_HOPS": 0,
     # Responses older than this are deleted by `flask purge` (docs/privacy.md §6).
     "RETENTION_MONTHS": 36,
     # How long a request waits for another's write to finish before it gives up: a
@@ -116,6 +120,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     _check_config(app.config)
 
+    _trust_proxies(app)
     app.jinja_loader = _template_loader()
     WTFormsHelpers(app)
 
@@ -155,6 +160,19 @@ def create_app(test_config=None):
         ), error.code
 
     return app
+
+
+def _trust_proxies(app) -> None:
+    """Read the client's address, scheme and host from the proxies we put in front.
+
+    Behind nginx every request comes from 127.0.0.1, so the flood limit would count
+    every respondent as one client and shut the survey for all of them. Only the last
+    PROXY_HOPS entries of each header are believed: anything before them was written
+    by the client and could be made up to dodge the limit (docs/deploy.md).
+    """
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _template_loader() -> ChoiceLoader:
