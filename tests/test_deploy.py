@@ -1,7 +1,11 @@
 """Deployment: behind a proxy, under gunicorn, with the files it creates."""
 
+import shutil
+import socket
+
 import pytest
 from helpers import SECRET, walk_survey
+from test_canary import IPV4, IPV6, start_server
 
 from survey import create_app
 
@@ -68,3 +72,23 @@ def test_only_the_trusted_hops_are_believed(app_factory, link):
     _limit_flood(app, 1)
     assert _submissions(app, link["code"], "10.0.0.1, 203.0.113.7", 1) == [303]
     assert _submissions(app, link["code"], "10.0.0.2, 203.0.113.7", 1) == [429]
+
+
+def test_gunicorn_logs_no_address_for_a_malformed_request(tmp_path, migrated_database):
+    # Gunicorn warns "Invalid request from ip=..." for a request it cannot parse; the
+    # project's logger class writes the warning without the address.
+    database = tmp_path / "survey.db"
+    shutil.copyfile(migrated_database, database)
+    process, log, base = start_server(tmp_path, str(database))
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"NOT A REQUEST\r\n\r\n")
+            sock.recv(1024)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    text = (tmp_path / "gunicorn.log").read_bytes()
+    assert b"Invalid request from ip=[address]" in text
+    assert IPV4.findall(text) == [] and IPV6.findall(text) == []
