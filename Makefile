@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_RESPONSES ?= 20000
 
-.PHONY: run test setup assets instance demo-contacts lint browser-deps pdf-deps clean
+.PHONY: run test setup assets instance demo-contacts lint browser-deps proxy-deps pdf-deps clean
 
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
@@ -17,7 +17,7 @@ run: setup instance
 	$(FLASK) init-db
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --config gunicorn.conf.py 'survey:create_app()'
 
-test: setup browser-deps
+test: setup browser-deps proxy-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -71,6 +71,11 @@ instance/survey.db: instance/config.py demo-contacts
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# tests/test_deploy.py runs deploy/nginx.conf in Debian's nginx in front of gunicorn.
+proxy-deps:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
 # The PDF of the quarterly report: WeasyPrint lays text out with Pango, and the tests
 # look at its pages through poppler's pdftoppm, pdftotext and pdffonts.

@@ -1,12 +1,21 @@
 """Deployment: behind a proxy, under gunicorn, with the files it creates."""
 
+import getpass
+import http.client
+import os
+import re
 import shutil
 import socket
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
 
 import pytest
-from helpers import SECRET, walk_survey
+from helpers import SECRET, read_form, walk_survey
 from test_canary import IPV4, IPV6, start_server
 
+from bench.submissions import free_port, serve
 from survey import create_app
 
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
@@ -92,3 +101,162 @@ def test_gunicorn_logs_no_address_for_a_malformed_request(tmp_path, migrated_dat
     text = (tmp_path / "gunicorn.log").read_bytes()
     assert b"Invalid request from ip=[address]" in text
     assert IPV4.findall(text) == [] and IPV6.findall(text) == []
+
+
+# The real proxy ---------------------------------------------------------------------
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _nginx_site(listen_port, upstream_port, error_log):
+    """deploy/nginx.conf as shipped, but on plain http at 127.0.0.1 for the test.
+
+    Only the TLS lines, the redirect from port 80 and the addresses change: every
+    header, limit and log setting is the file a deployment copies.
+    """
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    text = re.sub(r"\nserver \{\n    listen 80;.*?\n\}\n", "\n", text, flags=re.S)
+    text = re.sub(r"\n *ssl_[^\n]*", "", text)
+    text = re.sub(r"\n *listen \[::\]:443[^\n]*", "", text)
+    text = re.sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{listen_port};", text)
+    text = text.replace("127.0.0.1:8000", f"127.0.0.1:{upstream_port}")
+    return text.replace("/var/log/nginx/survey-error.log", str(error_log))
+
+
+def _start_nginx(tmp_path, upstream_port):
+    """nginx as this user, everything it writes in tmp_path; returns (process, port)."""
+    port = free_port()
+    site = tmp_path / "site.conf"
+    site.write_text(_nginx_site(port, upstream_port, tmp_path / "error.log"))
+    temp = "".join(
+        f"{kind}_temp_path {tmp_path / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        f"user {getpass.getuser()};\n"
+        f"pid {tmp_path / 'nginx.pid'};\n"
+        f"error_log {tmp_path / 'main-error.log'} warn;\n"
+        "daemon off;\nworker_processes 1;\nevents {}\n"
+        # An access log for the whole server, which the site must switch off.
+        f"http {{\n{temp}access_log {tmp_path / 'access.log'};\ninclude {site};\n}}\n"
+    )
+    with open(tmp_path / "nginx-stderr.log", "wb") as stderr:
+        process = subprocess.Popen(
+            [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "main-error.log"), "-c"]
+            + [str(tmp_path / "nginx.conf")],
+            stderr=stderr,
+        )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            if process.poll() is not None:
+                stderr = (tmp_path / "nginx-stderr.log").read_text()
+                raise AssertionError(stderr) from None
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("nginx did not start")
+
+
+def _fetch(port, path, data=None, source="127.0.0.2", headers=()):
+    """A request to nginx from the loopback address `source`: status, headers, text."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=20, source_address=(source, 0)
+    )
+    try:
+        body = urllib.parse.urlencode(data, doseq=True) if data is not None else None
+        heads = dict(headers)
+        if body is not None:
+            heads["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request("POST" if body is not None else "GET", path, body, heads)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read().decode()
+    finally:
+        connection.close()
+
+
+def _submit(port, code, source, headers=()):
+    """Walk the survey through nginx from `source`; the final submit's status."""
+    status, _, html = _fetch(port, f"/s/{code}/begin", [], source, headers)
+    assert status == 200
+    for _ in range(10):
+        form = read_form(html)
+        data = [pair for pair in form.hidden if pair[0] != "website"]
+        data += [(k, v) for k, v in NO_CONTACT.items() if k in form.fields]
+        last = "Send your answers" in html
+        status, _, html = _fetch(
+            port, f"/s/{code}/questions", data + [("nav", "next")], source, headers
+        )
+        if last or status != 200:
+            return status
+    raise AssertionError("the survey did not end")
+
+
+@pytest.fixture
+def behind_nginx(tmp_path, app, link):
+    """gunicorn (one worker, PROXY_HOPS = 1, a limit of 2) behind the shipped nginx."""
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed: make test installs Debian's nginx-light")
+    upstream = free_port()
+    gunicorn = serve(
+        "survey:create_app()",
+        upstream,
+        1,  # the flood counter is per worker: one worker makes the limit exact
+        {
+            "SURVEY_SECRET_KEY": SECRET,
+            "SURVEY_DATABASE": app.config["DATABASE"],
+            "SURVEY_INSTANCE_PATH": str(tmp_path),
+            "SURVEY_PROXY_HOPS": "1",
+            "SURVEY_FLOOD_LIMIT": "2",
+        },
+    )
+    nginx, port = _start_nginx(tmp_path, upstream)
+    try:
+        yield port
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=20)
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+
+def test_the_survey_works_through_nginx(behind_nginx, link, db, tmp_path):
+    port = behind_nginx
+    status, headers, html = _fetch(port, f"/s/{link['code']}")
+    assert status == 200 and "Your views survey" in html
+    # The app's security headers pass through, with one HSTS header from nginx.
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers.get_all("Strict-Transport-Security") == [
+        "max-age=31536000; includeSubDomains"
+    ]
+    assert _submit(port, link["code"], "127.0.0.2") == 303
+    assert db.execute("SELECT count(*) FROM responses").fetchone()[0] == 1
+    # A body over the app's limit is stopped by nginx.
+    status, _, _ = _fetch(port, f"/s/{link['code']}/questions", {"x": "a" * 70000})
+    assert status == 413
+    # A malformed request, then: nothing anywhere names a client.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"NOT A REQUEST\r\n\r\n")
+        sock.recv(1024)
+    assert not (tmp_path / "access.log").exists() or (
+        (tmp_path / "access.log").read_text() == ""
+    )
+    for log in ("error.log", "main-error.log", "nginx-stderr.log"):
+        text = (tmp_path / log).read_bytes() if (tmp_path / log).exists() else b""
+        assert IPV4.findall(text) == [], text
+
+
+def test_the_flood_limit_holds_per_client_behind_nginx(behind_nginx, link):
+    # Respondents connect from different addresses (127.0.0.2 and 127.0.0.3 here);
+    # the app counts each one, as nginx forwarded it.
+    port = behind_nginx
+    first = [_submit(port, link["code"], "127.0.0.2") for _ in range(3)]
+    assert first == [303, 303, 429]
+    assert _submit(port, link["code"], "127.0.0.3") == 303
+    # A made-up X-Forwarded-For does not get the first client a fresh allowance.
+    spoof = {"X-Forwarded-For": "198.51.100.9"}
+    assert _submit(port, link["code"], "127.0.0.2", spoof) == 429
