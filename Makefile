@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_RESPONSES ?= 20000
 
-.PHONY: run test setup assets instance demo-contacts lint browser-deps proxy-deps pdf-deps clean
+.PHONY: run test setup assets instance demo-contacts local-address lint browser-deps proxy-deps pdf-deps clean
 
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
@@ -39,7 +39,7 @@ assets: node_modules/.installed
 
 # The secret key is made once, here, and never committed; the database gets the schema,
 # demo data and one open link the first time.
-instance: instance/config.py demo-contacts instance/survey.db
+instance: instance/config.py demo-contacts local-address instance/survey.db
 
 instance/config.py:
 	mkdir -p instance
@@ -58,7 +58,14 @@ demo-contacts: instance/config.py
 	  'LOCAL_SERVICE_HOURS = "Monday to Friday, 9am to 5pm"' \
 	  'ACCESSIBILITY_CONTACT = "accessibility@example.org"' >> instance/config.py
 
-instance/survey.db: instance/config.py demo-contacts
+# The app refuses to start without the address its hand-out cards print: here, this
+# machine's. Added to an older instance/config.py too, never over a deployment's own.
+local-address: instance/config.py
+	@grep -q '^PUBLIC_BASE_URL' instance/config.py || \
+	  echo 'PUBLIC_BASE_URL = "http://$(HOST):$(PORT)"  # local development only' \
+	  >> instance/config.py
+
+instance/survey.db: instance/config.py demo-contacts local-address
 	$(FLASK) init-db
 	$(FLASK) demo-data --responses $(DEMO_RESPONSES) --seed 1
 	@# Releases the complete periods and fixes the batches of comments they fill.

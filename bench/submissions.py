@@ -38,6 +38,8 @@ CONTACTS = {
     "LOCAL_SERVICE_PHONE": "0808 157 0192",
     "LOCAL_SERVICE_HOURS": "every day",
     "ACCESSIBILITY_CONTACT": "accessibility@example.org",
+    # Nor without the public address its hand-out cards print.
+    "PUBLIC_BASE_URL": "https://survey.example.org",
 }
 ANSWERS = [
     ("A1_offence", "da"),

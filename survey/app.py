@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 
 from flask import Flask, render_template, request
 from flask.logging import default_handler
@@ -46,7 +47,8 @@ DEFAULTS = {
         "The commissioner publishes a summary of the results on this website, for the "
         "public meetings where they hold the police to account."
     ),
-    # The address printed on hand-out cards; the request's own host when empty.
+    # The address printed on hand-out cards and in their QR codes, such as
+    # https://survey.example.org. Required unless TESTING or DEBUG (see _check_config).
     "PUBLIC_BASE_URL": "",
     # For the accessibility statement: how to report a problem (an email address or a
     # phone number, as it should read after "contact the commissioner's office:"), and
@@ -204,8 +206,27 @@ def _check_config(config) -> None:
             "statement must say how to reach you. Put them in instance/config.py or "
             "in SURVEY_* environment variables (make run writes demonstration values)"
         )
+    _check_public_base_url(config)
     if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
         raise RuntimeError(
             f"SUPPRESSION_THRESHOLD is {config['SUPPRESSION_THRESHOLD']}; "
             f"it may never be below {MINIMUM_THRESHOLD}"
+        )
+
+
+def _check_public_base_url(config) -> None:
+    """Refuse to start without the survey's public address, outside development.
+
+    Without it a card would print whatever Host header the request that made it
+    claimed: a forged "Host: evil.example" would hand respondents a stranger's link.
+    Tests and `flask run --debug` may fall back on the request's host.
+    """
+    url = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not url and (config.get("TESTING") or config.get("DEBUG")):
+        return
+    if not re.fullmatch(r"https?://[^/\s]+/?", url):
+        raise RuntimeError(
+            "PUBLIC_BASE_URL not set: hand-out cards and their QR codes print it. Put "
+            "the survey's public address (such as https://survey.example.org) in "
+            "instance/config.py or SURVEY_PUBLIC_BASE_URL (make run writes a local one)"
         )

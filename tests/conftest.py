@@ -24,6 +24,8 @@ from survey import accounts, create_app, demo, releases, storage
 # and an accessibility contact, as a real deployment must before it starts.
 for key, value in CONTACTS.items():
     os.environ.setdefault(f"SURVEY_{key}", value)
+# And the public address its hand-out cards print, which a deployment must set too.
+os.environ.setdefault("SURVEY_PUBLIC_BASE_URL", "https://survey.example.org")
 
 # In CI the property tests run the same examples every time, so a landing never
 # depends on luck; on a developer's machine they keep exploring new ones.

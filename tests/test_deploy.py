@@ -260,3 +260,16 @@ def test_the_flood_limit_holds_per_client_behind_nginx(behind_nginx, link):
     # A made-up X-Forwarded-For does not get the first client a fresh allowance.
     spoof = {"X-Forwarded-For": "198.51.100.9"}
     assert _submit(port, link["code"], "127.0.0.2", spoof) == 429
+
+
+def test_the_app_does_not_start_without_its_public_address(monkeypatch):
+    # Cards would otherwise print whatever Host header a request claimed.
+    monkeypatch.delenv("SURVEY_PUBLIC_BASE_URL")
+    with pytest.raises(RuntimeError, match="^PUBLIC_BASE_URL not set"):
+        create_app({"SECRET_KEY": "k"})
+    with pytest.raises(RuntimeError, match="^PUBLIC_BASE_URL not set"):
+        create_app({"SECRET_KEY": "k", "PUBLIC_BASE_URL": "survey.example.org/x"})
+    # Tests and `flask run --debug` may do without.
+    assert create_app({"SECRET_KEY": "k", "TESTING": True})
+    assert create_app({"SECRET_KEY": "k", "DEBUG": True})
+    assert create_app({"SECRET_KEY": "k", "PUBLIC_BASE_URL": "https://a.example/"})
