@@ -41,9 +41,12 @@ assets: node_modules/.installed
 # demo data and one open link the first time.
 instance: instance/config.py demo-contacts local-address instance/survey.db
 
+# The folder and the secrets in it are for this account's eyes only (docs/deploy.md):
+# umask 077 makes each file 0600 as it is created, whatever the login's umask.
 instance/config.py:
-	mkdir -p instance
-	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	mkdir -p -m 0700 instance
+	chmod 0700 instance
+	umask 077 && $(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 	@# make run serves plain http on this machine: the staff cookie cannot be Secure.
 	echo "SESSION_COOKIE_SECURE = False  # local development over http only" >> $@
 
@@ -71,7 +74,7 @@ instance/survey.db: instance/config.py demo-contacts local-address
 	@# Releases the complete periods and fixes the batches of comments they fill.
 	$(FLASK) release
 	$(FLASK) create-link "Demonstration link" --channel demo > instance/demo-link.txt
-	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > instance/demo-admin.txt
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > instance/demo-admin.txt
 	$(FLASK) create-user admin@example.org --role admin --password "$$(cat instance/demo-admin.txt)"
 
 # Browser tests drive Debian's Chromium; a test tool's own browser download fails here.

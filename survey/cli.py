@@ -54,9 +54,26 @@ def init_app(app) -> None:
 def init_db():
     """Create or upgrade the database schema (safe to run again)."""
     path = current_app.config["DATABASE"]
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    make_private(path)
     storage.migrate(get_db())
     click.echo(f"Database ready: {path}")
+
+
+def make_private(path: str) -> None:
+    """Create `path` (and its folder) readable by its owner only, or tighten it.
+
+    The database holds every answer, and umask 022 would leave a new one readable by
+    every account on the machine (docs/deploy.md). SQLite gives its -wal and -shm
+    files the database file's own permissions, so they follow. An older database made
+    readable by all is tightened the next time init-db runs.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
 
 
 @click.command("create-link")
@@ -178,6 +195,7 @@ def backup(destination):
     if os.path.exists(destination):
         raise click.ClickException(f"{destination} exists already: choose a new name.")
     partial = destination + ".partial"
+    make_private(partial)  # a copy of every answer, as private as the original
     result = storage.backup(get_db(), partial)
     if result != "ok":
         os.remove(partial)

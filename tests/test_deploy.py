@@ -7,6 +7,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.parse
 from pathlib import Path
@@ -273,3 +274,56 @@ def test_the_app_does_not_start_without_its_public_address(monkeypatch):
     assert create_app({"SECRET_KEY": "k", "TESTING": True})
     assert create_app({"SECRET_KEY": "k", "DEBUG": True})
     assert create_app({"SECRET_KEY": "k", "PUBLIC_BASE_URL": "https://a.example/"})
+
+
+def _mode(path):
+    return oct(os.stat(path).st_mode & 0o777)
+
+
+def test_the_instance_folder_and_its_secrets_are_private(tmp_path, monkeypatch):
+    # The Makefile's instance step, as `make run` takes it on a fresh machine, under
+    # the usual umask: nobody but the owner may read the key, answers or password.
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # this checkout's survey package
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        ["make", "--no-print-directory", "instance", f"BIN={bin_dir}"]
+        + ["DEMO_RESPONSES=20", f"FLASK={bin_dir / 'flask'} --app survey"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert _mode(instance) == "0o700"
+    for name in ("config.py", "survey.db", "demo-admin.txt"):
+        assert _mode(instance / name) == "0o600", name
+
+
+def test_init_db_creates_a_private_database_and_tightens_an_old_one(tmp_path):
+    folder = tmp_path / "new" / "instance"
+    database = folder / "survey.db"
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        SURVEY_INSTANCE_PATH=str(folder),
+        SURVEY_SECRET_KEY="k",
+    )
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "survey"]
+    subprocess.run(
+        flask + ["init-db"],
+        env=env,
+        check=True,
+        capture_output=True,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert _mode(folder) == "0o700"
+    assert _mode(database) == "0o600"
+    database.chmod(0o644)  # made by an older version
+    subprocess.run(flask + ["init-db"], env=env, check=True, capture_output=True)
+    assert _mode(database) == "0o600"
+    # A backup holds every answer too.
+    backup = tmp_path / "backup.db"
+    subprocess.run(flask + ["backup", str(backup)], env=env, check=True)
+    assert _mode(backup) == "0o600"
