@@ -88,6 +88,8 @@ DEFAULTS = {
     "STAFF_ABSOLUTE_HOURS": 12,
 }
 MINIMUM_THRESHOLD = 5
+# Where staff pages live: their errors get the staff error page.
+STAFF_PATHS = ("/staff", "/dashboard")
 # A respondent must never meet a help box with no number to ring, or a statement that
 # says "contact us" without saying how: the app does not start without these.
 CONTACT_SETTINGS = (
@@ -158,7 +160,7 @@ def create_app(test_config=None):
         custom = error.description != type(error).description
         message = error.description if custom else None
         return render_template(
-            "error.html", status=error.code, message=message
+            _error_template(request.path), status=error.code, message=message
         ), error.code
 
     return app
@@ -175,6 +177,17 @@ def _trust_proxies(app) -> None:
     hops = int(app.config["PROXY_HOPS"])
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _error_template(path: str) -> str:
+    """Staff get error pages written for staff; respondents keep their own.
+
+    A respondent's page tells people to start again from the link they were given and
+    never mentions staff; that would only puzzle a member of staff who was refused a
+    page or mistyped an address, so theirs says why and links to the staff pages.
+    """
+    staff_area = any(path == p or path.startswith(p + "/") for p in STAFF_PATHS)
+    return "staff_error.html" if staff_area else "error.html"
 
 
 def _template_loader() -> ChoiceLoader:

@@ -327,3 +327,26 @@ def test_init_db_creates_a_private_database_and_tightens_an_old_one(tmp_path):
     backup = tmp_path / "backup.db"
     subprocess.run(flask + ["backup", str(backup)], env=env, check=True)
     assert _mode(backup) == "0o600"
+
+
+# Error pages for staff --------------------------------------------------------------
+
+
+def test_staff_get_their_own_error_pages(personas, link):
+    anonymous = personas["anonymous"].get("/staff/no-such-page")
+    html = anonymous.get_data(as_text=True)
+    assert anonymous.status_code == 404
+    assert 'href="/staff/login"' in html
+    assert "the link you were given" not in html
+    refused = personas["partner_a"].get("/dashboard/")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "You do not have access to this page" in html
+    assert 'href="/staff/"' in html or "staff home page" in html
+    assert "the link you were given" not in html
+    # Respondents keep theirs, which never mentions staff.
+    respondent = personas["anonymous"].get("/s/no-such-link")
+    html = respondent.get_data(as_text=True)
+    assert respondent.status_code == 404
+    assert "If you were given a link or a card" in html
+    assert "staff" not in html.lower()
