@@ -18,6 +18,7 @@ from test_canary import IPV4, IPV6, start_server
 
 from bench.submissions import free_port, serve
 from survey import create_app
+from survey.db import get_db
 
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
 
@@ -350,3 +351,28 @@ def test_staff_get_their_own_error_pages(personas, link):
     assert respondent.status_code == 404
     assert "If you were given a link or a card" in html
     assert "staff" not in html.lower()
+
+
+# Backups ----------------------------------------------------------------------------
+
+
+def test_a_backup_restored_by_copying_is_read_by_the_app(
+    app, runner, db, link, tmp_path
+):
+    # docs/deploy.md: stop the service, copy the backup over survey.db, start again.
+    walk_survey(app.test_client(), link["code"], NO_CONTACT)
+    backup = tmp_path / "backup.db"
+    result = runner.invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    restored = tmp_path / "restored" / "survey.db"
+    restored.parent.mkdir()
+    shutil.copyfile(backup, restored)
+    again = create_app(
+        {"TESTING": True, "SECRET_KEY": SECRET, "DATABASE": str(restored)}
+    )
+    assert again.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    start = again.test_client().get(f"/s/{link['code']}")
+    assert start.status_code == 200
+    with again.app_context():
+        count = get_db().execute("SELECT count(*) FROM responses").fetchone()[0]
+    assert count == 1
