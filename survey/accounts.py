@@ -16,6 +16,7 @@ ROLES = ("admin", "analyst", "partner")
 MAX_FAILED_LOGINS = 10
 LOCK_SECONDS = 15 * 60
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+AUDIT_EMAIL_MAX = 100  # characters of a failed login's address kept in the audit log
 # Checked against when the e-mail address is unknown, so that a wrong address takes as
 # long as a wrong password and timing says nothing about which accounts exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
@@ -248,6 +249,20 @@ def record(
             "INSERT INTO audit (at, staff_email, action, detail) VALUES (?, ?, ?, ?)",
             [at, staff_email, action, detail],
         )
+
+
+def tried_email(typed: str) -> str:
+    """The address typed at a failed login, made safe to keep in the audit log.
+
+    Whoever reads the log can see which account was tried (docs/privacy.md §4): the
+    text is cut short and stripped of control characters, so a long or crafted
+    entry cannot fill the log or fake a line of it. Whether the account exists is
+    never recorded beside it, nor shown to the person logging in.
+    """
+    printable = "".join(c if c.isprintable() else "?" for c in (typed or "").strip())
+    if len(printable) > AUDIT_EMAIL_MAX:
+        return printable[:AUDIT_EMAIL_MAX] + "…"
+    return printable
 
 
 def list_audit(db: Database, limit: int = 500) -> list[dict]:
