@@ -302,10 +302,13 @@ def users():
     form.organisation.choices = _organisation_choices()
     if form.validate_on_submit():
         organisation = int(form.organisation.data) if form.organisation.data else None
+        problem = accounts.password_problem(form.password.data)
         if (form.role.data == "partner") != (organisation is not None):
             form.organisation.errors.append(
                 "Choose an organisation for a partner, and none for other roles"
             )
+        elif problem:
+            form.password.errors.append(problem)
         else:
             try:
                 accounts.add_staff(
