@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,6 +19,8 @@ ROLES = ("admin", "analyst", "partner")
 MAX_FAILED_LOGINS = 10
 LOCK_SECONDS = 15 * 60
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+AUDIT_EMAIL_MAX = 100  # characters of a failed login's address kept in the audit log
 # Checked against when the e-mail address is unknown, so that a wrong address takes as
 # long as a wrong password and timing says nothing about which accounts exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
@@ -44,12 +49,39 @@ def list_organisations(db: Database) -> list[dict]:
 # Staff -----------------------------------------------------------------------------
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, lowercased (survey/data/README.md)."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def _is_common(password: str) -> bool:
+    """Whether the password is a common one, alone or with digits put after it.
+
+    Guessing tools try every listed password with digits added ("password1234"), so
+    those are as weak as the listed word itself.
+    """
+    lowered = password.strip().lower()
+    listed = common_passwords()
+    return lowered in listed or lowered.rstrip("0123456789") in listed
+
+
 def password_problem(password: str) -> str | None:
-    """What is wrong with a new password, in plain words, or None."""
+    """What is wrong with a new password, in plain words, or None.
+
+    Length first, then the guesses an attacker tries first (docs/privacy.md §4).
+    """
     if len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Use no more than {PASSWORD_MAX} characters"
+    if not password.strip():
+        return "Use letters, numbers or symbols, not only spaces"
+    if len(set(password)) == 1:
+        return "Use different characters, not one character repeated"
+    if _is_common(password):
+        return "This password is too common and easy to guess. Choose another"
     return None
 
 
@@ -248,6 +280,20 @@ def record(
             "INSERT INTO audit (at, staff_email, action, detail) VALUES (?, ?, ?, ?)",
             [at, staff_email, action, detail],
         )
+
+
+def tried_email(typed: str) -> str:
+    """The address typed at a failed login, made safe to keep in the audit log.
+
+    Whoever reads the log can see which account was tried (docs/privacy.md §4): the
+    text is cut short and stripped of control characters, so a long or crafted
+    entry cannot fill the log or fake a line of it. Whether the account exists is
+    never recorded beside it, nor shown to the person logging in.
+    """
+    printable = "".join(c if c.isprintable() else "?" for c in (typed or "").strip())
+    if len(printable) > AUDIT_EMAIL_MAX:
+        return printable[:AUDIT_EMAIL_MAX] + "…"
+    return printable
 
 
 def list_audit(db: Database, limit: int = 500) -> list[dict]:

@@ -71,7 +71,8 @@ class DatabaseSessionInterface(SessionInterface):
             self.get_cookie_domain(app),
             self.get_cookie_path(app),
         )
-        db = get_db() if (session.token or session or session.ended) else None
+        stored = session.token or session or session.ended or session.rotate
+        db = get_db() if stored else None
         if session.ended:
             if session.token:
                 accounts.delete_session(db, session.token)

@@ -6,6 +6,8 @@ reads those declarations from the URL map, so a new route without one fails it.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import sqlite3
 import time
 from functools import wraps
@@ -13,7 +15,9 @@ from functools import wraps
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,7 +32,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from itsdangerous import BadData, URLSafeTimedSerializer
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
@@ -41,6 +53,13 @@ WRONG_LOGIN = (
     "The e-mail address or password is not right, or the account cannot be used just "
     "now. Try again, or ask an administrator."
 )
+
+
+# The login form's double-submit token (LoginForm): a random value in a cookie that
+# only the login page receives, and the same value signed in the form.
+LOGIN_COOKIE = "staff_login"
+LOGIN_SALT = "staff-login-form"
+LOGIN_TOKEN_SECONDS = 3600
 
 
 def requires(*roles: str):
@@ -92,7 +111,17 @@ def audit(action: str, detail: str = "") -> None:
 
 
 class LoginForm(FlaskForm):
-    """E-mail address and password."""
+    """E-mail address and password, with a login token in place of Flask-WTF's.
+
+    Flask-WTF keeps its CSRF token in the session, so every visit to the login page
+    would store a session row; the login token is checked against a cookie instead
+    (docs/privacy.md §4), and no row is written before someone logs in.
+    """
+
+    class Meta:
+        csrf = False
+
+    csrf_token = HiddenField()
 
     email = StringField(
         "E-mail address",
@@ -110,12 +139,60 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in", widget=GovSubmitInput())
 
 
+@bp.record_once
+def _exempt_login_from_session_csrf(state):
+    """The login form carries its own token (LoginForm): no session needed to post."""
+    state.app.extensions["csrf"].exempt("survey.staff.login")
+
+
+def _login_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LOGIN_SALT)
+
+
+def _login_token_ok(form_token: str | None) -> bool:
+    """Whether the form's signed token names the random value in this browser's cookie.
+
+    A double-submit check: another site can neither read our cookie nor make a token
+    for it without the secret key, and SameSite=Strict keeps the cookie off its posts.
+    """
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not form_token:
+        return False
+    try:
+        signed = _login_serializer().loads(form_token, max_age=LOGIN_TOKEN_SECONDS)
+    except BadData:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed, cookie)
+
+
+def _login_page(form):
+    """The login page with a fresh token, and the cookie the token must match."""
+    value = request.cookies.get(LOGIN_COOKIE, "")
+    if not (32 <= len(value) <= 64 and value.isalnum()):
+        value = secrets.token_hex(16)
+    form.csrf_token.data = _login_serializer().dumps(value)
+    page, status = form_page("staff/login.html", form)
+    response = make_response(page, status)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        value,
+        max_age=LOGIN_TOKEN_SECONDS,
+        httponly=True,
+        secure=current_app.session_interface.get_cookie_secure(current_app),
+        samesite="Strict",
+        path=url_for("staff.login"),
+    )
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     """Log in; one message for every failure, so it never says who has an account."""
     form = LoginForm()
-    if form.validate_on_submit():
+    if request.method == "POST" and not _login_token_ok(form.csrf_token.data):
+        form.password.errors = ["The form had expired. Please try again."]
+    elif form.validate_on_submit():
         staff = accounts.check_login(
             get_db(), form.email.data, form.password.data, time.time()
         )
@@ -125,9 +202,11 @@ def login():
             g.staff = staff
             audit("logged in")
             return redirect(url_for("staff.home"), 303)
-        accounts.record(get_db(), None, "failed login")
+        accounts.record(
+            get_db(), None, "failed login", accounts.tried_email(form.email.data)
+        )
         form.password.errors.append(WRONG_LOGIN)
-    return form_page("staff/login.html", form)
+    return _login_page(form)
 
 
 class LogoutForm(FlaskForm):
@@ -223,10 +302,13 @@ def users():
     form.organisation.choices = _organisation_choices()
     if form.validate_on_submit():
         organisation = int(form.organisation.data) if form.organisation.data else None
+        problem = accounts.password_problem(form.password.data)
         if (form.role.data == "partner") != (organisation is not None):
             form.organisation.errors.append(
                 "Choose an organisation for a partner, and none for other roles"
             )
+        elif problem:
+            form.password.errors.append(problem)
         else:
             try:
                 accounts.add_staff(

@@ -79,8 +79,12 @@ def walk_survey(client, code, answers, *, headers=None):
 
 
 def csrf_token(client, path="/staff/login"):
-    """The CSRF token of a staff form, as a browser would read it."""
-    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+    """The CSRF token of a staff page's main form, as a browser would read it.
+
+    The last on the page: the header's logout form comes first, and the login form's
+    token is not the session's (survey/staff.py, LoginForm).
+    """
+    return CSRF.findall(client.get(path).get_data(as_text=True))[-1]
 
 
 def log_in(client, email, password=PASSWORD):

@@ -58,11 +58,60 @@ def test_wrong_password_and_unknown_account_look_the_same(app, staff_accounts):
 
 def test_session_id_changes_at_login(app, staff_accounts):
     client = app.test_client()
-    client.get("/staff/login")  # an anonymous session holds the CSRF token
-    before = client.get_cookie("staff_session", path="/").value
     log_in(client, "admin@example.org")
+    before = client.get_cookie("staff_session", path="/").value
+    log_in(client, "admin@example.org")  # a second login over a live session
     after = client.get_cookie("staff_session", path="/").value
     assert before != after
+
+
+def test_visiting_the_login_page_stores_no_session(app, db, staff_accounts):
+    def sessions():
+        return db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+
+    before = sessions()
+    for _ in range(20):
+        client = app.test_client()
+        assert client.get("/staff/login").status_code == 200
+        assert client.get_cookie("staff_session", path="/") is None
+    assert sessions() == before
+    # A wrong password stores none either: only a login starts a session.
+    assert log_in(app.test_client(), "admin@example.org", "wrong!").status_code == 400
+    assert sessions() == before
+
+
+def test_login_token_must_match_this_browsers_cookie(app, staff_accounts):
+    someone = app.test_client()
+    token = csrf_token(someone)  # a valid token, but for another browser's cookie
+    victim = app.test_client()
+    victim.get("/staff/login")
+    response = victim.post(
+        "/staff/login",
+        data={"csrf_token": token, "email": "admin@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert victim.get_cookie("staff_session", path="/") is None
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = someone.post(
+        "/staff/login",
+        data={"csrf_token": forged, "email": "admin@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 400
+
+
+def test_failed_login_audit_names_the_address_tried(app, db, staff_accounts):
+    for email in ("admin@example.org", "nobody@example.org", "x\n" + "y" * 240):
+        response = log_in(app.test_client(), email, "wrong password here")
+        assert response.status_code == 400
+    rows = list(
+        db.execute(
+            "SELECT staff_email, detail FROM audit WHERE action = 'failed login' "
+            "ORDER BY id"
+        )
+    )
+    assert [row[0] for row in rows] == [None, None, None]
+    assert rows[0][1] == "admin@example.org" and rows[1][1] == "nobody@example.org"
+    assert "\n" not in rows[2][1] and len(rows[2][1]) <= accounts.AUDIT_EMAIL_MAX + 1
 
 
 def test_cookie_replayed_after_logout_is_refused(app, personas):

@@ -313,7 +313,8 @@ def test_staff_forms_never_give_a_500(personas, path, data, with_token):
     if client.get("/staff/").status_code != 200:
         log_in(client, "admin@example.org")  # an example may have ended the session
     if with_token:
-        data = {**data, "csrf_token": csrf_token(client, "/staff/login")}
+        page = "/staff/login" if path == "/staff/login" else "/staff/"
+        data = {**data, "csrf_token": csrf_token(client, page)}
     response = client.post(path, data=data)
     assert response.status_code < 500
 
@@ -367,3 +368,66 @@ def test_survey_pages_ignore_a_staff_cookie(app, personas, db):
         assert "Logged in as" not in response.get_data(as_text=True)
     # Not even read: the session was not touched.
     assert db.execute("SELECT last_seen FROM sessions").fetchall() == before
+
+
+WEAK_PASSWORDS = [
+    " " * 12,
+    "\t" * 6 + " " * 6,
+    "password1234",
+    "Password1234",
+    "aaaaaaaaaaaa",
+    "qwertyuiop12",
+    "iloveyou1234",
+]
+
+
+@pytest.mark.parametrize("password", WEAK_PASSWORDS)
+def test_common_and_repetitive_passwords_are_refused(password):
+    assert accounts.password_problem(password)
+    with pytest.raises(ValueError):  # the check that guards every way one is set
+        accounts._password_hash(password)
+
+
+def test_the_list_holds_ten_thousand_common_passwords():
+    listed = accounts.common_passwords()
+    assert len(listed) == 10_000 and "password" in listed and "123456" in listed
+    assert accounts.password_problem(PASSWORD) is None
+
+
+def test_new_account_and_reset_forms_refuse_a_common_password(personas, db):
+    admin = personas["admin"]
+    response = admin.post(
+        "/staff/users",
+        data={
+            "csrf_token": csrf_token(admin, "/staff/users"),
+            "email": "weak@example.org",
+            "role": "analyst",
+            "organisation": "",
+            "password": "password1234",
+            "confirm": "password1234",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "too common" in html
+    assert accounts.get_staff_by_email(db, "weak@example.org") is None
+    analyst = accounts.get_staff_by_email(db, "analyst@example.org")
+    response = admin.post(
+        f"/staff/users/{analyst['id']}",
+        data={
+            "csrf_token": csrf_token(admin, f"/staff/users/{analyst['id']}"),
+            "action": "password",
+            "password": "aaaaaaaaaaaa",
+        },
+    )
+    assert response.status_code == 400 and "one character repeated" in (
+        response.get_data(as_text=True)
+    )
+
+
+def test_create_user_command_refuses_a_common_password(runner, db):
+    result = runner.invoke(
+        args=["create-user", "w@example.org", "--role", "admin"],
+        input="password1234\npassword1234\n",
+    )
+    assert result.exit_code == 1 and "too common" in result.output
+    assert accounts.get_staff_by_email(db, "w@example.org") is None
