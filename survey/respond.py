@@ -189,7 +189,11 @@ def _render_page(code, number, form, answers, token, status=200, notice=None):
 
 
 def _page_number(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= LAST_PAGE:
+    """The page a form came from; 400 unless it is ASCII digits naming a real page.
+
+    str.isdigit also accepts "²" and "③", which int() then refuses with a 500.
+    """
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= LAST_PAGE:
         abort(400, "The form did not say which page it came from.")
     return int(value)
 
