@@ -156,3 +156,24 @@ def _final_form(client, code, answers):
         if "Send your answers" in page:
             return data + [("nav", "send")]
         page = post_form(client, code, data + [("nav", "next")]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("He said \u202egnp.exe\u202c it was fine", "He said gnp.exe it was fine"),
+        ("\u2066isolated\u2069 and \u200fmarked\u200e", "isolated and marked"),
+        ("zero\u200bwidth\u200c\u200d\u2060\ufeff joiners", "zerowidth joiners"),
+        ("שלום, هذا نص عادي", "שלום, هذا نص عادي"),
+    ],
+)
+def test_stored_free_text_has_no_format_characters(client, db, link, typed, kept):
+    answers = {**ANSWERS, "F1_comments": typed}
+    assert walk_survey(client, link["code"], answers).status_code == 303
+    assert stored(db)[0]["F1_comments"] == kept
+
+
+def test_zero_width_characters_do_not_hide_an_address_from_redaction(client, db, link):
+    answers = {**ANSWERS, "F1_comments": "write to some\u200bone@exam\u200bple.com"}
+    assert walk_survey(client, link["code"], answers).status_code == 303
+    assert stored(db)[0]["F1_comments"] == "write to [removed]"
