@@ -1,6 +1,7 @@
 """No 500 under faults (issue 14): odd input, a database that cannot be opened or
 written, and imports that would store nonsense (docs/privacy.md §6)."""
 
+import csv
 import re
 import sqlite3
 import time
@@ -177,3 +178,50 @@ def test_zero_width_characters_do_not_hide_an_address_from_redaction(client, db,
     answers = {**ANSWERS, "F1_comments": "write to some\u200bone@exam\u200bple.com"}
     assert walk_survey(client, link["code"], answers).status_code == 303
     assert stored(db)[0]["F1_comments"] == "write to [removed]"
+
+
+def _import(runner, tmp_path, header, rows):
+    """Run `flask import-responses` on a CSV with this header and these rows."""
+    path = tmp_path / "paper.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return runner.invoke(args=["import-responses", str(path)])
+
+
+def _csv_row(header, **values):
+    """One import row for `header`: a valid answer unless `values` say otherwise."""
+    row = {"period": "2026-W10", "channel": "outreach-north", "version": "1"}
+    row |= {"A1_offence": "da", "A2_contact": "none", **values}
+    return [row.get(column, "") for column in header]
+
+
+def test_import_refuses_a_file_with_a_column_named_twice(runner, db, link, tmp_path):
+    header = [*storage.CSV_COLUMNS, "A1_offence"]
+    row = _csv_row(header)
+    row[-1] = "stalking"  # read alone, the second cell would silently win
+    result = _import(runner, tmp_path, header, [row])
+    assert result.exit_code == 1
+    assert "Columns named more than once: A1_offence" in result.output
+    assert storage.count_responses(db) == 0
+
+
+@pytest.mark.parametrize("period", ["1900-W01", "2019-W52"])
+def test_import_refuses_a_week_before_2020_naming_the_row(
+    runner, db, link, tmp_path, period
+):
+    header = storage.CSV_COLUMNS
+    rows = [_csv_row(header), _csv_row(header, period=period)]
+    result = _import(runner, tmp_path, header, rows)
+    assert result.exit_code == 1
+    assert f"Row 3: period: {period} is before 2020-W01" in result.output
+    assert "Row 2" not in result.output
+    assert storage.count_responses(db) == 0
+
+
+def test_import_takes_the_first_week_of_2020(runner, db, link, tmp_path):
+    header = storage.CSV_COLUMNS
+    result = _import(runner, tmp_path, header, [_csv_row(header, period="2020-W01")])
+    assert result.exit_code == 0, result.output
+    assert storage.count_responses(db) == 1
