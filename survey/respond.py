@@ -7,6 +7,7 @@ earlier answer back in hidden fields, and only the final submit stores anything.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from datetime import date
 from urllib.parse import urlsplit
@@ -157,10 +158,15 @@ def _unsaved(code, number, form, answers, token_text):
 
 
 def _log_unavailable() -> None:
-    """Log a database failure a respondent met, without their answers."""
+    """Log a database failure a respondent met: SQLite's words, nothing of theirs.
+
+    No traceback: the log must hold nothing about who sent what (docs/privacy.md §2).
+    """
+    error = sys.exc_info()[1]
     current_app.logger.warning(
-        "the database failed on a respondent page; the person was asked to retry",
-        exc_info=True,
+        "the database failed (%s): a response could not be stored or a page shown; "
+        "the person was asked to retry",
+        error,
     )
 
 
