@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from analysis import periods
 
@@ -33,8 +34,23 @@ _POSTCODE = re.compile(
 _LONG_NUMBER = re.compile(r"(?<!\w)[+(]?(?:\(?\d\)?[ .\-]{0,3}){8,}\(?\d\)?(?!\d)")
 
 
+def strip_format_characters(text: str) -> str:
+    """Free text without Unicode format characters (category Cf).
+
+    Right-to-left overrides and isolates (U+202A-U+202E, U+2066-U+2069) can make a
+    comment read differently on a staff page than what was typed, and zero-width
+    characters can hide an e-mail address or a phone number from redaction. No
+    letter is Cf, so text in Arabic, Hebrew or any other script is kept as typed.
+    """
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def redact(text: str) -> str:
-    """Replace contact details and identifying numbers in free text with [removed]."""
+    """Replace contact details and identifying numbers in free text with [removed].
+
+    Format characters go first: "someone\u200b@example.com" is an address too.
+    """
+    text = strip_format_characters(text)
     for pattern in (_EMAIL, _URL, _HANDLE, _NI_NUMBER, _POSTCODE, _LONG_NUMBER):
         text = pattern.sub(REMOVED, text)
     return text

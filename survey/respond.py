@@ -7,6 +7,7 @@ earlier answer back in hidden fields, and only the final submit stores anything.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from datetime import date
 from urllib.parse import urlsplit
@@ -75,7 +76,13 @@ def questions(code):
 @bp.post("/<code>/questions")
 def answer(code):
     """Take one page's answers and show the next page, or store the whole response."""
-    link = get_open_link_or_404(code)
+    try:
+        link = get_open_link_or_404(code)
+    except sqlite3.DatabaseError:
+        # The database cannot even be opened (docs/privacy.md §6): the form is still
+        # checked, and its answers are kept on a 503 page.
+        _log_unavailable()
+        link = None
     _refuse_cross_site()
     token_text = request.form.get("token", "")
     token = integrity.read_token(current_app.config["SECRET_KEY"], token_text)
@@ -86,6 +93,8 @@ def answer(code):
     if checked.problems:
         body = render_template("error.html", status=400, problems=checked.problems)
         return body, 400
+    if link is None:
+        return _unsaved(code, page, checked.form, checked.answers, token_text)
 
     if request.form.get("nav") == "back":
         # Going back keeps what was answered on this page, even if part of it was
@@ -101,17 +110,29 @@ def answer(code):
 
 
 def _submit(link, code, checked, token, token_text):
-    db = get_db()
-    config = current_app.config
+    """Store the response; on any database failure, a 503 page keeping every answer."""
     if request.form.get("website"):
         # The honeypot was filled in: a bot. It sees the usual ending; nothing is kept.
         return redirect(url_for("respond.thanks", code=code), 303)
-    hour = _current_hour()
-    stale = token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"])
-    if stale and storage.get_submission(db, token.submission_id):
-        # Sent before, long ago, and stored then: a late retry, not a new response.
+    try:
+        return _store(link, code, checked, token)
+    except sqlite3.DatabaseError:
+        # Locked past the timeout, disk full, read-only: say so and keep every answer,
+        # so the person can send them again. The same token stores at most once.
+        _log_unavailable()
+        return _unsaved(code, LAST_PAGE, None, checked.answers, token_text)
+
+
+def _store(link, code, checked, token):
+    """The database's part of a final submit; its failures are _submit's to handle."""
+    db = get_db()
+    config = current_app.config
+    if storage.get_submission(db, token.submission_id):
+        # Sent before and stored then: a retry, not a new response. Looked up before
+        # any write, so it gets its thank-you even from a read-only file.
         return redirect(url_for("respond.thanks", code=code), 303)
-    if stale:
+    hour = _current_hour()
+    if token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"]):
         fresh = integrity.issue_token(config["SECRET_KEY"], hour)
         return _render_page(
             code, LAST_PAGE, None, checked.answers, fresh, 400, notice="expired"
@@ -119,26 +140,45 @@ def _submit(link, code, checked, token, token_text):
     flood = current_app.extensions["flood_counter"]
     if not flood.allow(request.remote_addr or "", hour):
         abort(429)
-    try:
-        # False when this token's response is stored already (a retried submit): the
-        # person sees the same thank-you page and nothing more is stored.
-        storage.add_response(
-            db,
-            checked.answers,
-            period=periods.week_of(date.today()),
-            channel=link["channel"],
-            submission_id=token.submission_id,
-        )
-    except sqlite3.DatabaseError:
-        # Locked past the timeout, disk full, read-only: say so and keep every answer,
-        # so the person can send them again. The same token stores at most once.
-        current_app.logger.warning(
-            "a response could not be stored; the person was asked to retry"
-        )
-        return _render_page(
-            code, LAST_PAGE, None, checked.answers, token_text, 503, notice="unsaved"
-        )
+    # False when another request stored this token's response a moment ago: the
+    # person sees the same thank-you page and nothing more is stored.
+    storage.add_response(
+        db,
+        checked.answers,
+        period=periods.week_of(date.today()),
+        channel=link["channel"],
+        submission_id=token.submission_id,
+    )
     return redirect(url_for("respond.thanks", code=code), 303)
+
+
+def _unsaved(code, number, form, answers, token_text):
+    """Page `number` again with every answer, a 503 and the "not sent yet" notice."""
+    return _render_page(code, number, form, answers, token_text, 503, notice="unsaved")
+
+
+def _log_unavailable() -> None:
+    """Log a database failure a respondent met: SQLite's words, nothing of theirs.
+
+    No traceback: the log must hold nothing about who sent what (docs/privacy.md §2).
+    """
+    error = sys.exc_info()[1]
+    current_app.logger.warning(
+        "the database failed (%s): a response could not be stored or a page shown; "
+        "the person was asked to retry",
+        error,
+    )
+
+
+@bp.errorhandler(sqlite3.DatabaseError)
+def database_unavailable(_error):
+    """Any other respondent page the database fails on: the 503 page, not a 500.
+
+    Opening the connection can fail as well as a write: after the -wal and -shm files
+    are gone, `PRAGMA journal_mode=WAL` must create them (docs/privacy.md §6).
+    """
+    _log_unavailable()
+    return render_template("error.html", status=503), 503
 
 
 @bp.get("/<code>/done")
@@ -189,7 +229,11 @@ def _render_page(code, number, form, answers, token, status=200, notice=None):
 
 
 def _page_number(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= LAST_PAGE:
+    """The page a form came from; 400 unless it is ASCII digits naming a real page.
+
+    str.isdigit also accepts "²" and "③", which int() then refuses with a 500.
+    """
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= LAST_PAGE:
         abort(400, "The form did not say which page it came from.")
     return int(value)
 

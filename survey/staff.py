@@ -357,7 +357,8 @@ class AccountForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-@bp.route("/users/<int:staff_id>", methods=["GET", "POST"])
+# An id past SQLite's largest integer is no account: 404, not an overflow (a 500).
+@bp.route("/users/<int(max=9223372036854775807):staff_id>", methods=["GET", "POST"])
 @requires("admin")
 def account(staff_id):
     """One account: change its role, disable or enable it, or reset its password."""

@@ -38,11 +38,18 @@ EXPORT_COLUMNS = [c for c in CSV_COLUMNS if c not in questionnaire.FREE_TEXT_COD
 def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Open the database with the pragmas every connection must have."""
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000)
-    # No triggers and no sqlite-utils plugins here: skip their set-up on every request.
-    db = Database(conn, recursive_triggers=False, execute_plugins=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    try:
+        # No triggers and no sqlite-utils plugins: skip their set-up on every request.
+        db = Database(conn, recursive_triggers=False, execute_plugins=False)
+        # Can fail as well as any write: it creates the -wal and -shm files SQLite
+        # removed when the last connection closed (a full disk, a read-only folder).
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    except sqlite3.Error:
+        # The caller never gets this connection, so it is closed here.
+        conn.close()
+        raise
     return db
 
 

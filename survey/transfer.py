@@ -15,6 +15,8 @@ from survey import checking, privacy, questionnaire, storage
 from survey.db import get_db
 
 MOST_ERRORS_SHOWN = 50
+# Paper forms are from this survey's years: an earlier week in an import is a slip.
+EARLIEST_PERIOD = "2020-W01"
 
 
 @click.command("import-responses")
@@ -47,17 +49,8 @@ def _read_import(
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [column for column in required if column not in header]
-            unknown = [column for column in header if column not in expected]
-            if missing or unknown:
-                errors = []
-                if missing:
-                    errors.append("Missing columns: " + ", ".join(missing))
-                if unknown:
-                    errors.append(
-                        "Columns this survey does not have: " + ", ".join(unknown)
-                    )
+            errors = _header_problems(reader.fieldnames or [], expected, required)
+            if errors:
                 return [], errors
             rows, errors = [], []
             for row in reader:
@@ -94,6 +87,25 @@ def _read_import(
     return rows, errors
 
 
+def _header_problems(header: list[str], expected, required) -> list[str]:
+    """What is wrong with an import's header row: missing, unknown or repeated columns.
+
+    A repeated column would be read as its last cell alone, silently dropping the
+    others, so the file is refused rather than half-read.
+    """
+    errors = []
+    missing = [column for column in required if column not in header]
+    if missing:
+        errors.append("Missing columns: " + ", ".join(missing))
+    unknown = [column for column in header if column not in expected]
+    if unknown:
+        errors.append("Columns this survey does not have: " + ", ".join(unknown))
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        errors.append("Columns named more than once: " + ", ".join(repeated))
+    return errors
+
+
 def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
     problems = []
     if None in row:
@@ -103,6 +115,11 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
         problems.append(f"period: '{period}' is not an ISO week such as 2026-W14")
     elif period > this_week:
         problems.append(f"period: {period} is in the future")
+    elif period < EARLIEST_PERIOD:
+        # A typing slip such as 1900-W01 would fall outside every report's range.
+        problems.append(
+            f"period: {period} is before {EARLIEST_PERIOD}, the earliest week allowed"
+        )
     channel = (row.get("channel") or "").strip()
     if channel not in channels:
         problems.append(
