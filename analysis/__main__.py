@@ -17,6 +17,7 @@ import sys
 from datetime import date
 
 from survey import stored
+from survey.files import STAFF_SCHEMA, staff_path
 
 from analysis import periods, render
 
@@ -97,6 +98,7 @@ def _stored_report(path: str, period_type: str, today: date, choices: dict):
     """
     conn = sqlite3.connect(path)
     try:
+        conn.execute(f"ATTACH DATABASE ? AS {STAFF_SCHEMA}", [staff_path(path)])
         release_day = min(today, date.today())
         latest = periods.shift(periods.label(release_day, period_type), period_type, -1)
         found = conn.execute(

@@ -28,6 +28,7 @@ from survey import (
     transfer,
 )
 from survey.db import get_db
+from survey.files import staff_path
 
 DEMO_WORKERS = 2
 
@@ -55,8 +56,9 @@ def init_db():
     """Create or upgrade the database schema (safe to run again)."""
     path = current_app.config["DATABASE"]
     make_private(path)
+    make_private(staff_path(path))
     storage.migrate(get_db())
-    click.echo(f"Database ready: {path}")
+    click.echo(f"Database ready: {path} (responses) and {staff_path(path)} (staff).")
 
 
 def make_private(path: str) -> None:
@@ -191,17 +193,26 @@ def demo_data(count, seed):
 @click.argument("destination", type=click.Path(dir_okay=False))
 @with_appcontext
 def backup(destination):
-    """Copy the database with SQLite's online backup, and check the copy."""
-    if os.path.exists(destination):
-        raise click.ClickException(f"{destination} exists already: choose a new name.")
+    """Copy both database files with SQLite's online backup, and check the copies."""
+    targets = [destination, staff_path(destination)]
+    for target in targets:
+        if os.path.exists(target):
+            raise click.ClickException(f"{target} exists already: choose a new name.")
     partial = destination + ".partial"
-    make_private(partial)  # a copy of every answer, as private as the original
+    partials = [partial, staff_path(partial)]
+    for name in partials:
+        make_private(name)  # a copy of every answer, as private as the original
     result = storage.backup(get_db(), partial)
     if result != "ok":
-        os.remove(partial)
+        for name in partials:
+            os.remove(name)
         raise click.ClickException(f"The copy failed its integrity check: {result}")
-    os.replace(partial, destination)
-    click.echo(f"Backed up to {destination} (integrity check: ok).")
+    for name, target in zip(partials, targets, strict=True):
+        os.replace(name, target)
+    click.echo(
+        f"Backed up to {destination} (responses) and {targets[1]} (staff) "
+        "(integrity check: ok)."
+    )
 
 
 @click.command("purge")

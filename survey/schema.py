@@ -6,12 +6,14 @@ migration, never an edit to one that has run. storage.migrate applies them.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlite_utils import Database, Migrations
 
 from analysis.perturbation import KEY_RANGE
 from survey import questionnaire
+from survey.files import RESPONSES_FILE_TABLES, STAFF_SCHEMA
 
 migrations = Migrations("survey")
 
@@ -326,3 +328,45 @@ def m012_published_releases(db: Database) -> None:
           PRIMARY KEY (period_type, period)
         )"""
     )
+
+
+@migrations()
+def m014_staff_file(db: Database) -> None:
+    """Everything but the responses moves to the staff file (survey/files.py)."""
+    # Each table is made again in the attached staff file from its own DDL, with its
+    # indexes, then copied and dropped here. A table a later migration creates must
+    # name the staff file itself: tests/test_files.py fails on any other table here.
+    tables = db.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    for name, sql in tables:
+        if name in RESPONSES_FILE_TABLES:
+            continue
+        indexes = db.execute(
+            "SELECT sql FROM main.sqlite_master WHERE type = 'index' "
+            "AND tbl_name = ? AND sql IS NOT NULL",
+            [name],
+        ).fetchall()
+        db.execute(_in_staff_file(sql, "TABLE"))
+        db.execute(f'INSERT INTO {STAFF_SCHEMA}."{name}" SELECT * FROM main."{name}"')
+        db.execute(f'DROP TABLE main."{name}"')
+        for (index_sql,) in indexes:
+            db.execute(_in_staff_file(index_sql, "INDEX"))
+
+
+def _in_staff_file(sql: str, kind: str) -> str:
+    """A CREATE TABLE or CREATE INDEX statement, made to create it in the staff file."""
+    return re.sub(
+        rf"^CREATE (UNIQUE )?{kind} ",
+        lambda match: f"CREATE {match[1] or ''}{kind} {STAFF_SCHEMA}.",
+        sql,
+        count=1,
+    )
+
+
+@migrations(transactional=False)
+def m015_compact_responses_file(db: Database) -> None:
+    """Rewrite the responses file without the free pages the tables moved out left."""
+    # Free pages keep what was on them: audit rows and session times would linger.
+    db.execute("VACUUM main")

@@ -7,6 +7,7 @@ and list_rows, here.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import sqlite3
@@ -18,6 +19,7 @@ from sqlite_utils import Database
 from analysis import periods
 from analysis.perturbation import KEY_RANGE
 from survey import questionnaire
+from survey.files import STAFF_SCHEMA, staff_path
 from survey.privacy import redact
 from survey.schema import migrations
 
@@ -36,21 +38,46 @@ EXPORT_COLUMNS = [c for c in CSV_COLUMNS if c not in questionnaire.FREE_TEXT_COD
 
 
 def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
-    """Open the database with the pragmas every connection must have."""
+    """Open the responses file, with the staff file attached, and their pragmas.
+
+    survey/files.py says why there are two files. Unqualified table names resolve to
+    whichever file holds the table, so no query needs to say which.
+    """
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000)
     try:
         # No triggers and no sqlite-utils plugins: skip their set-up on every request.
         db = Database(conn, recursive_triggers=False, execute_plugins=False)
+        db.execute(f"ATTACH DATABASE ? AS {STAFF_SCHEMA}", [staff_path(path)])
         # Can fail as well as any write: it creates the -wal and -shm files SQLite
         # removed when the last connection closed (a full disk, a read-only folder).
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        for schema in ("main", STAFF_SCHEMA):
+            db.execute(f"PRAGMA {schema}.journal_mode=WAL")
+            db.execute(f"PRAGMA {schema}.synchronous=FULL")
         db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     except sqlite3.Error:
         # The caller never gets this connection, so it is closed here.
         conn.close()
         raise
     return db
+
+
+def empty_responses_log(db: Database) -> bool:
+    """Copy the responses file's write-ahead log into it and empty the log, if free.
+
+    The log keeps pages in the order their transactions committed: left alone, it
+    would say which response came before which until SQLite next reset it. Emptied
+    after every stored response, it holds at most the responses stored while a
+    reader was busy with the file, and only until the next one finds it free
+    (docs/privacy.md §2). It never waits: a reader mid-report makes it return False
+    at once, and the response is stored whatever it returns.
+    """
+    [timeout] = db.execute("PRAGMA busy_timeout").fetchone()
+    db.execute("PRAGMA busy_timeout=0")
+    try:
+        busy, _, _ = db.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.execute(f"PRAGMA busy_timeout={int(timeout)}")
+    return not busy
 
 
 def get_row(db: Database, sql: str, params: Sequence = ()) -> dict | None:
@@ -81,6 +108,8 @@ def migrate(db: Database, today: date | None = None) -> None:
         [week],
     )
     db.conn.commit()
+    # The seconds sqlite-utils wrote are in the log until it is emptied.
+    empty_responses_log(db)
 
 
 # Responses ---------------------------------------------------------------------------
@@ -153,6 +182,10 @@ def add_response(
         if get_submission(db, submission_id):
             return False
         raise
+    try:
+        empty_responses_log(db)
+    except sqlite3.Error as error:  # stored all the same: the next one empties it
+        logging.getLogger(__name__).warning("could not empty the log: %s", error)
     return True
 
 
@@ -197,20 +230,28 @@ def purge_responses(db: Database, before_period: str) -> int:
         deleted = db.execute(
             "DELETE FROM responses WHERE period < ?", [before_period]
         ).rowcount
-    # VACUUM rewrites the file without the deleted rows' pages, so nothing of them
-    # lingers in free pages.
-    db.vacuum()
+    # VACUUM rewrites each file without the deleted rows' pages, so nothing of them
+    # lingers in free pages: the responses, and the staff file's releases and comment
+    # batches that the caller deleted before.
+    db.execute("VACUUM main")
+    db.execute(f"VACUUM {STAFF_SCHEMA}")
     return deleted
 
 
 def backup(db: Database, path: str) -> str:
-    """Copy the database to `path` with SQLite's online backup; its integrity check."""
-    target = sqlite3.connect(path)
-    try:
-        db.conn.backup(target)
-        return target.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        target.close()
+    """Copy both files to `path` and the staff file beside it; their integrity check.
+
+    SQLite's online backup, one file at a time; "ok" only if both copies pass.
+    """
+    results = []
+    for schema, target_path in (("main", path), (STAFF_SCHEMA, staff_path(path))):
+        target = sqlite3.connect(target_path)
+        try:
+            db.conn.backup(target, name=schema)
+            results.append(target.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            target.close()
+    return "ok" if results == ["ok", "ok"] else "; ".join(results)
 
 
 # Links -------------------------------------------------------------------------------
@@ -288,7 +329,12 @@ def add_link(
         "created": today.isoformat(),
         "expires": expires.isoformat() if expires else None,
     }
-    db["links"].insert(link)
+    with db.atomic():
+        db.execute(
+            "INSERT INTO links (code, label, channel, is_open, created, expires) "
+            "VALUES (:code, :label, :channel, :is_open, :created, :expires)",
+            link,
+        )
     return {**link, "organisation_id": organisation_id}
 
 

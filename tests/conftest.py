@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Response, abort
-from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, log_in
+from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, copy_database, log_in
 from hypothesis import settings
 from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
@@ -68,7 +68,7 @@ def staff_database(tmp_path_factory, migrated_database):
     """The migrated file with one account per persona, in two organisations."""
     # Each scrypt hash takes a tenth of a second on purpose: make them once.
     path = tmp_path_factory.mktemp("built") / "staff.db"
-    shutil.copyfile(migrated_database, path)
+    copy_database(migrated_database, path)
     db = storage.connect(str(path))
     service_a = accounts.add_organisation(db, "Service A")
     service_b = accounts.add_organisation(db, "Service B")
@@ -85,7 +85,7 @@ def demo_database(tmp_path_factory, staff_database):
     per channel, and every release due today (as the dashboard's first request of
     the day would make them, made once here rather than in every copy)."""
     path = tmp_path_factory.mktemp("built") / "demo.db"
-    shutil.copyfile(staff_database, path)
+    copy_database(staff_database, path)
     db = storage.connect(str(path))
     storage.add_rows(db, demo.generate(4000, 8, date.today()))
     for channel in demo.CHANNELS:
@@ -116,7 +116,7 @@ def app(request, tmp_path, compiled_templates):
     else:
         built = request.getfixturevalue("migrated_database")
     path = tmp_path / "survey.db"
-    shutil.copyfile(built, path)
+    copy_database(built, path)
     app = create_app(
         {
             "TESTING": True,

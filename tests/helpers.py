@@ -2,10 +2,13 @@
 
 import random
 import re
+import shutil
 from datetime import date
 from html.parser import HTMLParser
 
 from werkzeug.datastructures import MultiDict
+
+from survey.files import staff_path
 
 SECRET = "test-secret-key"
 # What a deployment must configure before the app starts: the local service in the
@@ -177,3 +180,9 @@ def keyed(rows, seed=0):
             row[f"{name}.key"] = sum(rng.randrange(256) for _ in range(min(value, 50)))
         result.append(row)
     return result
+
+
+def copy_database(source, target) -> None:
+    """Copy a closed database: its responses file and the staff file beside it."""
+    for path_of in (str, staff_path):
+        shutil.copyfile(path_of(str(source)), path_of(str(target)))

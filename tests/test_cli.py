@@ -36,7 +36,7 @@ def test_init_db_creates_and_is_safe_to_rerun(runner, tmp_path, app):
     again = runner.invoke(args=["init-db"])
     assert first.exit_code == again.exit_code == 0
     db = storage.connect(app.config["DATABASE"])
-    assert db["responses"].exists() and db["links"].exists()
+    assert db.execute("SELECT count(*) FROM responses, links").fetchone() == (0,)
     assert (
         db.execute("SELECT applied_at FROM _sqlite_migrations")
         .fetchone()[0]

@@ -13,12 +13,13 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from helpers import SECRET, read_form, walk_survey
+from helpers import SECRET, copy_database, read_form, walk_survey
 from test_canary import IPV4, IPV6, start_server
 
 from bench.submissions import free_port, serve
 from survey import create_app
 from survey.db import get_db
+from survey.files import staff_path
 
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
 
@@ -89,7 +90,7 @@ def test_gunicorn_logs_no_address_for_a_malformed_request(tmp_path, migrated_dat
     # Gunicorn warns "Invalid request from ip=..." for a request it cannot parse; the
     # project's logger class writes the warning without the address.
     database = tmp_path / "survey.db"
-    shutil.copyfile(migrated_database, database)
+    copy_database(migrated_database, database)
     process, log, base = start_server(tmp_path, str(database))
     try:
         port = int(base.rsplit(":", 1)[1])
@@ -324,10 +325,12 @@ def test_init_db_creates_a_private_database_and_tightens_an_old_one(tmp_path):
     database.chmod(0o644)  # made by an older version
     subprocess.run(flask + ["init-db"], env=env, check=True, capture_output=True)
     assert _mode(database) == "0o600"
+    assert _mode(Path(staff_path(str(database)))) == "0o600"
     # A backup holds every answer too.
     backup = tmp_path / "backup.db"
     subprocess.run(flask + ["backup", str(backup)], env=env, check=True)
     assert _mode(backup) == "0o600"
+    assert _mode(Path(staff_path(str(backup)))) == "0o600"
 
 
 # Error pages for staff --------------------------------------------------------------
@@ -366,7 +369,7 @@ def test_a_backup_restored_by_copying_is_read_by_the_app(
     assert result.exit_code == 0, result.output
     restored = tmp_path / "restored" / "survey.db"
     restored.parent.mkdir()
-    shutil.copyfile(backup, restored)
+    copy_database(backup, restored)  # the staff file beside it too
     again = create_app(
         {"TESTING": True, "SECRET_KEY": SECRET, "DATABASE": str(restored)}
     )

@@ -47,7 +47,7 @@ class _FullDisk(sqlite3.Connection):
     """A connection on a full disk with no -wal file: WAL mode cannot be set."""
 
     def execute(self, sql, *args):
-        if sql.startswith("PRAGMA journal_mode"):
+        if "journal_mode" in sql:
             raise sqlite3.OperationalError("database or disk is full")
         return super().execute(sql, *args)
 

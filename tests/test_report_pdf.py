@@ -7,13 +7,12 @@ checked both as WeasyPrint laid it out and as pictures of its pages (pdftoppm).
 """
 
 import re
-import shutil
 import struct
 import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import SECRET, log_in
+from helpers import SECRET, copy_database, log_in
 
 from survey import accounts, create_app, storage
 from survey.dashboard import pdf
@@ -43,7 +42,7 @@ def printed(tmp_path_factory, demo_database, compiled_templates):
     """
     folder = tmp_path_factory.mktemp("pdf")
     path = folder / "survey.db"
-    shutil.copyfile(demo_database, path)
+    copy_database(demo_database, path)
     app = create_app(
         {
             "TESTING": True,

@@ -15,7 +15,8 @@ TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day
 
 
 def columns(db, table):
-    return {column.name: column.type for column in db[table].columns}
+    # PRAGMA table_info finds a table in either file (survey/files.py).
+    return {row[1]: row[2] for row in db.execute(f"PRAGMA table_info({table})")}
 
 
 def test_connection_pragmas(db):
