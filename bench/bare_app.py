@@ -1,8 +1,9 @@
 """The baseline for bench/submissions.py: a bare Flask endpoint doing one insert.
 
-It opens the same database with the same pragmas (storage.connect) and inserts the
-posted answers as one response row, taken as they come: none of the survey's checking,
-routing, token, rendering or headers.
+It opens the same database with the same pragmas (storage.connect), inserts the
+posted answers as one response row, taken as they come, and empties the responses
+file's log as every stored response does (docs/privacy.md §2): none of the survey's
+checking, routing, token, rendering or headers.
 """
 
 import os
@@ -34,6 +35,7 @@ def insert():
             submission_id=secrets.token_hex(16),
         )
         storage.add_rows(db, [row])
+        storage.empty_responses_log(db)
     finally:
         db.close()
     return "stored", 200
