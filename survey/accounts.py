@@ -171,6 +171,16 @@ def check_login(db: Database, email: str, password: str, now: float) -> dict | N
         raise
 
 
+def _end_sessions(db: Database, staff_id: int) -> None:
+    """Delete an account's sessions, those half way through signing in as well."""
+    # A pending session (survey/sessions.py) names its account in its data only.
+    db.execute(
+        "DELETE FROM sessions WHERE staff_id = ? "
+        "OR (staff_id IS NULL AND json_extract(data, '$.pending') = ?)",
+        [staff_id, staff_id],
+    )
+
+
 def set_role(
     db: Database, staff_id: int, role: str, organisation_id: int | None
 ) -> None:
@@ -189,7 +199,7 @@ def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
             "UPDATE staff SET disabled = ? WHERE id = ?", [int(disabled), staff_id]
         )
         if disabled:
-            db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+            _end_sessions(db, staff_id)
 
 
 def set_password(db: Database, staff_id: int, password: str) -> None:
@@ -201,7 +211,7 @@ def set_password(db: Database, staff_id: int, password: str) -> None:
             "WHERE id = ?",
             [password_hash, staff_id],
         )
-        db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+        _end_sessions(db, staff_id)
 
 
 # The second factor ----------------------------------------------------------------
@@ -392,7 +402,7 @@ def reset_second_factor(db: Database, staff_id: int) -> None:
             [staff_id],
         )
         db.execute("DELETE FROM recovery_codes WHERE staff_id = ?", [staff_id])
-        db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+        _end_sessions(db, staff_id)
 
 
 # Sessions --------------------------------------------------------------------------

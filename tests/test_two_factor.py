@@ -380,3 +380,41 @@ def test_create_user_says_the_account_sets_up_its_second_factor(runner, db):
     assert result.exit_code == 0, result.output
     assert "set up its second factor" in result.output
     assert staff_row(db, "c@example.org")["totp_secret"] is None
+
+
+def test_a_new_password_or_a_reset_ends_a_sign_in_half_way(
+    app, db, personas, staff_accounts
+):
+    admin = personas["admin"]
+    target = staff_accounts["analyst"]
+    for path, data in (
+        (
+            f"/staff/users/{target['id']}",
+            {"action": "password", "password": "a brand new password"},
+        ),
+        (f"/staff/users/{target['id']}/two-factor", {}),
+    ):
+        half_way = app.test_client()
+        password = "a brand new password" if "action" not in data else PASSWORD
+        password_step(half_way, target["email"], password)
+        response = admin.post(
+            path, data={"csrf_token": csrf_token(admin, path), **data}
+        )
+        assert response.status_code == 303
+        # The password step must be taken again (with the new password, if one).
+        page = half_way.get("/staff/login/code")
+        assert page.headers["Location"].endswith("/staff/login"), path
+
+
+def test_an_admin_who_resets_their_own_second_factor_is_logged_out(
+    app, db, personas, staff_accounts
+):
+    admin = personas["admin"]
+    path = f"/staff/users/{staff_accounts['admin']['id']}/two-factor"
+    assert "your own account" in admin.get(path).text
+    response = admin.post(path, data={"csrf_token": csrf_token(admin, path)})
+    assert response.headers["Location"].endswith("/staff/login")
+    assert admin.get("/staff/").status_code == 302
+    assert staff_row(db, "admin@example.org")["totp_secret"] is None
+    # And sets it up again at the next sign-in.
+    assert log_in(app.test_client(), "admin@example.org").status_code == 200
