@@ -12,7 +12,8 @@ DEMO_RESPONSES ?= 20000
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
 	@echo "Staff log in at http://$(HOST):$(PORT)/staff/login as admin@example.org,"
-	@echo "password in instance/demo-admin.txt. Ctrl+C stops the server."
+	@echo "password in instance/demo-admin.txt; the first sign-in sets up an"
+	@echo "authenticator app for its codes. Ctrl+C stops the server."
 	@# Upgrades an existing database's schema; safe to run again.
 	$(FLASK) init-db
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --config gunicorn.conf.py 'survey:create_app()'

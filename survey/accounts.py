@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import json
 import secrets
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import pyotp
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -132,7 +134,8 @@ def list_staff(db: Database) -> list[dict]:
     """Every staff account, by e-mail address."""
     return list_rows(
         db,
-        "SELECT staff.id, email, role, disabled, organisations.name AS organisation "
+        "SELECT staff.id, email, role, disabled, organisations.name AS organisation, "
+        "totp_secret IS NOT NULL AS two_factor "
         "FROM staff LEFT JOIN organisations "
         "ON organisations.id = staff.organisation_id "
         "ORDER BY email",
@@ -155,21 +158,27 @@ def check_login(db: Database, email: str, password: str, now: float) -> dict | N
         locked = staff["locked_until"] > now
         right = check_password_hash(staff["password_hash"], password)
         if right and not locked and not staff["disabled"]:
-            db.execute("UPDATE staff SET failed_logins = 0 WHERE id = ?", [staff["id"]])
+            # The count is not reset here but after the second step: otherwise typing
+            # the password again would buy a fresh run of guesses at the code.
             db.conn.commit()
             return get_staff(db, staff["id"])
         if not locked:
-            failures = staff["failed_logins"] + 1
-            locked_until = now + LOCK_SECONDS if failures >= MAX_FAILED_LOGINS else 0
-            db.execute(
-                "UPDATE staff SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                [0 if locked_until else failures, locked_until, staff["id"]],
-            )
+            _count_failure(db, staff, now)
         db.conn.commit()
         return None
     except BaseException:
         db.conn.rollback()
         raise
+
+
+def _end_sessions(db: Database, staff_id: int) -> None:
+    """Delete an account's sessions, those half way through signing in as well."""
+    # A pending session (survey/sessions.py) names its account in its data only.
+    db.execute(
+        "DELETE FROM sessions WHERE staff_id = ? "
+        "OR (staff_id IS NULL AND json_extract(data, '$.pending') = ?)",
+        [staff_id, staff_id],
+    )
 
 
 def set_role(
@@ -190,7 +199,7 @@ def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
             "UPDATE staff SET disabled = ? WHERE id = ?", [int(disabled), staff_id]
         )
         if disabled:
-            db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+            _end_sessions(db, staff_id)
 
 
 def set_password(db: Database, staff_id: int, password: str) -> None:
@@ -202,7 +211,198 @@ def set_password(db: Database, staff_id: int, password: str) -> None:
             "WHERE id = ?",
             [password_hash, staff_id],
         )
-        db.execute("DELETE FROM sessions WHERE staff_id = ?", [staff_id])
+        _end_sessions(db, staff_id)
+
+
+# The second factor ----------------------------------------------------------------
+
+TOTP_STEP = 30  # seconds: what every authenticator app uses
+TOTP_DRIFT = 1  # steps either side accepted, for a phone's clock a little out
+RECOVERY_CODES = 10
+# 16 characters from Crockford's 32 (80 bits): too many to guess, even against their
+# hashes. It leaves out i, l, o and u; a typed i or l is read as 1 and o as 0.
+RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+RECOVERY_GROUPS, RECOVERY_GROUP = 4, 4
+
+
+def new_totp_secret() -> str:
+    """A random TOTP secret (160 bits, base32), for enrolment."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(secret: str, email: str, issuer: str) -> str:
+    """The otpauth:// address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
+
+
+def _matching_step(secret: str, code: str, now: float, after: int) -> int | None:
+    """The time step, later than `after`, within the drift of now that the code is for.
+
+    A step at or before `after` was used already: the same code is refused, so one
+    seen over a shoulder or in a phishing proxy cannot be used again.
+    """
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now // TOTP_STEP)
+    for step in range(current - TOTP_DRIFT, current + TOTP_DRIFT + 1):
+        if step > after and hmac.compare_digest(totp.at(step * TOTP_STEP), code):
+            return step
+    return None
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """A typed code without spaces, hyphens or capitals, as it is checked."""
+    typed = "".join(c for c in (code or "") if c not in " -\t").lower()
+    return typed.translate(str.maketrans("ilo", "110"))
+
+
+def _new_recovery_code() -> str:
+    chars = "".join(
+        secrets.choice(RECOVERY_ALPHABET)
+        for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP)
+    )
+    return "-".join(
+        chars[i : i + RECOVERY_GROUP] for i in range(0, len(chars), RECOVERY_GROUP)
+    )
+
+
+def _replace_recovery_codes(db: Database, staff_id: int) -> list[str]:
+    """New recovery codes for an account, in place of any it had (inside a write)."""
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
+    db.execute("DELETE FROM recovery_codes WHERE staff_id = ?", [staff_id])
+    for code in codes:
+        db.execute(
+            "INSERT INTO recovery_codes (code_hash, staff_id) VALUES (?, ?)",
+            [_code_hash(code), staff_id],
+        )
+    return codes
+
+
+def _count_failure(db: Database, staff: dict, now: float) -> None:
+    """One more failed attempt, locking the account at MAX_FAILED_LOGINS."""
+    failures = staff["failed_logins"] + 1
+    locked_until = now + LOCK_SECONDS if failures >= MAX_FAILED_LOGINS else 0
+    db.execute(
+        "UPDATE staff SET failed_logins = ?, locked_until = ? WHERE id = ?",
+        [0 if locked_until else failures, locked_until, staff["id"]],
+    )
+
+
+def is_locked(db: Database, staff_id: int, now: float) -> bool:
+    """Whether the account is locked out (or gone, or disabled) just now."""
+    staff = get_row(db, "SELECT * FROM staff WHERE id = ?", [staff_id])
+    return staff is None or bool(staff["disabled"]) or staff["locked_until"] > now
+
+
+def check_second_factor(
+    db: Database, staff_id: int, code: str, now: float
+) -> str | None:
+    """How the second step was passed ("code" or "recovery code"), or None.
+
+    A six-digit code is checked against the authenticator's secret, within
+    TOTP_DRIFT steps of now and never twice; anything else against the unused
+    recovery codes, each of which works once. A wrong code counts towards the
+    lock-out as a wrong password does, and a locked account passes with nothing.
+    """
+    typed = normalise_code(code)
+    db.execute("BEGIN IMMEDIATE")  # read the count and last step, then write them
+    try:
+        staff = get_row(db, "SELECT * FROM staff WHERE id = ?", [staff_id])
+        if staff is None or not staff["totp_secret"]:
+            db.conn.commit()
+            return None
+        usable = staff["locked_until"] <= now and not staff["disabled"]
+        passed = None
+        if len(typed) == 6 and typed.isascii() and typed.isdigit():
+            step = _matching_step(
+                staff["totp_secret"], typed, now, staff["totp_last_step"]
+            )
+            if step is not None and usable:
+                db.execute(
+                    "UPDATE staff SET totp_last_step = ? WHERE id = ?", [step, staff_id]
+                )
+                passed = "code"
+        elif typed and usable:
+            deleted = db.execute(
+                "DELETE FROM recovery_codes WHERE code_hash = ? AND staff_id = ?",
+                [_code_hash(typed), staff_id],
+            )
+            if deleted.rowcount == 1:
+                passed = "recovery code"
+        if passed:
+            db.execute("UPDATE staff SET failed_logins = 0 WHERE id = ?", [staff_id])
+        elif usable:
+            _count_failure(db, staff, now)
+        db.conn.commit()
+        return passed
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def enrol_second_factor(
+    db: Database, staff_id: int, secret: str, code: str, now: float
+) -> list[str] | None:
+    """Keep a new TOTP secret once a code from it is right; its recovery codes.
+
+    The codes are returned once, to be shown once: only their hashes are stored. A
+    wrong code counts towards the lock-out, as at the second step. An account that
+    has a second factor already keeps it (None).
+    """
+    typed = normalise_code(code)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        staff = get_row(db, "SELECT * FROM staff WHERE id = ?", [staff_id])
+        if staff is None or staff["totp_secret"]:
+            db.conn.commit()
+            return None
+        usable = staff["locked_until"] <= now and not staff["disabled"]
+        step = _matching_step(secret, typed, now, 0)
+        if step is None or not usable:
+            if usable:
+                _count_failure(db, staff, now)
+            db.conn.commit()
+            return None
+        db.execute(
+            "UPDATE staff SET totp_secret = ?, totp_last_step = ?, failed_logins = 0 "
+            "WHERE id = ?",
+            [secret, step, staff_id],
+        )
+        codes = _replace_recovery_codes(db, staff_id)
+        db.conn.commit()
+        return codes
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def regenerate_recovery_codes(db: Database, staff_id: int) -> list[str]:
+    """New recovery codes for an account; the old ones stop working."""
+    with db.atomic():
+        return _replace_recovery_codes(db, staff_id)
+
+
+def count_recovery_codes(db: Database, staff_id: int) -> int:
+    """How many unused recovery codes an account has left."""
+    return db.execute(
+        "SELECT COUNT(*) FROM recovery_codes WHERE staff_id = ?", [staff_id]
+    ).fetchone()[0]
+
+
+def reset_second_factor(db: Database, staff_id: int) -> None:
+    """Forget an account's second factor and end its sessions: it enrols again."""
+    with db.atomic():
+        db.execute(
+            "UPDATE staff SET totp_secret = NULL, totp_last_step = 0 WHERE id = ?",
+            [staff_id],
+        )
+        db.execute("DELETE FROM recovery_codes WHERE staff_id = ?", [staff_id])
+        _end_sessions(db, staff_id)
 
 
 # Sessions --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from survey import (
     results,
     staff,
     storage,
+    two_factor,
 )
 from survey.dashboard import exports
 from survey.integrity import FloodCounter
@@ -138,6 +139,7 @@ def create_app(test_config=None):
     app.register_blueprint(respond.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(two_factor.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(exports.bp)

@@ -340,3 +340,7 @@ def create_user(email, role, organisation, password):
         ) from error
     accounts.record(db, None, "created an account (command line)", f"{email} ({role})")
     click.echo(f"Created the {role} account {email}.")
+    click.echo(
+        "At its first sign-in it will be asked to set up its second factor: an "
+        "authenticator app on a phone (docs/deploy.md)."
+    )

@@ -331,6 +331,26 @@ def m012_published_releases(db: Database) -> None:
 
 
 @migrations()
+def m013_two_factor(db: Database) -> None:
+    """Each account's second factor (a TOTP secret) and its hashed recovery codes."""
+    # Unqualified table names: they resolve wherever the staff tables live. A secret
+    # of NULL means the account enrols at its next sign-in. The last accepted time
+    # step (30 seconds) is the only time kept: a code is refused once used, so one
+    # seen over a shoulder cannot be used again (survey/accounts.py).
+    db.execute("ALTER TABLE staff ADD COLUMN totp_secret TEXT")
+    db.execute("ALTER TABLE staff ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0")
+    # Only a SHA-256 hash of each code: they are random and long (80 bits), so a copy
+    # of the database gives no one a code, and a used code's row is deleted.
+    db.execute(
+        """CREATE TABLE recovery_codes (
+          code_hash TEXT PRIMARY KEY,
+          staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE
+        )"""
+    )
+    db.execute("CREATE INDEX recovery_codes_staff ON recovery_codes (staff_id)")
+
+
+@migrations()
 def m014_staff_file(db: Database) -> None:
     """Everything but the responses moves to the staff file (survey/files.py)."""
     # Each table is made again in the attached staff file from its own DDL, with its

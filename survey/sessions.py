@@ -15,6 +15,8 @@ from survey import accounts
 from survey.db import get_db
 
 STAFF_PATHS = ("/staff", "/dashboard")
+# How long the password step is good for: the second step must follow within it.
+PENDING_SECONDS = 10 * 60
 
 
 class StaffSession(CallbackDict, SessionMixin):
@@ -33,9 +35,33 @@ class StaffSession(CallbackDict, SessionMixin):
 
     def begin(self, staff_id: int) -> None:
         """Log a member of staff in under a fresh session id (the old one dies)."""
+        self.clear()
         self.staff_id = staff_id
         self.rotate = True
         self.modified = True
+
+    def await_second_step(self, staff_id: int) -> None:
+        """The password was right: a fresh session that grants only the second step.
+
+        It names the account in its data, not as the session's staff member, so
+        nothing that reads who is logged in sees anyone (survey/staff.py).
+        """
+        self.clear()
+        self.staff_id = None
+        self["pending"] = staff_id
+        self["pending_since"] = time.time()
+        self.rotate = True
+        self.modified = True
+
+    def pending_staff_id(self) -> int | None:
+        """The account whose password was right, if its second step is still due."""
+        staff_id = self.get("pending")
+        since = self.get("pending_since")
+        if not isinstance(staff_id, int) or not isinstance(since, int | float):
+            return None
+        if self.staff_id is not None or time.time() - since > PENDING_SECONDS:
+            return None
+        return staff_id
 
     def end(self) -> None:
         """Log out: the session is deleted, and its id refused from now on."""

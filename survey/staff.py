@@ -69,6 +69,10 @@ def requires(*roles: str):
         @wraps(view)
         def wrapped(**kwargs):
             if g.staff is None:
+                # Half signed in (the password only): every page leads to the second
+                # step and shows nothing else (survey/two_factor.py).
+                if session.pending_staff_id() is not None:
+                    return redirect(url_for("two_factor.second_step"))
                 return redirect(url_for("staff.login"))
             if g.staff["role"] not in roles:
                 abort(403)
@@ -188,7 +192,9 @@ def _login_page(form):
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """Log in; one message for every failure, so it never says who has an account."""
+    """The password step; one message for every failure, so it never says who has an
+    account. A right password leads to the second step (survey/two_factor.py), under a
+    new session id that grants nothing else."""
     form = LoginForm()
     if request.method == "POST" and not _login_token_ok(form.csrf_token.data):
         form.password.errors = ["The form had expired. Please try again."]
@@ -197,11 +203,8 @@ def login():
             get_db(), form.email.data, form.password.data, time.time()
         )
         if staff is not None:
-            session.clear()
-            session.begin(staff["id"])
-            g.staff = staff
-            audit("logged in")
-            return redirect(url_for("staff.home"), 303)
+            session.await_second_step(staff["id"])
+            return redirect(url_for("two_factor.second_step"), 303)
         accounts.record(
             get_db(), None, "failed login", accounts.tried_email(form.email.data)
         )

@@ -5,10 +5,12 @@ import mimetypes
 import os
 import shutil
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Response, abort
 from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, copy_database, log_in
@@ -74,7 +76,14 @@ def staff_database(tmp_path_factory, migrated_database):
     service_b = accounts.add_organisation(db, "Service B")
     organisations = {"Service A": service_a["id"], "Service B": service_b["id"]}
     for email, role, organisation in PERSONAS.values():
-        accounts.add_staff(db, email, PASSWORD, role, organisations.get(organisation))
+        staff = accounts.add_staff(
+            db, email, PASSWORD, role, organisations.get(organisation)
+        )
+        # Each has set up an authenticator app, as staff have after their first
+        # sign-in; helpers.log_in reads the secret back to make codes.
+        secret = accounts.new_totp_secret()
+        code = pyotp.TOTP(secret).now()
+        assert accounts.enrol_second_factor(db, staff["id"], secret, code, time.time())
     close_for_copying(db)
     return path
 

@@ -3,11 +3,14 @@
 import random
 import re
 import shutil
+import time
 from datetime import date
 from html.parser import HTMLParser
 
+import pyotp
 from werkzeug.datastructures import MultiDict
 
+from survey import accounts, storage
 from survey.files import staff_path
 
 SECRET = "test-secret-key"
@@ -90,12 +93,100 @@ def csrf_token(client, path="/staff/login"):
     return CSRF.findall(client.get(path).get_data(as_text=True))[-1]
 
 
+KEY = re.compile(r"Key: <code>([A-Z2-7 ]+)</code>")
+
+
+def totp_code(database, email, now=None):
+    """A code from the account's authenticator app, as its owner's phone would show.
+
+    The secret is read from the test's database. The app refuses a code whose time
+    step was used already (replay protection, tested in test_two_factor.py), so the
+    code is for the next step when the current one is spent. A test that signs the
+    same account in more often than that (three times in 30 seconds) would otherwise
+    wait for the clock: the account's last used step is then moved back, as if the
+    time had passed.
+    """
+    now = time.time() if now is None else now
+    step = int(now // accounts.TOTP_STEP)
+    db = storage.connect(database)
+    try:
+        secret, last = db.execute(
+            "SELECT totp_secret, totp_last_step FROM staff WHERE email = ?", [email]
+        ).fetchone()
+        if last >= step + accounts.TOTP_DRIFT:
+            with db.atomic():
+                db.execute(
+                    "UPDATE staff SET totp_last_step = ? WHERE email = ?",
+                    [step - accounts.TOTP_DRIFT - 1, email],
+                )
+            last = step - accounts.TOTP_DRIFT - 1
+    finally:
+        db.close()
+    return pyotp.TOTP(secret).at(max(step, last + 1) * accounts.TOTP_STEP)
+
+
 def log_in(client, email, password=PASSWORD):
-    """Log in through the login form; returns the response."""
+    """Sign in as staff do: the password, then the second step; the last response.
+
+    An account with a second factor gets a code from its app (totp_code): 303 to
+    the staff home page. One without sets it up from the enrolment page, as a person
+    would, typing in the key written out there: 200, the page of recovery codes.
+    Either way the client is then checked to be really signed in. A wrong password
+    gives the login page back (400).
+    """
     token = csrf_token(client)
-    return client.post(
+    response = client.post(
         "/staff/login", data={"csrf_token": token, "email": email, "password": password}
     )
+    if response.status_code != 303:
+        return response
+    assert response.headers["Location"].endswith("/staff/login/code")
+    page = client.get("/staff/login/code")
+    if page.status_code == 302:  # no second factor yet: set one up
+        assert page.headers["Location"].endswith("/staff/login/enrol")
+        html = client.get("/staff/login/enrol").get_data(as_text=True)
+        secret = KEY.search(html).group(1).replace(" ", "")
+        response = client.post(
+            "/staff/login/enrol",
+            data={
+                "csrf_token": CSRF.findall(html)[-1],
+                "code": pyotp.TOTP(secret).now(),
+            },
+        )
+        assert response.status_code == 200
+        assert "Your recovery codes" in response.get_data(as_text=True)
+    else:
+        code = totp_code(client.application.config["DATABASE"], email)
+        response = client.post(
+            "/staff/login/code",
+            data={
+                "csrf_token": CSRF.findall(page.get_data(as_text=True))[-1],
+                "code": code,
+            },
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+    home = client.get("/staff/")
+    assert home.status_code == 200
+    assert f"Logged in as {email}" in home.get_data(as_text=True)
+    return response
+
+
+def sign_in_in_browser(page, base, database, email, password=PASSWORD):
+    """Sign in with Chromium: the password, then a code, or setting up the app."""
+    page.goto(f"{base}/staff/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{base}/staff/login/*")
+    if page.url.endswith("/enrol"):
+        secret = page.locator("code").first.inner_text().replace(" ", "")
+        page.fill("#code", pyotp.TOTP(secret).now())
+        page.click("button:has-text('Continue')")
+        page.click("a:has-text('continue to the staff home page')")
+    else:
+        page.fill("#code", totp_code(database, email))
+        page.click("button:has-text('Continue')")
+    page.wait_for_url(f"{base}/staff/")
 
 
 # One answer set per routing path of the questionnaire, for the browser tests. The

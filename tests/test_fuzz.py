@@ -2,12 +2,14 @@
 
 import time
 
-from helpers import SECRET, post_form
-from hypothesis import HealthCheck, given, settings
+import pyotp
+import pytest
+from helpers import CSRF, PASSWORD, SECRET, csrf_token, post_form
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from survey import integrity, questionnaire, storage
+from survey import accounts, integrity, questionnaire, storage
 
 CODES = [question.code for question in questionnaire.QUESTIONS]
 NAMES = st.sampled_from([*CODES, "page", "token", "nav", "website"]) | st.text(
@@ -102,3 +104,60 @@ def test_random_posts_to_the_first_page_never_cause_a_500_or_store(
     response = client.post(f"/s/{link['code']}/begin", data=MultiDict(pairs))
     assert response.status_code in (200, 400, 413), response.status_code
     assert storage.count_responses(db) == 0
+
+
+# The second step of staff sign-in and enrolment, posted to by someone whose password
+# was right (a pending session): any input gives a page, never an error.
+CODE_FIELDS = st.sampled_from(["code", "csrf_token", "submit", "x"]) | st.text(
+    max_size=10
+)
+CODE_VALUES = (
+    st.sampled_from(["", "000000", "123456", "0000-0000-0000-0000", "\x00", "١٢٣٤٥٦"])
+    | st.text(max_size=80)
+    | st.from_regex(r"[0-9 -]{0,12}", fullmatch=True)
+)
+
+
+@pytest.fixture
+def pending(app, db):
+    """A client per second-step page, its password right, made again when needed."""
+    accounts.add_staff(db, "fuzz@example.org", PASSWORD, "analyst", None)
+    staff = accounts.add_staff(db, "fuzz2@example.org", PASSWORD, "analyst", None)
+    secret = accounts.new_totp_secret()
+    code = pyotp.TOTP(secret).now()
+    assert accounts.enrol_second_factor(db, staff["id"], secret, code, time.time())
+    return {}  # shared by the examples of one test: a login is slow on purpose
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(["/staff/login/code", "/staff/login/enrol"]),
+    pairs=st.lists(st.tuples(CODE_FIELDS, CODE_VALUES), max_size=6),
+    with_token=st.booleans(),
+)
+@example(path="/staff/login/code", pairs=[("code", "١٢٣٤٥٦")], with_token=True)
+@example(path="/staff/login/enrol", pairs=[("code", "１２３４５６")], with_token=True)
+def test_random_codes_never_cause_a_500(app, db, pending, path, pairs, with_token):
+    # Wrong codes lock an account; unlocked here so every example reaches the form.
+    db.execute("UPDATE staff SET failed_logins = 0, locked_until = 0")
+    db.conn.commit()
+    client = pending.get(path)
+    page = client.get(path) if client else None
+    if page is None or page.status_code != 200:
+        client = pending[path] = app.test_client()
+        email = "fuzz@example.org" if path.endswith("enrol") else "fuzz2@example.org"
+        client.post(
+            "/staff/login",
+            data={
+                "csrf_token": csrf_token(client),
+                "email": email,
+                "password": PASSWORD,
+            },
+        )
+        page = client.get(path)
+    assert page.status_code == 200
+    data = MultiDict(pairs)
+    if with_token:
+        data["csrf_token"] = CSRF.findall(page.get_data(as_text=True))[-1]
+    response = client.post(path, data=data)
+    assert response.status_code in (200, 303, 400, 413), response.status_code

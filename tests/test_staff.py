@@ -86,6 +86,10 @@ def post_forms(code):
             "confirm": PASSWORD,
         },
         "/staff/users/2": {"action": "disable"},
+        "/staff/users/2/two-factor": {},
+        "/staff/recovery-codes": {},
+        "/staff/login/code": {"code": "123456"},
+        "/staff/login/enrol": {"code": "123456"},
         "/staff/links/new": {"label": "X", "channel": "x", "organisation": "1"},
         "/staff/organisations": {"name": "Refuge East"},
         f"/staff/links/{code}/close": {},
@@ -107,7 +111,13 @@ def test_every_staff_form_refuses_a_missing_csrf_token(
     assert len(forms) == len(posts)  # a new staff form must be added to post_forms
 
     def state():
-        tables = ("staff", "links", "organisations", "published_releases")
+        tables = (
+            "staff",
+            "links",
+            "organisations",
+            "published_releases",
+            "recovery_codes",
+        )
         return [list(db.execute(f"SELECT * FROM {t}")) for t in tables]
 
     before = state()
@@ -130,6 +140,7 @@ def test_no_state_changes_on_get(app, db, personas, sample_arguments):
                 "links",
                 "responses",
                 "published_releases",
+                "recovery_codes",
             )
         ]
 
@@ -171,7 +182,8 @@ def test_admin_creates_changes_disables_and_resets_accounts(app, db, personas):
     )
     assert accounts.get_staff(db, new["id"])["role"] == "analyst"
     user = app.test_client()
-    assert log_in(user, "new@example.org").status_code == 303
+    # Its first sign-in sets up its second factor: the recovery codes page.
+    assert log_in(user, "new@example.org").status_code == 200
     assert change({"action": "disable"}).status_code == 303
     assert user.get("/staff/").status_code == 302  # its session ended at once
     assert change({"action": "enable"}).status_code == 303
@@ -267,6 +279,7 @@ FIELDS = st.sampled_from(
         "expires",
         "period_type",
         "period",
+        "code",
     ]
 )
 VALUES = st.text(max_size=300) | st.sampled_from(
@@ -298,6 +311,12 @@ VALUES = st.text(max_size=300) | st.sampled_from(
             "/staff/users",
             "/staff/users/1",
             "/staff/users/99",
+            "/staff/users/1/two-factor",
+            "/staff/users/2/two-factor",
+            "/staff/users/99/two-factor",
+            "/staff/recovery-codes",
+            "/staff/login/code",
+            "/staff/login/enrol",
             "/staff/organisations",
             "/staff/links/new",
             "/staff/links/zzzzzzzz/close",

@@ -4,9 +4,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from helpers import SECRET
+import pyotp
+from helpers import SECRET, totp_code
 
-from survey import demo, integrity, storage
+from survey import accounts, demo, integrity, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -146,9 +147,34 @@ def test_no_accessibility_violations_on_staff_pages(
     page.goto(f"{live_server}/staff/login")
     page.click("button:has-text('Log in')")  # empty: the error state
     assert axe_violations(page) == [], "login with errors"
+    # The second step, empty (its error state) then with the analyst's code.
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", password)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{live_server}/staff/login/code")
+    assert axe_violations(page) == [], "second step"
+    page.click("button:has-text('Continue')")
+    assert page.is_visible(".govuk-error-summary")
+    assert axe_violations(page) == [], "second step with errors"
+    page.fill("#code", totp_code(app.config["DATABASE"], "analyst@example.org"))
+    page.click("button:has-text('Continue')")
+    page.wait_for_url(f"{live_server}/staff/")
+    # Enrolment and the recovery codes: the admin's second factor is reset first.
+    accounts.reset_second_factor(db, staff_accounts["admin"]["id"])
+    page.goto(f"{live_server}/staff/login")
     page.fill("#email", "admin@example.org")
     page.fill("#password", password)
     page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{live_server}/staff/login/enrol")
+    assert axe_violations(page) == [], "enrolment"
+    page.click("button:has-text('Continue')")
+    assert page.is_visible(".govuk-error-summary")
+    assert axe_violations(page) == [], "enrolment with errors"
+    secret = page.locator("code").first.inner_text().replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("h1:has-text('Your recovery codes')")
+    assert axe_violations(page) == [], "recovery codes"
     # Every page under /staff and /dashboard, from the URL map: a new page is checked
     # without anyone having to remember to add it here.
     checked = []

@@ -3,6 +3,7 @@
 import io
 
 import zxingcpp
+from helpers import sign_in_in_browser
 from PIL import Image
 
 from survey import storage
@@ -20,11 +21,9 @@ def test_printed_card_qr_code_scans_to_the_link(
         today=date(2026, 4, 1),
         organisation_id=staff_accounts["partner_a"]["organisation_id"],
     )
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#email", "partner.a@example.org")
-    page.fill("#password", password)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{live_server}/staff/")
+    sign_in_in_browser(
+        page, live_server, app.config["DATABASE"], "partner.a@example.org", password
+    )
     for size in ("a6", "business"):
         page.goto(f"{live_server}/staff/links/{link['code']}/card?size={size}")
         page.emulate_media(media="print")

@@ -4,15 +4,18 @@ the quarterly report printed on A4 pages."""
 import re
 from datetime import date
 
+from helpers import sign_in_in_browser
+
 from survey import demo, storage
 
 
-def log_in_as_analyst(page, live_server, password):
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#email", "analyst@example.org")
-    page.fill("#password", password)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{live_server}/staff/")
+def log_in_as_analyst(page, live_server, db):
+    sign_in_in_browser(page, live_server, db_path(db), "analyst@example.org")
+
+
+def db_path(db):
+    """The file a test's database connection has open."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
 
 
 def test_charts_draw_under_the_content_security_policy(
@@ -21,7 +24,7 @@ def test_charts_draw_under_the_content_security_policy(
     storage.add_rows(db, demo.generate(3000, 5, date.today()))
     refused = []
     page.on("console", lambda message: refused.append(message.text))
-    log_in_as_analyst(page, live_server, password)
+    log_in_as_analyst(page, live_server, db)
     for path, count in (
         ("measures/confidence", 1),
         ("measures/declined", 1),
@@ -46,7 +49,7 @@ def test_quarterly_report_prints_on_a4_pages(
     page, live_server, db, staff_accounts, password
 ):
     storage.add_rows(db, demo.generate(3000, 5, date.today()))
-    log_in_as_analyst(page, live_server, password)
+    log_in_as_analyst(page, live_server, db)
     page.goto(f"{live_server}/dashboard/report")
     page.wait_for_load_state("networkidle")
     assert page.locator(".dashboard-chart img").count() == 7
@@ -78,7 +81,7 @@ def test_printed_report_has_no_table_cell_wider_than_the_page(
 ):
     # Issue 13: the headline table's last column was cut off on paper.
     storage.add_rows(db, demo.generate(3000, 5, date.today()))
-    log_in_as_analyst(page, live_server, password)
+    log_in_as_analyst(page, live_server, db)
     page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1000})
     page.goto(f"{live_server}/dashboard/report")
     page.emulate_media(media="print")
