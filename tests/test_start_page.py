@@ -116,5 +116,6 @@ def test_start_page_says_names_and_street_addresses_are_not_always_removed(
 
     html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
     assert "cannot always spot names or street addresses" in html
-    # That is true: neither is touched.
-    assert redact("Anna Smith, 12 Mill Lane") == "Anna Smith, 12 Mill Lane"
+    # That is true: a name without a cue is kept (a house number and street name are
+    # now removed).
+    assert redact("Anna Smith, 12 Mill Lane") == "Anna Smith, [removed]"
