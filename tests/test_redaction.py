@@ -358,8 +358,8 @@ def test_redaction_stores_the_normalised_text():
     assert redact("０７７００\u00a0９００１２３") == REMOVED
 
 
-# Speed: a comment of 2,000 characters, and hostile text that would make a careless
-# pattern backtrack for seconds. The survey's boxes take at most 1,000 characters.
+# Speed: a comment of 2,000 characters, and hostile text of 5,000 that would make a
+# careless pattern backtrack for seconds. The survey's boxes take at most 1,000.
 HOSTILE = [
     "a" * 5000,
     "a." * 2500,
@@ -394,9 +394,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=[text[:12] for text in HOSTILE])
 def test_hostile_text_is_redacted_in_well_under_a_second(text):
+    # About 0.05 s each when measured; the bound leaves room for a loaded machine.
     started = time.perf_counter()
     redact(text)
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 0.5
 
 
 def test_a_long_comment_is_redacted_quickly():
@@ -410,4 +411,5 @@ def test_a_long_comment_is_redacted_quickly():
     started = time.perf_counter()
     for comment in comments:
         redact(comment)
+    # About 8 ms each when measured (two passes: the second finds nothing more).
     assert (time.perf_counter() - started) / len(comments) < 0.05
