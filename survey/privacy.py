@@ -34,7 +34,7 @@ _EMAIL = re.compile(
 # Addresses spelled out to get past filters: "jo dot bloggs at example dot com", or
 # "jo at hotmail" with a mail provider's name and nothing after it. "at" alone is an
 # ordinary word, so without a provider's name the domain must end in a "dot" ending.
-_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*[(\[{]\s*dot\s*[)\]}]\s*)"
+_DOT = r"(?:\s*\.\s*|\s+(?:dot|underscore|dash|hyphen)\s+|\s*[(\[{]\s*dot\s*[)\]}]\s*)"
 _PROVIDER = (
     r"(?:gmail|googlemail|hotmail|outlook|yahoo|ymail|icloud|aol|btinternet|talktalk"
     r"|virginmedia|protonmail|msn|gmx|tiscali|ntlworld|blueyonder|live\s*dot)"
@@ -112,7 +112,8 @@ _MONTH_NAME = (
 )
 _ORDINAL_DAY = rf"{_DAY}(?:st|nd|rd|th)?\b"
 _NUMERIC_DATE = (
-    rf"(?<![\w/.-]){_DAY}([/.-]){_DAY}\1(?:(?:19|20)\d\d|\d\d)(?![\w/]|[.-]\d)"
+    rf"(?<![\w/.-])(?:{_DAY}([/.-]){_DAY}\1(?:(?:19|20)\d\d|\d\d)"
+    rf"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:3[01]|[12]\d|0[1-9]))(?![\w/]|[.-]\d)"
 )
 _WORDY_DATE = (
     rf"(?:\b{_ORDINAL_DAY}(?:\s+of)?\s+{_MONTH_NAME},?"
@@ -235,7 +236,7 @@ _ORDINARY_WORDS = _words(
     where which while who will with would year years yes yet you your
     added already changed cleared down dragged everywhere given kept known left listed
     mentioned missing mud printed put recorded removed right shared spelt spelled
-    taken there used withheld written wrong
+    taken there used withheld written wrong important irrelevant private common
     """
 )
 
@@ -253,7 +254,12 @@ _NAME_CUE = re.compile(
     """
 )
 _NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(\.?)")
-_TITLES = _words("mr mrs ms miss mx dr pc dc ds di sgt insp sir")
+_TITLES = _words(
+    """
+    mr mrs ms miss mx dr pc dc ds di sgt insp sir pcso officer detective constable
+    sergeant inspector
+    """
+)
 _NOT_NAMES = _words(
     """
     police refuge victim victims women's womens women men's mens samaritans childline
@@ -262,7 +268,8 @@ _NOT_NAMES = _words(
     emergency ambulance fire council housing court courts mum dad mom mam nan gran
     monday tuesday wednesday thursday friday saturday sunday january february march
     april may june july august september october november december christmas easter
-    mind galop respect solace safelives idva isva idvas isvas 999 101 111 him
+    mind galop respect solace safelives idva isva idvas isvas him he she they we you
+    asb marac mash cps iopc
     """
 )
 
@@ -346,7 +353,8 @@ def _name_end(text: str, position: int, *, strong: bool) -> int:
         if not word:
             break
         name = word.group(1)
-        lower = name.lower()
+        # "Refuge’s" is looked up as "refuge".
+        lower = re.sub(r"['’]s$", "", name.lower())
         if lower in _TITLES:
             end = word.end()
             continue
