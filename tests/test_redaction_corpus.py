@@ -6,6 +6,7 @@ Print the figures with `.venv/bin/python -m tests.test_redaction_corpus`.
 """
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -68,8 +69,12 @@ def test_the_corpus_is_large_enough_and_covers_every_kind():
     for entry in PERSONAL:
         for piece in entry["remove"]:
             assert piece in entry["text"], entry
-    # Fictional details only: phone numbers from Ofcom's drama ranges.
-    assert not {sentence for sentence in ORDINARY if REMOVED in sentence}
+    # Fictional details only: phone numbers from Ofcom's ranges for drama.
+    drama = ("77009", "16329", "11349", "20794", "16149", "11749")
+    for entry in PERSONAL:
+        if entry["kind"] == "phone number":
+            digits = re.sub(r"\D", "", normalise(entry["remove"][0]))
+            assert re.sub(r"^(?:0044|44)?0?", "", digits).startswith(drama), entry
 
 
 def test_every_kind_the_start_page_names_is_removed_every_time():
