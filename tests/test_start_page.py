@@ -89,32 +89,71 @@ def test_safety_questions_are_explained_where_they_are_first_asked_about(client,
     assert "DASH or DARA" in html[offered : offered + 800]
 
 
-@pytest.mark.parametrize(
-    ("named", "example"),
-    [
-        ("phone numbers", "07700 900123"),
-        ("other long numbers", "943 476 5919"),
-        ("email addresses", "me@example.com"),
-        ("web addresses", "www.example.org/page"),
-        ("social media usernames", "@somebody_1"),
-        ("postcodes", "SW1A 1AA"),
-        ("National Insurance numbers", "QQ 12 34 56 C"),
-    ],
-)
-def test_start_page_names_only_what_redaction_removes(client, link, named, example):
-    from survey.privacy import redact
+# Each kind the start page and the privacy notice name, with a sentence holding one and
+# what redaction leaves of it (docs/privacy.md §2).
+REMOVED_KINDS = [
+    ("phone numbers", "ring 07700 900123", "ring [removed]"),
+    ("email addresses", "me@example.com", "[removed]"),
+    ("email addresses", "jo dot bloggs at gmail dot com", "[removed]"),
+    ("web addresses", "www.example.org/page", "[removed]"),
+    ("social media usernames", "@somebody_1", "[removed]"),
+    ("house numbers with a street name", "at 12 Mill Lane", "at [removed]"),
+    ("flat numbers", "in flat 2b", "in [removed]"),
+    ("postcodes", "SW1A 1AA", "[removed]"),
+    ("postcodes", "my postcode is LS6", "my postcode is [removed]"),
+    (
+        "names that come straight after words like",
+        "my name is Jo",
+        "my name is [removed]",
+    ),
+    (
+        "&ldquo;my name is&rdquo; or &ldquo;called&rdquo;",
+        "a man called Sam Bloggs",
+        "a man called [removed]",
+    ),
+    ("dates of birth", "DOB 12/03/1985", "DOB [removed]"),
+    ("full dates (day, month and year)", "on 12 March 2024", "on [removed]"),
+    ("car registrations", "his car is AB12 CDE", "his car is [removed]"),
+    (
+        "police crime or incident reference numbers",
+        "crime number 12345/24",
+        "crime number [removed]",
+    ),
+    (
+        "police crime or incident reference numbers",
+        "incident 0456 of 12/03/2024",
+        "incident [removed]",
+    ),
+    ("National Insurance numbers", "QQ 12 34 56 C", "[removed]"),
+    ("NHS numbers", "943 476 5919", "[removed]"),
+    ("other long numbers", "4929 1234 5678 9012", "[removed]"),
+]
 
-    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
-    assert named in html
-    assert redact(f"x {example} y") == "x [removed] y"
 
-
-def test_start_page_says_names_and_street_addresses_are_not_always_removed(
-    client, link
+@pytest.mark.parametrize("page", ["start", "privacy"])
+@pytest.mark.parametrize(("named", "sentence", "left"), REMOVED_KINDS)
+def test_start_page_and_privacy_notice_name_only_what_redaction_removes(
+    client, link, page, named, sentence, left
 ):
     from survey.privacy import redact
 
-    html = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
-    assert "cannot always spot names or street addresses" in html
-    # That is true: neither is touched.
-    assert redact("Anna Smith, 12 Mill Lane") == "Anna Smith, 12 Mill Lane"
+    path = f"/s/{link['code']}" if page == "start" else "/privacy"
+    html = " ".join(client.get(path).get_data(as_text=True).split())
+    assert named in html
+    assert redact(f"x {sentence} and y") == f"x {left} and y"
+
+
+@pytest.mark.parametrize("path", ["/s/{code}", "/privacy"])
+def test_both_pages_say_other_names_and_places_may_be_kept(client, link, path):
+    from survey.privacy import redact
+
+    html = client.get(path.format(code=link["code"])).get_data(as_text=True)
+    html = " ".join(html.split())
+    assert "We cannot spot other names, or places without a house number or" in html
+    assert "Please do not type them." in html
+    # That is true: a name without a cue, and a street without a number, stay.
+    assert redact("Anna Smith lives on Mill Lane") == "Anna Smith lives on Mill Lane"
+    # Both pages list the same kinds.
+    kinds = re.search(r"we remove[^<]*</p> <ul[^>]*>(.*?)</ul>", html).group(1)
+    start = " ".join(client.get(f"/s/{link['code']}").get_data(as_text=True).split())
+    assert kinds in start
