@@ -478,12 +478,13 @@ def test_full_disk(full_disk_server, tmp_path):
     assert shutil.disk_usage(disk.folder).free == 0
     base = f"/s/{disk.code}"
     for method, path in [
-        ("GET", ""),
-        ("POST", "/begin"),
-        ("GET", "/questions"),
-        ("GET", "/done"),
+        ("GET", base),
+        ("POST", base + "/begin"),
+        ("GET", base + "/questions"),
+        ("GET", base + "/done"),
+        ("GET", "/results"),  # linked from the thank-you page
     ]:
-        status, html = _fetch(disk.port, method, base + path)
+        status, html = _fetch(disk.port, method, path)
         assert status == 503, (method, path, status)
         assert "the service is unavailable" in html
 
