@@ -1,11 +1,13 @@
 """Faults under the real server (issue 14, docs/privacy.md §6): the app runs under
 gunicorn with the project's gunicorn.conf.py, as in production, while the database
-becomes read-only, or a worker is killed, in the middle of submissions.
+becomes read-only, a worker is killed, or the disk fills up, in the middle of
+submissions.
 
 Every submission the server acknowledged (a 303 to the thank-you page) must be stored
 exactly once, and no request may get a 500; a 503 ("not sent yet") is allowed.
 """
 
+import errno
 import http.client
 import os
 import runpy
@@ -20,12 +22,14 @@ import threading
 import time
 import urllib.parse
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from helpers import SECRET
 
 from survey import integrity, storage
+from survey.questionnaire import PAGE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 # The benchmark's complete final page: every answer of a declined-with-reasons person.
@@ -40,42 +44,69 @@ def server():
     """One open link's database served by gunicorn: (file, port, code, process)."""
     folder = Path(tempfile.mkdtemp(prefix="survey-faults-"))
     database = folder / "survey.db"
-    db = storage.connect(str(database))
-    storage.migrate(db)
-    code = storage.add_link(db, label="Faults", channel="faults", today=date.today())
-    db.close()
+    code = _make_database(database)
     if AS_ROOT and not shutil.which("setpriv"):
         pytest.skip(
             "as root, file modes bind only without CAP_DAC_OVERRIDE: no setpriv"
         )
     port, log = _free_port(), open(folder / "gunicorn.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [
-            *_without_root_overrides(),
-            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-            *("--config", "gunicorn.conf.py", "--workers", "2"),
-            *("--bind", f"127.0.0.1:{port}", "survey:create_app()"),
-        ],
-        env=dict(
-            os.environ,
-            SURVEY_SECRET_KEY=SECRET,
-            SURVEY_DATABASE=str(database),
-            SURVEY_INSTANCE_PATH=str(folder),
-            SURVEY_FLOOD_LIMIT="0",  # every request comes from 127.0.0.1 here
-            SURVEY_DATABASE_BUSY_TIMEOUT_MS="1000",
-        ),
+        [*_without_root_overrides(), *_gunicorn(port)],
+        env=_environment(database),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,
+        start_new_session=True,  # its own process group, for _stop
     )
     try:
         _wait_for(port)
-        yield database, port, code["code"], process
+        yield database, port, code, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        _stop(process)
         log.close()
         shutil.rmtree(folder)
+
+
+def _make_database(database):
+    """Make a migrated database with one open link, as init-db would: its code."""
+    db = storage.connect(str(database))
+    storage.migrate(db)
+    code = storage.add_link(db, label="Faults", channel="faults", today=date.today())
+    db.close()
+    return code["code"]
+
+
+def _gunicorn(port):
+    """The command serving the app as production does, with two workers."""
+    return [
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+        *("--config", "gunicorn.conf.py", "--workers", "2"),
+        *("--bind", f"127.0.0.1:{port}", "survey:create_app()"),
+    ]
+
+
+def _environment(database):
+    """The server's settings: the database, and its folder as the instance folder."""
+    return dict(
+        os.environ,
+        SURVEY_SECRET_KEY=SECRET,
+        SURVEY_DATABASE=str(database),
+        SURVEY_INSTANCE_PATH=str(database.parent),
+        SURVEY_FLOOD_LIMIT="0",  # every request comes from 127.0.0.1 here
+        SURVEY_DATABASE_BUSY_TIMEOUT_MS="1000",
+    )
+
+
+def _stop(process):
+    """Stop gunicorn and its workers, killing them if they do not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        # The process group started with gunicorn (start_new_session): the master is
+        # not waited for yet, so its id cannot have passed to another group.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
 
 
 def _without_root_overrides():
@@ -91,30 +122,40 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _wait_for(port):
+def _wait_for(port, process=None):
     """Wait until gunicorn answers: a loaded machine can be slow to start it."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if _post(port, "/s/none/questions", b"") is not None:
             return
+        if process is not None and process.poll() is not None:
+            raise AssertionError("gunicorn stopped at its start; see gunicorn.log")
         time.sleep(0.2)
     raise AssertionError("gunicorn did not start; see gunicorn.log")
 
 
 def _post(port, path, body):
     """POST a form: its status, or None when the connection failed."""
+    return _fetch(port, "POST", path, body)[0]
+
+
+def _fetch(port, method, path, body=b""):
+    """A request's status and page, both None when the connection failed."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request(
-            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
-        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        connection.request(method, path, body if method == "POST" else None, headers)
         response = connection.getresponse()
-        response.read()
-        return response.status
+        return response.status, response.read().decode()
     except OSError:
-        return None
+        return None, None
     finally:
         connection.close()
+
+
+def _encode(pairs):
+    """Form fields as a browser sends them."""
+    return urllib.parse.urlencode(pairs).encode()
 
 
 def _submission():
@@ -164,10 +205,12 @@ class Senders:
         return statuses[-1]
 
     def statuses(self):
-        return [status for _, statuses in self.sent.values() for status in statuses]
+        with self.lock:
+            return [status for _, sent in self.sent.values() for status in sent]
 
     def acknowledged(self):
-        return {key for key, (_, statuses) in self.sent.items() if 303 in statuses}
+        with self.lock:
+            return {key for key, (_, sent) in self.sent.items() if 303 in sent}
 
 
 def _make_writable(database):
@@ -249,9 +292,221 @@ def _workers(master):
     return [int(pid) for pid in children]
 
 
-def test_full_disk():
-    pytest.skip(
-        "not done: a small tmpfs for the database could be mounted here only in a "
-        "private mount namespace (unshare -m), out of this test's sight; a connection "
-        "that fails to open or write as on a full disk is in tests/test_faults.py"
+# The small disk: room for the database, its -wal file (about 4 MB before SQLite's
+# automatic checkpoint moves it back) and a few seconds of submissions.
+DISK_SIZE = "8m"
+# Run by `unshare -m`, inside the private mount namespace: mount the small disk on the
+# database's folder, copy every file of the database made beforehand in, and serve it.
+IN_NAMESPACE = (
+    'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && cp -a "$3"/. "$2" '
+    '&& shift 3 && exec "$@"'
+)
+
+
+class Disk:
+    """gunicorn in a private mount namespace, with the database's folder on a tmpfs."""
+
+    def __init__(self, process, folder, port, code):
+        self.port, self.code = port, code
+        # The tmpfs is mounted out of this test's sight; its files are reached through
+        # a process inside the namespace: the gunicorn master, which unshare became.
+        self.folder = Path(f"/proc/{process.pid}/root") / folder.relative_to("/")
+        self.filler = self.folder / "filler"
+
+    def fill(self):
+        """Fill the disk to its last byte: a filler file grows until not a byte fits."""
+        handle = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            chunk = 1 << 20
+            while chunk:
+                try:
+                    os.write(handle, bytes(chunk))
+                except OSError as error:
+                    if error.errno != errno.ENOSPC:
+                        raise
+                    chunk //= 2
+        finally:
+            os.close(handle)
+
+    def free(self):
+        """Give the disk its space back."""
+        self.filler.unlink()
+
+    def copy_database(self, to):
+        """A copy of the database, with the other files of its folder, in `to`.
+
+        SQLite cannot open it where it is: it follows the /proc/<pid>/root link to
+        "/", outside the namespace. The -shm files stay behind; SQLite rebuilds them
+        from the -wal files. Copied while the server is idle.
+        """
+        for path in self.folder.iterdir():
+            if path != self.filler and not path.name.endswith("-shm"):
+                shutil.copy2(path, to / path.name)
+        return to / "survey.db"
+
+    def journals(self):
+        """The -wal and -shm files in the folder, of whichever databases it holds."""
+        return [p.name for p in self.folder.iterdir() if p.name.endswith(JOURNALS)]
+
+
+JOURNALS = ("-wal", "-shm")
+
+
+@pytest.fixture
+def full_disk_server():
+    """One open link's database on a small disk of its own, served by gunicorn: a Disk.
+
+    The disk is a tmpfs mounted in a private mount namespace (unshare -m), which only
+    root or CAP_SYS_ADMIN may make. It goes away with the namespace, when gunicorn and
+    its workers have exited.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="survey-disk-"))
+    try:
+        made, mounted = folder / "made", folder / "disk"
+        made.mkdir(mode=0o700)
+        mounted.mkdir(mode=0o700)
+        _skip_unless_private_mounts(mounted)
+        code = _make_database(made / "survey.db")
+        port, log = _free_port(), open(folder / "gunicorn.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [
+                *("unshare", "--mount", "sh", "-c", IN_NAMESPACE, "sh"),
+                *(DISK_SIZE, str(mounted), str(made), *_gunicorn(port)),
+            ],
+            env=_environment(mounted / "survey.db"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,  # its own process group, for _stop
+        )
+        try:
+            _wait_for(port, process)
+            yield Disk(process, mounted, port, code)
+        finally:
+            _stop(process)
+            log.close()
+    finally:
+        shutil.rmtree(folder)
+
+
+def _skip_unless_private_mounts(folder):
+    """Skip unless a tmpfs can be mounted on `folder` in a private mount namespace."""
+    if not shutil.which("unshare"):
+        pytest.skip("full disk: no unshare to make a private mount namespace with")
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]
+    probe = subprocess.run(
+        ["unshare", "--mount", *mount], capture_output=True, text=True
     )
+    if probe.returncode != 0:
+        pytest.skip(
+            "full disk: a tmpfs in a private mount namespace needs root or "
+            f"CAP_SYS_ADMIN ({probe.stderr.strip()})"
+        )
+
+
+class BrowserForm(HTMLParser):
+    """The fields a browser sends from a page's form, but for the button pressed.
+
+    Hidden and text fields, checked radios and checkboxes, and text areas: what the
+    person would send again from a 503 page.
+    """
+
+    def __init__(self, html):
+        super().__init__()
+        self.pairs, self._text_area = [], None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if tag == "textarea" and name:
+            self._text_area = (name, [])
+        if tag != "input" or not name:
+            return
+        kind = attributes.get("type", "text")
+        if kind in ("radio", "checkbox"):
+            if "checked" in attributes:
+                self.pairs.append((name, attributes.get("value", "on")))
+        elif kind not in ("submit", "button", "image", "reset"):
+            self.pairs.append((name, attributes.get("value") or ""))
+
+    def handle_data(self, data):
+        if self._text_area:
+            self._text_area[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._text_area:
+            name, parts = self._text_area
+            # A browser drops one newline straight after <textarea>.
+            self.pairs.append((name, "".join(parts).removeprefix("\n")))
+            self._text_area = None
+
+
+def _without(pairs, *names):
+    """The form fields but those named, in an order to compare them in."""
+    return sorted(pair for pair in pairs if pair[0] not in names)
+
+
+def test_full_disk(full_disk_server, tmp_path):
+    disk = full_disk_server
+    # The disk fills up in the middle of submissions.
+    with Senders(disk.port, disk.code) as senders:
+        time.sleep(1.5)
+        disk.fill()
+        # Writes that fit in room SQLite holds already still succeed, until one
+        # needs a byte more.
+        deadline = time.monotonic() + 10
+        while 503 not in senders.statuses() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    statuses = senders.statuses()
+    assert set(statuses) <= {303, 503}, statuses
+    assert statuses.count(503) > 0  # the full disk was noticed
+    disk.free()
+    for submission_id, (_, sent) in list(senders.sent.items()):
+        if 303 not in sent:
+            assert senders.send_again(submission_id, tries=10) == 303, sent
+
+    # The issue's case: idle, every connection closed, SQLite has removed the -wal and
+    # -shm files; with the disk full to the last byte, no connection opens at all.
+    deadline = time.monotonic() + 10
+    while disk.journals() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert disk.journals() == []
+    disk.fill()
+    assert shutil.disk_usage(disk.folder).free == 0
+    base = f"/s/{disk.code}"
+    for method, path in [
+        ("GET", base),
+        ("POST", base + "/begin"),
+        ("GET", base + "/questions"),
+        ("GET", base + "/done"),
+        ("GET", "/results"),  # linked from the thank-you page
+    ]:
+        status, html = _fetch(disk.port, method, path)
+        assert status == 503, (method, path, status)
+        assert "the service is unavailable" in html
+
+    # A page of questions comes back with its answers, and the final page with all.
+    token = ("token", integrity.issue_token(SECRET, int(time.time()) // 3600))
+    submission_id = integrity.read_token(SECRET, token[1]).submission_id
+    first = [pair for pair in ANSWERS if PAGE_OF.get(pair[0]) == 1]
+    for sent in (
+        [token, ("page", "1"), *first, ("nav", "next")],
+        [token, *ANSWERS],
+    ):
+        status, html = _fetch(disk.port, "POST", base + "/questions", _encode(sent))
+        assert status == 503, status
+        assert "Your answers have not been sent yet" in html
+        kept = BrowserForm(html).pairs
+        assert _without(kept, "website") == _without(sent, "nav")
+    assert ("website", "") in kept
+
+    # With room again, the final page's 503 sent as it is stores the answers once.
+    disk.free()
+    senders.sent[submission_id] = (_encode([*kept, ("nav", "send")]), [503])
+    assert senders.send_again(submission_id) == 303
+    assert senders.send_again(submission_id) == 303
+    _assert_each_acknowledged_stored_once(senders, disk.copy_database(tmp_path))
+    assert senders.acknowledged() == set(senders.sent)
