@@ -64,15 +64,18 @@ async function copyField (field) {
 for (const field of document.querySelectorAll('[data-survey-copy]')) {
   const button = document.createElement('button')
   button.type = 'button'
-  button.className = 'govuk-button govuk-button--secondary govuk-!-margin-top-2 govuk-!-margin-bottom-0'
+  button.className = 'govuk-button govuk-button--secondary'
   button.textContent = field.dataset.surveyCopy
   const status = document.createElement('span')
-  status.className = 'govuk-body govuk-!-margin-left-3'
+  status.className = 'govuk-body govuk-!-margin-bottom-0'
   status.setAttribute('role', 'status')
+  const group = document.createElement('div')
+  group.className = 'govuk-button-group govuk-!-margin-top-2 govuk-!-margin-bottom-0'
+  group.append(button, status)
   button.addEventListener('click', async function () {
     status.textContent = ''
     const copied = await copyField(field)
     status.textContent = copied ? 'Copied' : 'Selected: press Ctrl and C (or Command and C) to copy'
   })
-  field.after(button, status)
+  field.after(group)
 }
