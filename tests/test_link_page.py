@@ -268,3 +268,11 @@ def test_a_close_without_its_token_changes_nothing(db, personas, link_a):
 def test_any_code_gives_a_page_or_a_404_never_a_500(personas, link_a, tail, code):
     response = personas["partner_a"].get(f"/staff/links/{code}{tail}")
     assert response.status_code in (200, 303, 404)
+
+
+def test_responses_record_the_channel_never_the_link(db):
+    # docs/privacy.md §2: a link column would narrow who answered to those a worker
+    # handed that link to; a link's page shows its channel's figures instead.
+    columns = set(db["responses"].columns_dict)
+    assert "channel" in columns
+    assert not {name for name in columns if "link" in name or name == "code"}
