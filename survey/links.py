@@ -202,6 +202,7 @@ def show(code):
         threshold=k,
         open_now=storage.get_open_link(get_db(), link["code"], today) is not None,
         url=url,
+        sms_text=sharing.sms_text(url),
         sms_href=sharing.sms_href(url),
         mailto_href=sharing.mailto_href(url),
         email_subject=sharing.EMAIL_SUBJECT,

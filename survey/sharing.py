@@ -30,13 +30,18 @@ EMAIL_TEXT = (
 QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
+def sms_text(url: str) -> str:
+    """The text message, with the survey's address at its end."""
+    return f"{SMS_TEXT} {url}"
+
+
 def sms_href(url: str) -> str:
     """An sms: address that opens the phone's messaging app with the text filled in.
 
     No number, so the worker picks the person; `sms:?&body=` is read by iOS and
     Android alike (iOS wants the `&`, Android ignores it).
     """
-    return "sms:?&body=" + quote(f"{SMS_TEXT} {url}", safe="")
+    return "sms:?&body=" + quote(sms_text(url), safe="")
 
 
 def email_body(url: str) -> str:

@@ -59,7 +59,8 @@ def test_the_page_shows_the_full_public_address_to_select(personas, link_a):
     response = personas["partner_a"].get(f"/staff/links/{link_a['code']}")
     html = response.get_data(as_text=True)
     url = f"{PUBLIC}/s/{link_a['code']}"
-    assert attribute(html, "survey-address", "value") == url
+    shown = re.search(r'<textarea [^>]*id="survey-address"[^>]*>(.*?)</textarea>', html)
+    assert unescape(shown[1]) == url
     # Read-only, not disabled: it can be focused, selected and copied without a script.
     assert attribute(html, "survey-address", "readonly") == ""
     assert attribute(html, "survey-address", "disabled") is None
@@ -137,6 +138,9 @@ def test_text_this_link_opens_a_message_with_the_address(personas, link_a):
     assert not GIVEAWAY.search(body.replace(url, ""))
     # Nothing unencoded that a messaging app would read as the end of the body.
     assert not re.search(r"[ &?#+]", sms.removeprefix("sms:?&body="))
+    # The same text on the page, for a messaging app the link does not open.
+    shown = re.search(r'<textarea [^>]*id="sms-text"[^>]*>(.*?)</textarea>', html, re.S)
+    assert unescape(shown[1]) == body
 
 
 def test_the_email_template_is_discreet_and_shown_for_copying(personas, link_a):

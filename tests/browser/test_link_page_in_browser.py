@@ -125,7 +125,8 @@ def test_without_javascript_the_address_is_there_to_select(
     # The whole address shows in the field, none of it scrolled out of sight.
     assert page.evaluate(
         "(() => { const f = document.querySelector('#survey-address');"
-        " return f.scrollWidth <= f.clientWidth })()"
+        " return f.scrollWidth <= f.clientWidth"
+        " && f.scrollHeight <= f.clientHeight })()"
     )
     # Months by name, the channel's figures explained.
     table = page.locator("table.govuk-table").inner_text()
@@ -170,4 +171,25 @@ def test_the_svg_download_scans_to_the_address(
     picture = Image.open(io.BytesIO(page.locator("svg").screenshot()))
     found = [code.text for code in zxingcpp.read_barcodes(picture)]
     assert found == [public_url(app, link_a)]
+    context.close()
+
+
+def test_the_link_page_fits_a_phone(browser, live_server, link_a, password):
+    # "Text this link" is for a worker's phone: the page must not scroll sideways there.
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = logged_in(context, live_server, password)
+    page.goto(f"{live_server}/staff/links/{link_a['code']}")
+    assert page.get_by_role("button", name="Copy the text message").is_visible()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    # The address and the messages show whole, none of them scrolled out of sight.
+    for field in ("#survey-address", "#sms-text", "#email-body"):
+        assert page.evaluate(
+            "f => f.scrollWidth <= f.clientWidth && f.scrollHeight <= f.clientHeight",
+            page.locator(field).element_handle(),
+        ), field
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "phone-link-page.png", full_page=True)
     context.close()
