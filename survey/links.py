@@ -232,6 +232,7 @@ def confirm_reopen(code):
 
 
 def _confirm(code: str, is_open: bool):
+    """The page asking to close (or reopen) a link, with its form to post."""
     link = get_link_or_404(code)
     if bool(link["is_open"]) == is_open:
         # Already so (another tab, or a colleague): nothing to confirm.
