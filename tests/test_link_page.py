@@ -264,7 +264,9 @@ def test_a_close_without_its_token_changes_nothing(db, personas, link_a):
 @given(
     tail=st.sampled_from(["", "/close", "/reopen", "/qr-code.png", "/qr-code.svg"]),
     code=st.text(
-        st.characters(exclude_categories=["Cs"], exclude_characters="/?#%"),
+        # Not control characters: the test client drops tabs and line breaks from a
+        # URL, as browsers do, and /staff/links//close is redirected (308).
+        st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="/?#%"),
         min_size=1,
         max_size=40,
     ),
