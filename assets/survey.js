@@ -40,3 +40,42 @@ window.addEventListener('pageshow', function (event) {
   forgetAnswers()
   window.location.replace(start)
 })
+
+// Staff pages: a copy button beside each read-only field marked data-survey-copy (the
+// link page's address and e-mail), labelled with the attribute's value. Without this
+// file there is no button, and the field is still there to select and copy by hand.
+async function copyField (field) {
+  try {
+    await navigator.clipboard.writeText(field.value)
+    return true
+  } catch {
+    // No clipboard API (a page served over plain http) or no permission: copy the
+    // selection instead, and leave it selected for the keyboard if that fails too.
+    field.focus()
+    field.select()
+    try {
+      return document.execCommand('copy')
+    } catch {
+      return false
+    }
+  }
+}
+
+for (const field of document.querySelectorAll('[data-survey-copy]')) {
+  const button = document.createElement('button')
+  button.type = 'button'
+  button.className = 'govuk-button govuk-button--secondary'
+  button.textContent = field.dataset.surveyCopy
+  const status = document.createElement('span')
+  status.className = 'govuk-body govuk-!-margin-bottom-0'
+  status.setAttribute('role', 'status')
+  const group = document.createElement('div')
+  group.className = 'govuk-button-group govuk-!-margin-top-2 govuk-!-margin-bottom-0'
+  group.append(button, status)
+  button.addEventListener('click', async function () {
+    status.textContent = ''
+    const copied = await copyField(field)
+    status.textContent = copied ? 'Copied' : 'Selected: press Ctrl and C (or Command and C) to copy'
+  })
+  field.after(group)
+}

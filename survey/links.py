@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from analysis import disclosure, perturbation
-from survey import accounts, releases, storage
+from survey import accounts, releases, sharing, storage
 from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
@@ -194,13 +194,56 @@ def show(code):
         }
         for month, total in releases.channel_totals(db, link["channel"], "month")
     ]
+    url = _survey_url(link)
     return render_template(
         "links/show.html",
         link=link,
         rows=rows,
         threshold=k,
-        form=ActionForm(),
         open_now=storage.get_open_link(get_db(), link["code"], today) is not None,
+        url=url,
+        sms_text=sharing.sms_text(url),
+        sms_href=sharing.sms_href(url),
+        mailto_href=sharing.mailto_href(url),
+        email_subject=sharing.EMAIL_SUBJECT,
+        email_body=sharing.email_body(url),
+        # Responses record their channel, not their link: the other links on the
+        # channel are named, as the figures count their responses too.
+        others=[
+            other
+            for other in storage.list_channel_links(db, link["channel"])
+            if other["code"] != link["code"]
+        ],
+    )
+
+
+@bp.get("/<code>/close")
+@requires("admin", "partner")
+def confirm_close(code):
+    """Ask before closing a link: cards already handed out stop working."""
+    return _confirm(code, False)
+
+
+@bp.get("/<code>/reopen")
+@requires("admin", "partner")
+def confirm_reopen(code):
+    """Ask before reopening a link: anyone with its address can answer again."""
+    return _confirm(code, True)
+
+
+def _confirm(code: str, is_open: bool):
+    """The page asking to close (or reopen) a link, with its form to post."""
+    link = get_link_or_404(code)
+    if bool(link["is_open"]) == is_open:
+        # Already so (another tab, or a colleague): nothing to confirm.
+        return redirect(url_for("links.show", code=link["code"]), 303)
+    return render_template(
+        "links/confirm.html",
+        link=link,
+        reopen=is_open,
+        url=_survey_url(link),
+        today=date.today().isoformat(),
+        form=ActionForm(),
     )
 
 
@@ -270,3 +313,18 @@ def qr(code):
         title="QR code for the survey address",
     )
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.get("/<code>/qr-code.<fmt>")
+@requires("admin", "partner")
+def qr_download(code, fmt):
+    """The link's QR code to download as PNG or SVG, for a poster or a newsletter."""
+    link = get_link_or_404(code)
+    if fmt not in sharing.QR_FORMATS:
+        abort(404)
+    response = Response(
+        sharing.qr_image(_survey_url(link), fmt), mimetype=sharing.QR_FORMATS[fmt]
+    )
+    filename = sharing.qr_filename(link, fmt)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

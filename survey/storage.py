@@ -381,6 +381,13 @@ def list_links(db: Database, organisation_id: int | None = None) -> list[dict]:
     return list_rows(db, f"{LINK_QUERY} {where} ORDER BY label, code", params)
 
 
+def list_channel_links(db: Database, channel: str) -> list[dict]:
+    """Every link on one channel, by label."""
+    return list_rows(
+        db, f"{LINK_QUERY} WHERE links.channel = ? ORDER BY label, code", [channel]
+    )
+
+
 def list_channels(db: Database) -> set[str]:
     """Every channel (each was made with a link)."""
     return {row[0] for row in db.execute("SELECT code FROM channels")}
