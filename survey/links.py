@@ -23,13 +23,25 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import DateField, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from analysis import disclosure, perturbation
-from survey import accounts, releases, sharing, storage
+from survey import accounts, cards, releases, sharing, storage
 from survey.db import get_db
 from survey.staff import audit, form_page, requires
 
@@ -44,7 +56,10 @@ CARD_WORDINGS = {
     "feedback": "We would like your feedback",
     "survey": "A short survey, about 5 minutes",
 }
-CARD_SIZES = {"a6": "A6 (postcard)", "business": "Business card"}
+CARD_SIZES = {
+    "a6": "A6 (105 × 148 mm, postcard size)",
+    "business": "Business card (85 × 55 mm)",
+}
 
 
 def get_link_or_404(code: str) -> dict:
@@ -275,25 +290,102 @@ def _survey_url(link: dict) -> str:
     return f"{base.rstrip('/')}/s/{link['code']}"
 
 
+class CardForm(FlaskForm):
+    """What to print: the cards' size, how many to a page, pages, and the wording.
+
+    Sent with GET, so that a chosen print can be bookmarked: it changes nothing.
+    """
+
+    class Meta:
+        csrf = False
+
+    size = RadioField(
+        "Size",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(key, text) for key, text in CARD_SIZES.items()],
+        default="a6",
+        invalid_choice_message="Choose a card size",
+    )
+    layout = RadioField(
+        "Cards on each A4 page",
+        widget=GovRadioInput(),
+        choices=[
+            SelectChoice("single", "One card"),
+            SelectChoice(
+                "sheet",
+                "A sheet of cards with crop marks: 4 A6 cards or 10 business cards",
+            ),
+        ],
+        default="single",
+        invalid_choice_message="Choose how many cards go on each page",
+    )
+    pages = StringField(
+        "Number of pages",
+        widget=GovTextInput(),
+        default="1",
+        description=f"From 1 to {cards.PAGES_MAX}.",
+        validators=[
+            # Data, not input, required: an address from before this field (or with
+            # only some choices in it) means one page.
+            DataRequired("Enter the number of pages"),
+            # ASCII digits only: int() would also take "٣" or " 3".
+            Regexp(
+                r"[0-9]+\Z", message="Enter the number of pages as a number, like 2"
+            ),
+        ],
+    )
+    wording = RadioField(
+        "Wording",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(key, text) for key, text in CARD_WORDINGS.items()],
+        default="views",
+        invalid_choice_message="Choose the wording",
+    )
+    line = StringField(
+        "Your own line (optional)",
+        widget=GovTextInput(),
+        default="",
+        description=f"Up to {cards.LINE_MAX} characters, printed under the wording, "
+        "for example: Ask us for a paper copy. Do not mention abuse, violence, the "
+        "police or crime: the person who hurts someone may find the card.",
+        validators=[cards.check_line],
+    )
+
+    def validate_pages(self, field) -> None:
+        """A number of pages from 1 to PAGES_MAX."""
+        if field.errors:
+            return  # not a number: said already
+        # Length first: int() refuses more than 4,300 digits with an error of its own.
+        if len(field.data) > 3 or not 1 <= int(field.data) <= cards.PAGES_MAX:
+            raise ValidationError(
+                f"Number of pages must be between 1 and {cards.PAGES_MAX}"
+            )
+
+
 @bp.get("/<code>/card")
 @requires("admin", "partner")
 def card(code):
-    """A printable hand-out card with the short address and a QR code."""
+    """Printable hand-out cards, one to a page or sheets of them, with a QR code."""
     link = get_link_or_404(code)
-    wording = request.args.get("wording", "views")
-    size = request.args.get("size", "a6")
-    if wording not in CARD_WORDINGS or size not in CARD_SIZES:
-        abort(404)
+    # No query string: the first visit, with the form's defaults.
+    form = CardForm(formdata=request.args or None)
+    if request.args and not form.validate() and form.line.errors:
+        # Shown again as typed, less what HTML cannot carry faithfully (a browser
+        # drops line breaks and NUL from a field) and could not be seen anyway.
+        form.line.data = cards.without_hidden(form.line.data or "")
     url = _survey_url(link)
-    return render_template(
+    sheet = None if form.errors else cards.SHEETS[form.size.data]
+    return form_page(
         "links/card.html",
+        form,
         link=link,
         url=url,
         display_url=url.split("://", 1)[-1],
-        wording=wording,
-        size=size,
         wordings=CARD_WORDINGS,
-        sizes=CARD_SIZES,
+        # What was typed stays in the form; the card prints it without the spaces.
+        line=(form.line.data or "").strip(),
+        sheet=sheet,
+        marks=cards.crop_marks(sheet) if sheet else [],
     )
 
 

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from helpers import csrf_token, log_in
@@ -310,8 +311,7 @@ def test_card_is_discreet_and_carries_the_short_address(personas, link_a):
         .get(f"/staff/links/{link_a['code']}/card")
         .get_data(as_text=True)
     )
-    start = html.index('class="survey-card ')
-    card = html[start : html.index("</div>", start)]
+    [card] = cards_in(html)
     assert "Have your say about local services" in card
     assert f"/s/{link_a['code']}" in card
     assert not re.search(r"abuse|police|crime|stalk|harass|victim", card, re.I)
@@ -319,12 +319,188 @@ def test_card_is_discreet_and_carries_the_short_address(personas, link_a):
         f"/staff/links/{link_a['code']}/card?size=business&wording=feedback"
     )
     assert "survey-card--business" in business.get_data(as_text=True)
-    assert (
-        personas["partner_a"]
-        .get(f"/staff/links/{link_a['code']}/card?size=huge")
-        .status_code
-        == 404
+    # A size that is not offered (a changed address) is refused with the form.
+    refused = personas["partner_a"].get(f"/staff/links/{link_a['code']}/card?size=huge")
+    assert refused.status_code == 400 and "Choose a card size" in refused.text
+    assert cards_in(refused.text) == []
+
+
+CARD = re.compile(r'<div class="survey-card survey-card--(\w+)">(.*?)</div>', re.S)
+
+
+def cards_in(html: str) -> list[str]:
+    """The hand-out cards on a page, as HTML."""
+    return [body for _, body in CARD.findall(html)]
+
+
+def card_page(client, code, **choices):
+    """The card page for these choices, as the form's GET sends them."""
+    return client.get(f"/staff/links/{code}/card", query_string=choices)
+
+
+@pytest.mark.parametrize(
+    "size, layout, pages, per_page",
+    [
+        ("a6", "single", "1", 1),
+        ("business", "single", "3", 1),
+        ("a6", "sheet", "2", 4),
+        ("business", "sheet", "3", 10),
+        ("business", "sheet", "20", 10),
+    ],
+)
+def test_a_worker_chooses_the_layout_and_the_number_of_pages(
+    personas, link_a, size, layout, pages, per_page
+):
+    response = card_page(
+        personas["partner_a"], link_a["code"], size=size, layout=layout, pages=pages
     )
+    html = response.text
+    assert response.status_code == 200
+    found = CARD.findall(html)
+    assert len(found) == int(pages) * per_page
+    assert {kind for kind, _ in found} == {size}
+    sheets = re.findall(r'class="survey-sheet survey-sheet--(\w+)"', html)
+    assert sheets == ([size] * int(pages) if layout == "sheet" else [])
+    said = re.search(r'id="what-prints">(.*?)</p>', html, re.S).group(1)
+    assert " ".join(said.split()).startswith(
+        f"{pages} page{'s' if pages != '1' else ''} of A4 with {per_page} card"
+    )
+
+
+def test_a_sheet_has_crop_marks_at_both_ends_of_every_cut(personas, link_a):
+    html = card_page(
+        personas["partner_a"], link_a["code"], size="business", layout="sheet"
+    ).text
+    lines = [
+        tuple(float(v) for v in found)
+        for found in re.findall(
+            r'<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"/>', html
+        )
+    ]
+    # Ten business cards, 2 by 5 from 20 mm and 11 mm: three cuts down, six across.
+    downs = sorted({x1 for x1, _, x2, _ in lines if x1 == x2})
+    across = sorted({y1 for _, y1, _, y2 in lines if y1 == y2})
+    assert downs == [20, 105, 190]
+    assert across == [11, 66, 121, 176, 231, 286]
+    assert len(lines) == 2 * (3 + 6)
+    # Every mark is in the margin, clear of the cards.
+    for x1, y1, x2, y2 in lines:
+        if x1 == x2:
+            assert y2 <= 11 - 2 or y1 >= 286 + 2
+        else:
+            assert x2 <= 20 - 2 or x1 >= 190 + 2
+
+
+def test_the_worker_chooses_the_wording_and_an_own_line(personas, link_a):
+    client = personas["partner_a"]
+    response = card_page(
+        client,
+        link_a["code"],
+        wording="survey",
+        line="  Ask us for a paper copy  ",
+        layout="sheet",
+    )
+    assert response.status_code == 200
+    found = cards_in(response.text)
+    assert len(found) == 4
+    for card in found:
+        assert "A short survey, about 5 minutes" in card
+        assert '<p class="survey-card__line">Ask us for a paper copy</p>' in card
+    # Without a line, the card has none.
+    assert "survey-card__line" not in card_page(client, link_a["code"]).text
+
+
+def test_an_own_line_cannot_break_the_page(personas, link_a):
+    line = '"><script>alert(1)</script><b>Hi</b> & co'
+    response = card_page(personas["partner_a"], link_a["code"], line=line)
+    assert response.status_code == 200
+    [card] = cards_in(response.text)
+    assert "<script>" not in response.text and "<b>" not in card
+    assert (
+        "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;Hi&lt;/b&gt; &amp; co"
+        in card
+    )
+
+
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ({"line": "x" * 61}, "Your own line must be 60 characters or less"),
+        ({"line": "Tea\tand cake"}, "must not include line breaks, tabs"),
+        ({"line": "Tea\r\nand cake"}, "must not include line breaks, tabs"),
+        ({"line": "Tea\u202eand cake"}, "must not include line breaks, tabs"),
+        ({"line": "Tea\u200band cake"}, "must not include line breaks, tabs"),
+        ({"line": "Tea\x00and cake"}, "must not include line breaks, tabs"),
+        ({"line": "About the police response"}, "Remove ‘police’"),
+        ({"line": "If you were ABUSED"}, "Remove ‘ABUSED’"),
+        ({"line": "Domestic violence"}, "Remove ‘Domestic’"),
+        ({"line": "Ｖｉｃｔｉｍ support"}, "Remove ‘Victim’"),
+        ({"pages": "0"}, "Number of pages must be between 1 and 20"),
+        ({"pages": "21"}, "Number of pages must be between 1 and 20"),
+        ({"pages": "9" * 5000}, "Number of pages must be between 1 and 20"),
+        ({"pages": ""}, "Enter the number of pages"),
+        ({"pages": "two"}, "Enter the number of pages as a number, like 2"),
+        ({"pages": "-1"}, "Enter the number of pages as a number, like 2"),
+        ({"pages": "٣"}, "Enter the number of pages as a number, like 2"),
+        ({"layout": "poster"}, "Choose how many cards go on each page"),
+        ({"wording": "abuse"}, "Choose the wording"),
+        ({"size": ""}, "Choose a card size"),
+    ],
+)
+def test_card_choices_are_checked_with_a_message_and_kept(
+    personas, link_a, choices, message
+):
+    response = card_page(personas["partner_a"], link_a["code"], **choices)
+    html = response.text
+    assert response.status_code == 400
+    assert "govuk-error-summary" in html and message in html
+    assert "<title>Error: Hand-out cards" in html
+    assert cards_in(html) == []  # nothing to print until it is put right
+    if "line" in choices:
+        # What was typed stays in the field, to be put right, less hidden characters.
+        typed = re.search(r'<input[^>]*name="line"[^>]*value="([^"]*)"', html)
+        kept = unescape(typed.group(1))
+        assert kept == re.sub("[\t\r\n\u202e\u200b\x00]", "", choices["line"])
+        if "must not include" in message:
+            again = card_page(personas["partner_a"], link_a["code"], line=kept)
+            assert again.status_code == 200 and len(cards_in(again.text)) == 1
+
+
+def test_an_own_line_may_use_ordinary_words_near_the_refused_ones(personas, link_a):
+    # Word stems are refused, not strings: these are ordinary words.
+    for line in ("Our policy on privacy", "Grapes and a beanstalk", "Crimson card"):
+        response = card_page(personas["partner_a"], link_a["code"], line=line)
+        assert response.status_code == 200, line
+        [card] = cards_in(response.text)
+        assert line in card
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    size=st.sampled_from(["a6", "business", ""]) | st.text(max_size=5),
+    layout=st.sampled_from(["single", "sheet"]) | st.text(max_size=5),
+    pages=st.sampled_from(["1", "20", "0"]) | st.text(max_size=6),
+    line=st.text(max_size=70),
+)
+def test_random_card_choices_never_give_a_500(
+    personas, link_a, size, layout, pages, line
+):
+    response = card_page(
+        personas["partner_a"],
+        link_a["code"],
+        size=size,
+        layout=layout,
+        pages=pages,
+        line=line,
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert len(cards_in(response.text)) >= 1
+        assert "<script>" not in response.text
 
 
 def test_qr_code_is_svg_served_by_the_app(personas, link_a):
