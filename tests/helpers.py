@@ -192,7 +192,7 @@ def sign_in_in_browser(page, base, database, email, password=PASSWORD):
 # One answer set per routing path of the questionnaire, for the browser tests. The
 # typed text is unlikely to appear anywhere else, so a page that shows it is caught.
 OTHER_REASON = "Zebrafinch kept the phone"
-COMMENT = "Quartzlamp 12 Sandbank Road"
+COMMENT = "Quartzlamp by the sandbank, twice"
 ROUTES = {
     "no-contact": {
         "A1_offence": "stalking",

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 import zxingcpp
+from helpers import sign_in_in_browser
 from PIL import Image
 from test_accessibility import axe_violations
 
@@ -30,7 +31,7 @@ def px(millimetres: float) -> int:
 
 
 @pytest.fixture
-def partner_page(browser, live_server, db, staff_accounts, password):
+def partner_page(app, browser, live_server, db, staff_accounts):
     """A page logged in as partner A (with the CSP bypassed for axe), and A's link."""
     link = storage.add_link(
         db,
@@ -41,11 +42,9 @@ def partner_page(browser, live_server, db, staff_accounts, password):
     )
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#email", "partner.a@example.org")
-    page.fill("#password", password)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{live_server}/staff/")
+    sign_in_in_browser(
+        page, live_server, app.config["DATABASE"], "partner.a@example.org"
+    )
     yield page, link
     context.close()
 

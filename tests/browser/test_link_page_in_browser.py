@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import zxingcpp
+from helpers import sign_in_in_browser
 from PIL import Image
 from test_accessibility import SCREENSHOTS, axe_violations
 
@@ -37,14 +38,12 @@ def link_a(db, staff_accounts):
     return link
 
 
-def logged_in(context, live_server, password):
+def logged_in(context, live_server, app):
     """A page of the context, logged in as partner A."""
     page = context.new_page()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#email", "partner.a@example.org")
-    page.fill("#password", password)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{live_server}/staff/")
+    sign_in_in_browser(
+        page, live_server, app.config["DATABASE"], "partner.a@example.org"
+    )
     return page
 
 
@@ -58,7 +57,7 @@ def test_the_copy_button_puts_the_address_on_the_clipboard(
 ):
     context = browser.new_context(bypass_csp=True)  # bypass_csp: for axe-core only
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     page.goto(f"{live_server}/staff/links/{link_a['code']}")
     button = page.get_by_role("button", name="Copy the address")
     assert button.is_visible()
@@ -88,7 +87,7 @@ def test_without_a_clipboard_the_button_selects_the_address(
     # No clipboard permission: the script falls back to selecting the address, and
     # says so rather than claim it was copied.
     context = browser.new_context()
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     page.goto(f"{live_server}/staff/links/{link_a['code']}")
     page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page.evaluate("document.execCommand = () => false")
@@ -108,7 +107,7 @@ def test_without_javascript_the_address_is_there_to_select(
     app, browser, live_server, db, link_a, password
 ):
     context = browser.new_context(java_script_enabled=False)
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     page.goto(f"{live_server}/staff/links/{link_a['code']}")
     assert page.locator("button:has-text('Copy')").count() == 0
     field = page.locator("#survey-address")
@@ -143,7 +142,7 @@ def test_without_javascript_the_address_is_there_to_select(
 
 def test_confirmation_pages_pass_axe(app, browser, live_server, link_a, password):
     context = browser.new_context(bypass_csp=True)
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     code = link_a["code"]
     page.goto(f"{live_server}/staff/links/{code}/close")
     assert page.locator("h1").inner_text() == "Close this link?"
@@ -161,7 +160,7 @@ def test_the_svg_download_scans_to_the_address(
     app, browser, live_server, link_a, password
 ):
     context = browser.new_context()
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     response = context.request.get(
         f"{live_server}/staff/links/{link_a['code']}/qr-code.svg"
     )
@@ -174,10 +173,10 @@ def test_the_svg_download_scans_to_the_address(
     context.close()
 
 
-def test_the_link_page_fits_a_phone(browser, live_server, link_a, password):
+def test_the_link_page_fits_a_phone(app, browser, live_server, link_a, password):
     # "Text this link" is for a worker's phone: the page must not scroll sideways there.
     context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = logged_in(context, live_server, password)
+    page = logged_in(context, live_server, app)
     page.goto(f"{live_server}/staff/links/{link_a['code']}")
     assert page.get_by_role("button", name="Copy the text message").is_visible()
     overflow = page.evaluate(
