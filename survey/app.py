@@ -21,13 +21,13 @@ from survey import (
     privacy,
     respond,
     results,
+    sessions,
     staff,
     storage,
     two_factor,
 )
 from survey.dashboard import exports
 from survey.integrity import FloodCounter
-from survey.sessions import DatabaseSessionInterface
 
 HERE = os.path.dirname(__file__)
 
@@ -131,7 +131,9 @@ def create_app(test_config=None):
 
     db.init_app(app)
     cli.init_app(app)
-    app.session_interface = DatabaseSessionInterface()
+    app.session_interface = sessions.DatabaseSessionInterface()
+    # First of all, before the CSRF check reads the session it could not read.
+    app.before_request(sessions.refuse_without_session)
     # CSRF tokens live in the staff session; respondent forms carry their own signed
     # token and must never cause a session (docs/privacy.md §1).
     csrf = CSRFProtect(app)

@@ -6,10 +6,13 @@ the survey above all, the cookie is ignored: no session is loaded, extended or s
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
+from flask import abort, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import ServiceUnavailable
 
 from survey import accounts
 from survey.db import get_db
@@ -32,6 +35,7 @@ class StaffSession(CallbackDict, SessionMixin):
         self.modified = False
         self.rotate = False  # a new id is due (at login)
         self.ended = False  # delete it (at logout)
+        self.unavailable = False  # the database could not be read for it
 
     def begin(self, staff_id: int) -> None:
         """Log a member of staff in under a fresh session id (the old one dies)."""
@@ -85,12 +89,39 @@ class DatabaseSessionInterface(SessionInterface):
         if not token or len(token) > 100:
             return StaffSession()
         idle, absolute = self._limits(app)
-        found = accounts.get_session(get_db(), token, time.time(), idle, absolute)
+        try:
+            found = accounts.get_session(get_db(), token, time.time(), idle, absolute)
+        except sqlite3.Error as error:
+            # Read before any page runs, so no error handler would see this: the page
+            # itself refuses (refuse_without_session) with the staff 503 page.
+            app.logger.warning("could not read a staff session (%s)", error)
+            unread = StaffSession()
+            unread.unavailable = True
+            return unread
         if found is None:
             return StaffSession()
         return StaffSession(found["data"], token=token, staff_id=found["staff_id"])
 
     def save_session(self, app, session, response):
+        """Store the session and set its cookie; a 503 page if the database fails.
+
+        Saved after the page was made, where no error handler runs: a failure here
+        turns the page made into the staff 503 page, rather than a 500 or a page
+        that says a sign-in worked when it was never stored (docs/privacy.md §6).
+        """
+        try:
+            self._save(app, session, response)
+        except sqlite3.Error as error:
+            app.logger.warning("could not store a staff session (%s)", error)
+            failed = app.make_response(app.handle_http_exception(ServiceUnavailable()))
+            response.set_data(failed.get_data())
+            response.status_code = failed.status_code
+            response.headers.pop("Location", None)
+            response.headers.pop("Set-Cookie", None)
+            response.headers.pop("Content-Disposition", None)
+            response.headers["Content-Type"] = failed.headers["Content-Type"]
+
+    def _save(self, app, session, response):
         """Store the session and set, renew or delete its cookie."""
         name, domain, path = (
             self.get_cookie_name(app),
@@ -127,3 +158,9 @@ class DatabaseSessionInterface(SessionInterface):
             domain=domain,
             path=path,
         )
+
+
+def refuse_without_session() -> None:
+    """The staff 503 page for a request whose session could not be read."""
+    if getattr(session, "unavailable", False):
+        abort(503)

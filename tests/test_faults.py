@@ -8,7 +8,7 @@ import time
 
 import pytest
 from flask import request
-from helpers import SECRET, post_form, read_form, walk_survey
+from helpers import PASSWORD, SECRET, csrf_token, post_form, read_form, walk_survey
 
 from survey import integrity, storage
 
@@ -225,3 +225,66 @@ def test_import_takes_the_first_week_of_2020(runner, db, link, tmp_path):
     result = _import(runner, tmp_path, header, [_csv_row(header, period="2020-W01")])
     assert result.exit_code == 0, result.output
     assert storage.count_responses(db) == 1
+
+
+# Staff pages: the session is read before the page and stored after it, where no
+# error handler runs; a database failure there is the staff 503 page, not a 500.
+
+
+class _NoSessions(sqlite3.Connection):
+    """A connection whose every touch of the sessions table fails, as on a full disk."""
+
+    def execute(self, sql, *args):
+        if "sessions" in sql:
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().execute(sql, *args)
+
+
+@pytest.fixture
+def failing_sessions(monkeypatch):
+    """From now on, reading or writing a staff session fails."""
+    real_connect = sqlite3.connect
+
+    def connect(path, *args, **kwargs):
+        kwargs["factory"] = _NoSessions
+        return real_connect(path, *args, **kwargs)
+
+    monkeypatch.setattr(storage.sqlite3, "connect", connect)
+
+
+def test_a_session_that_cannot_be_read_gives_the_staff_503_page(personas):
+    admin = personas["admin"]
+    assert admin.get("/staff/").status_code == 200  # logged in
+    with pytest.MonkeyPatch.context() as patch:
+        real_connect = sqlite3.connect
+        patch.setattr(
+            storage.sqlite3,
+            "connect",
+            lambda path, *a, **k: real_connect(
+                path, *a, **{**k, "factory": _NoSessions}
+            ),
+        )
+        for path in ("/staff/", "/dashboard/", "/staff/links"):
+            response = admin.get(path)
+            assert response.status_code == 503, path
+            html = response.get_data(as_text=True)
+            assert "Sorry, the service is unavailable" in html, path
+            assert "the link you were given" not in html  # the staff page, not ours
+        posted = admin.post("/staff/logout", data={"csrf_token": "x"})
+        assert posted.status_code == 503
+    assert admin.get("/staff/").status_code == 200  # the session was never lost
+
+
+def test_a_sign_in_that_cannot_be_stored_gives_the_staff_503_page(
+    app, staff_accounts, failing_sessions
+):
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/staff/login",
+        data={"csrf_token": token, "email": "admin@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+    assert "session" not in response.headers.get("Set-Cookie", "")
+    assert "unavailable" in response.get_data(as_text=True)
