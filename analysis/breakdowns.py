@@ -46,6 +46,18 @@ def by_band(
     return counts
 
 
+def unrecorded(by_band: dict, period: str) -> set[str]:
+    """The questions with no counts at all in a period whose others have some.
+
+    Counts made before a question was counted (a release frozen before responses
+    recorded their language, say) hold no row of it: its breakdown is "not
+    recorded", never a table of no one. A period with no counts for any question
+    has no responses, and is left to say so itself.
+    """
+    present = {code for code, by_period in by_band.items() if period in by_period}
+    return set(by_band) - present if present else set()
+
+
 def breakdown(
     name: str,
     groups_by_period: dict,

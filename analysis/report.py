@@ -116,17 +116,22 @@ def build(
     if not counts.ordered:
         return report
     tests = Tests()
-    by_band = None
+    by_band, unrecorded = None, set()
     if about_rows is not None:
         by_band = breakdowns.by_band(spec.about_you, about_rows, options)
+        unrecorded = breakdowns.unrecorded(by_band, counts.ordered[-1])
     wider = _wider(spec.measures)
     for measure in spec.measures:
         within = wider.get(measure.name)
         entry = _measure(measure, within, counts, options, tests)
         if by_band is not None:
             entry["by_about_you"] = {
-                code: breakdowns.breakdown(
-                    measure.name, bands, counts.ordered[-1], options, tests, within
+                code: (
+                    {"period": counts.ordered[-1], "groups": [], "not_recorded": True}
+                    if code in unrecorded
+                    else breakdowns.breakdown(
+                        measure.name, bands, counts.ordered[-1], options, tests, within
+                    )
                 )
                 for code, bands in by_band.items()
             }

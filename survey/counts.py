@@ -126,12 +126,13 @@ def _patterns_sql(release: bool = False) -> str:
 
 
 def _about_you_sql(release: bool = False) -> str:
-    """Counts for every measure per week and band of each About-you question.
+    """Counts for every measure per week and band of each About-you question, and
+    per week and language (as a question of its own, "language").
 
     One pass over the covering index responses_about, grouped by every question at
     once, is shared by the per-question sums below (a materialised CTE, read once).
     """
-    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    about = [code for code, _, _ in questionnaire.BANDED]
     sums = _measure_sums()
     names = [total.rsplit(" AS ", 1)[1] for total in sums]
     grouped = ", ".join(f'"{c}"' for c in about)

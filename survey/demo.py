@@ -37,6 +37,15 @@ OFFENCE_EFFECT = {
     "other": 0.1,
     "pns": 0.0,
 }
+# The language each response is given in: most in English, a few in each other one
+# the survey offers (survey/languages.py), Easy Read among them.
+LANGUAGE_SHARES = (
+    ("en", 0.91),
+    ("cy", 0.03),
+    ("pl", 0.02),
+    ("ur", 0.02),
+    ("easy", 0.02),
+)
 CONTACT = (
     ("lt3m", 0.42),
     ("3to12m", 0.25),
@@ -142,6 +151,9 @@ def generate_chunk(chunk: tuple) -> list[dict]:
     # Record keys from a stream of their own: the same seed still gives the same rows
     # (record keys too), and the answers are those the seed gave before there were keys.
     keys = random.Random(f"{chunk_seed}:record keys")
+    # Languages likewise: a stream of their own leaves every answer as it was.
+    spoken = random.Random(f"{chunk_seed}:languages")
+    languages = Weighted(LANGUAGE_SHARES)
     volume = Weighted(list(enumerate(volume_weights)))
     channels = Weighted([(name, share) for name, (share, _) in CHANNELS.items()])
     rows = []
@@ -157,6 +169,7 @@ def generate_chunk(chunk: tuple) -> list[dict]:
                 submission_id=f"{rng.getrandbits(128):032x}",
                 response_id=f"{rng.getrandbits(128):032x}",
                 record_key=keys.randrange(KEY_RANGE),
+                language=languages.draw(spoken),
             )
         )
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.measures import Measure, ReportSpec
+from survey import languages
 
 VERSION = 1
 
@@ -542,12 +543,20 @@ ABOUT_YOU: tuple[tuple[str, str], ...] = (
     ("E2_gender", "Gender"),
     ("E3_disability", "Disability or long-term health condition"),
 )
+# Every response's language is counted as the About-you answers are, and broken
+# down by under the same rules (suppression, merging, perturbation): (code, title,
+# bands), the About-you questions first. Staff read each language's English name.
+LANGUAGE_COLUMN = "language"
+BANDED: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    *((code, title, BY_CODE[code].options) for code, title in ABOUT_YOU),
+    (LANGUAGE_COLUMN, "Language", tuple(languages.STAFF_NAMES.items())),
+)
 # What the report is asked about, all from the definitions above.
 REPORT = ReportSpec(
     measures=MEASURES,
     reasons=REASONS,
     helps=HELPS,
-    about_you=tuple((code, title, BY_CODE[code].options) for code, title in ABOUT_YOU),
+    about_you=BANDED,
 )
 
 

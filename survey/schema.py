@@ -390,3 +390,26 @@ def m015_compact_responses_file(db: Database) -> None:
     """Rewrite the responses file without the free pages the tables moved out left."""
     # Free pages keep what was on them: audit rows and session times would linger.
     db.execute("VACUUM main")
+
+
+@migrations()
+def m016_response_language(db: Database) -> None:
+    """The language each response was given in, and the About-you index holds it."""
+    # A short code (survey/languages.py lists those a response may have); every
+    # response stored before is English, the only language the survey had. The
+    # CHECK is on the code's shape, so that a language added later needs no
+    # migration; storage refuses a code not in the list.
+    db.execute(
+        "ALTER TABLE responses ADD COLUMN language TEXT NOT NULL DEFAULT 'en' "
+        "CHECK (length(language) BETWEEN 2 AND 8 AND language NOT GLOB '*[^a-z]*')"
+    )
+    # The breakdown by language is read with the About-you ones, in one GROUP BY
+    # over this index (survey/counts.py): the language after the About-you columns
+    # keeps that GROUP BY in index order, with no sort and no lookup in the table.
+    measured = list(dict.fromkeys(m.column for m in questionnaire.MEASURES))
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    listed = ", ".join(
+        f'"{c}"' for c in ["period", *about, "language", *measured, "record_key"]
+    )
+    db.execute("DROP INDEX responses_about")
+    db.execute(f"CREATE INDEX responses_about ON responses ({listed})")

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from analysis import periods
 from analysis.perturbation import KEY_RANGE
-from survey import questionnaire
+from survey import languages, questionnaire
 from survey.files import STAFF_SCHEMA, staff_path
 from survey.privacy import redact
 from survey.schema import migrations
@@ -33,7 +33,14 @@ LONGEST_CODE = 32
 # A channel code, as typed for a new link: lower-case letters, digits and hyphens.
 CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # Responses as CSV, in and out: an import may carry free text, an export never does.
-CSV_COLUMNS = ["period", "channel", "version", *questionnaire.storage_columns()]
+# An import may leave the language out: its rows are English (transfer.py).
+CSV_COLUMNS = [
+    "period",
+    "channel",
+    "version",
+    questionnaire.LANGUAGE_COLUMN,
+    *questionnaire.storage_columns(),
+]
 EXPORT_COLUMNS = [c for c in CSV_COLUMNS if c not in questionnaire.FREE_TEXT_CODES]
 
 
@@ -133,8 +140,15 @@ def response_row(
     submission_id: str,
     response_id: str | None = None,
     record_key: int | None = None,
+    language: str = languages.DEFAULT,
 ) -> dict:
-    """A response as stored: free text redacted, multi-selects as 0/1 columns."""
+    """A response as stored: free text redacted, multi-selects as 0/1 columns.
+
+    `language` is the code of the language it was given in (survey/languages.py);
+    any other raises ValueError rather than store a language no count knows.
+    """
+    if not languages.is_language(language):
+        raise ValueError(f"{language!r} is not a language code")
     row = questionnaire.to_row(answers)
     for code in questionnaire.FREE_TEXT_CODES:
         if row.get(code):
@@ -146,12 +160,13 @@ def response_row(
         "period": period,
         "channel": channel,
         "version": questionnaire.VERSION,
+        "language": language,
         **row,
         "record_key": new_record_key() if record_key is None else record_key,
     }
 
 
-ROW_COLUMNS = ["id", "submission_id", "period", "channel", "version"]
+ROW_COLUMNS = ["id", "submission_id", "period", "channel", "version", "language"]
 ROW_COLUMNS += [*questionnaire.storage_columns(), "confidence_index", "record_key"]
 INSERT_RESPONSE = "INSERT INTO responses ({}) VALUES ({})".format(
     ", ".join(f'"{name}"' for name in ROW_COLUMNS), ", ".join("?" * len(ROW_COLUMNS))
@@ -170,10 +185,18 @@ def add_response(
     period: str,
     channel: str,
     submission_id: str,
+    language: str = languages.DEFAULT,
 ) -> bool:
-    """Store one response; False if this submission id was stored already (a retry)."""
+    """Store one response; False if this submission id was stored already (a retry).
+
+    `language` as response_row takes it: a code of survey/languages.py.
+    """
     row = response_row(
-        answers, period=period, channel=channel, submission_id=submission_id
+        answers,
+        period=period,
+        channel=channel,
+        submission_id=submission_id,
+        language=language,
     )
     try:
         with db.atomic():

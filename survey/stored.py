@@ -25,7 +25,12 @@ from analysis import periods
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything a report's figures and words depend on besides its releases and options.
-SOURCES = ("analysis/*.py", "analysis/*.csv", "survey/questionnaire.py")
+SOURCES = (
+    "analysis/*.py",
+    "analysis/*.csv",
+    "survey/questionnaire.py",
+    "survey/languages.py",
+)
 
 
 @cache

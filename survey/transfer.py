@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
-from survey import checking, privacy, questionnaire, storage
+from survey import checking, languages, privacy, questionnaire, storage
 from survey.db import get_db
 
 MOST_ERRORS_SHOWN = 50
@@ -45,7 +45,10 @@ def _read_import(
     path: str, channels: set[str], this_week: str
 ) -> tuple[list[dict], list[str]]:
     """Check each row of an import like a web submission: (rows to store, errors)."""
-    expected, required = storage.CSV_COLUMNS, storage.EXPORT_COLUMNS
+    expected = storage.CSV_COLUMNS
+    # A file without the language column is English: paper forms typed up before
+    # the survey recorded languages, and exports made before then, import as ever.
+    required = [c for c in storage.EXPORT_COLUMNS if c != questionnaire.LANGUAGE_COLUMN]
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -74,6 +77,7 @@ def _read_import(
                         period=row["period"].strip(),
                         channel=row["channel"].strip(),
                         submission_id=storage.new_response_id(),
+                        language=_language(row),
                     )
                 )
     except UnicodeDecodeError:
@@ -106,6 +110,12 @@ def _header_problems(header: list[str], expected, required) -> list[str]:
     return errors
 
 
+def _language(row: dict) -> str:
+    """The row's language code: an empty cell, or no such column, is English."""
+    code = (row.get(questionnaire.LANGUAGE_COLUMN) or "").strip().lower()
+    return code or languages.DEFAULT
+
+
 def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
     problems = []
     if None in row:
@@ -128,6 +138,13 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
         )
     if (row.get("version") or "").strip() != str(questionnaire.VERSION):
         problems.append(f"version: must be {questionnaire.VERSION}")
+    if not languages.is_language(_language(row)):
+        shown = (row.get(questionnaire.LANGUAGE_COLUMN) or "").strip()[:20]
+        problems.append(
+            f"language: '{shown}' is not a language code; use one of "
+            + ", ".join(languages.LANGUAGE_CODES)
+            + " (empty is en)"
+        )
     for question in questionnaire.QUESTIONS:
         if question.kind != "multi":
             continue

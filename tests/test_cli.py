@@ -9,10 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from analysis import periods
 from analysis.perturbation import KEY_RANGE
-from survey import accounts, checking, demo, questionnaire, storage
+from survey import accounts, checking, demo, languages, questionnaire, storage
 from survey.cli import months_before
 
+# The layout without the language column, which an import may leave out.
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
+WITH_LANGUAGE = ["period", "channel", "version", "language"]
+WITH_LANGUAGE += questionnaire.storage_columns()
 
 
 def write_csv(path, rows, header=HEADER):
@@ -298,9 +301,10 @@ def test_export_has_the_csv_layout_without_free_text(
         reader = csv.DictReader(handle)
         rows = list(reader)
     assert reader.fieldnames == [
-        c for c in HEADER if c not in questionnaire.FREE_TEXT_CODES
+        c for c in WITH_LANGUAGE if c not in questionnaire.FREE_TEXT_CODES
     ]
     assert rows[0]["A1_offence"] == "da" and rows[0]["channel"] == "outreach-north"
+    assert rows[0]["language"] == "en"
     assert rows[0]["D3_reasons.shame"] == ""
 
 
@@ -343,6 +347,95 @@ def test_export_then_import_round_trips(runner, client, db, link, tmp_path):
     assert runner.invoke(args=["import-responses", str(path)]).exit_code == 0
     rows = list(storage.iter_export_rows(db))
     assert len(rows) == 2 and rows[0] == rows[1]
+
+
+def test_the_csv_layout_has_the_language_after_the_version():
+    assert storage.CSV_COLUMNS == WITH_LANGUAGE
+    assert storage.EXPORT_COLUMNS[:4] == ["period", "channel", "version", "language"]
+
+
+def test_import_stores_each_rows_language_and_english_when_empty(
+    runner, db, link, tmp_path
+):
+    path = tmp_path / "paper.csv"
+    codes = ["cy", "PL", " ur ", "easy", "en", ""]
+    write_csv(
+        path,
+        [csv_row(A1_offence="da", language=code) for code in codes],
+        header=WITH_LANGUAGE,
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 0, result.output
+    stored = db.execute(
+        "SELECT language, count(*) FROM responses GROUP BY language ORDER BY language"
+    ).fetchall()
+    assert stored == [("cy", 1), ("easy", 1), ("en", 2), ("pl", 1), ("ur", 1)]
+
+
+def test_import_without_a_language_column_is_english(runner, db, link, tmp_path):
+    path = tmp_path / "paper.csv"
+    write_csv(path, [csv_row(A1_offence="da"), csv_row(A1_offence="stalking")])
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.execute("SELECT language FROM responses").fetchall() == [("en",)] * 2
+
+
+def test_import_refuses_an_unknown_language_naming_the_row(runner, db, link, tmp_path):
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path,
+        [
+            csv_row(A1_offence="da", language="cy"),
+            csv_row(A1_offence="da", language="fr"),
+            csv_row(A1_offence="da", language="=cmd()"),
+        ],
+        header=WITH_LANGUAGE,
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    assert "Row 3: language: 'fr' is not a language code" in result.output
+    assert "en, cy, pl, ur, easy" in result.output
+    assert "Row 4: language: '=cmd()' is not a language code" in result.output
+    assert "Row 2" not in result.output
+    assert storage.count_responses(db) == 0
+
+
+def test_export_then_import_round_trips_each_language(runner, db, link, tmp_path):
+    for number, code in enumerate(languages.LANGUAGE_CODES):
+        storage.add_response(
+            db,
+            {"A1_offence": "da", "A2_contact": "none"},
+            period="2026-W10",
+            channel="outreach-north",
+            submission_id=f"{number:032x}",
+            language=code,
+        )
+    path = tmp_path / "out.csv"
+    assert runner.invoke(args=["export-responses", str(path)]).exit_code == 0
+    with open(path, newline="") as handle:
+        exported = sorted(row["language"] for row in csv.DictReader(handle))
+    assert exported == sorted(languages.LANGUAGE_CODES)
+    assert runner.invoke(args=["import-responses", str(path)]).exit_code == 0
+    stored = dict(
+        db.execute("SELECT language, count(*) FROM responses GROUP BY language")
+    )
+    assert stored == dict.fromkeys(languages.LANGUAGE_CODES, 2)
+
+
+def test_demo_data_has_a_few_responses_in_each_other_language():
+    rows = list(demo.generate(6000, 3, date(2026, 11, 23)))
+    shares = {
+        code: sum(row["language"] == code for row in rows) / len(rows)
+        for code in languages.LANGUAGE_CODES
+    }
+    assert 0.88 < shares["en"] < 0.94
+    assert 0.02 < shares["cy"] < 0.04
+    for code in ("pl", "ur", "easy"):
+        assert 0.01 < shares[code] < 0.03, code
+    again = list(demo.generate(6000, 3, date(2026, 11, 23)))
+    assert [row["language"] for row in again] == [row["language"] for row in rows]
+    other = list(demo.generate(6000, 4, date(2026, 11, 23)))
+    assert [row["language"] for row in other] != [row["language"] for row in rows]
 
 
 def test_backup_copies_with_an_integrity_check(runner, client, link, tmp_path):

@@ -19,7 +19,7 @@ def test_report_queries_read_indexes_in_group_order(db):
     assert "COVERING INDEX responses_items" in plan(counts.PATTERNS_SQL, ["2026-W45"])
 
 
-def _stored(db, answers_list, period="2026-W14", channel="c"):
+def _stored(db, answers_list, period="2026-W14", channel="c", language="en"):
     storage.add_rows(
         db,
         [
@@ -28,6 +28,7 @@ def _stored(db, answers_list, period="2026-W14", channel="c"):
                 period=period,
                 channel=channel,
                 submission_id=storage.new_response_id(),
+                language=language,
             )
             for answers in answers_list
         ],
@@ -46,6 +47,23 @@ def test_about_you_counts_every_measure_by_band_from_a_week_on(db):
     assert by_band[("E2_gender", "man")]["confidence.x"] == 0
     assert by_band[("E2_gender", "man")]["confidence.n"] == 2
     assert by_band[("E3_disability", "")]["responses"] == 5
+
+
+def test_about_you_counts_every_measure_by_language_too(db):
+    _stored(db, [{"A1_offence": "da", "B1_confidence": "5"}] * 3, language="cy")
+    _stored(db, [{"A1_offence": "da", "B1_confidence": "1"}] * 2, language="easy")
+    _stored(db, [{"A1_offence": "da", "B1_confidence": "4"}])
+    rows = counts.count_about_you(db, "2026-W01")
+    by_language = {r["band"]: r for r in rows if r["question"] == "language"}
+    assert set(by_language) == {"cy", "easy", "en"}
+    assert by_language["cy"]["confidence.x"] == 3
+    assert by_language["easy"]["confidence.n"] == 2
+    assert by_language["easy"]["confidence.x"] == 0
+    assert by_language["en"]["responses"] == 1
+    # Each with its key sum, as every count the report perturbs.
+    keys = {r["record_key"] for r in db["responses"].rows_where("language = 'cy'")}
+    assert by_language["cy"]["responses.key"] >= max(keys)
+    assert sum(r["responses"] for r in by_language.values()) == 6
 
 
 def test_free_text_is_counted_by_week_and_listed_alone_in_text_order(db):
@@ -70,9 +88,12 @@ def test_dashboard_queries_read_only_their_indexes(db):
         rows = db.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         return " ".join(row[3] for row in rows)
 
-    assert "COVERING INDEX responses_about (period>?)" in plan(
-        counts.ABOUT_YOU_SQL, "2026-W01"
-    )
+    about = plan(counts.ABOUT_YOU_SQL, "2026-W01")
+    assert "COVERING INDEX responses_about (period>?)" in about
+    # The pass over the index groups by every question, language and all, in the
+    # index's order: no sort (only the small grouped rows are sorted afterwards).
+    grouping = about.split("SCAN grouped")[0]
+    assert "MATERIALIZE grouped" in grouping and "TEMP B-TREE" not in grouping
     for code in questionnaire.FREE_TEXT_CODES:
         assert plan(counts.free_text_sql(code), "2026-W01", "2026-W14", 5, 0) == (
             f"SEARCH responses USING COVERING INDEX responses_text_{code} "

@@ -1,6 +1,7 @@
 """The dashboard: figures from the analysis package, filters in the URL, cached."""
 
 import html
+import json
 import os
 import re
 import runpy
@@ -265,6 +266,101 @@ def test_breakdowns_by_channel_offence_and_about_you(personas, demo_rows):
     assert "Were satisfied with the service by age" not in filtered
     assert "for all responses only" in filtered
     assert client.get("/dashboard/breakdowns?measure=x").status_code == 400
+
+
+def test_breakdown_by_language_merges_and_hides_small_languages(personas, demo_rows):
+    client = personas["analyst"]
+    html = client.get("/dashboard/breakdowns?measure=confidence").get_data(as_text=True)
+    assert "Had confidence in the police by language" in html
+    body = client.get("/dashboard/export/all.json").get_json()
+    table = body["tables"]["breakdown-confidence-language"]
+    assert [c["key"] for c in table["columns"]][:2] == ["group", "estimate_percent"]
+    groups = {row["group"]: row for row in table["rows"]}
+    # About 330 responses a quarter: a few in each other language, under the
+    # threshold, so they are merged (or hidden); English is shown with its figures.
+    assert groups["English"]["base"] >= 200
+    assert groups["English"]["estimate_percent"] is not None
+    for name in ("Welsh", "Polish", "Urdu", "Easy Read (English)"):
+        assert name not in groups or groups[name]["base"] is None, name
+    for row in table["rows"]:
+        assert row["base"] is None or row["base"] >= 10
+    csv_text = client.get(
+        "/dashboard/export/breakdown-confidence-language.csv"
+    ).get_data(as_text=True)
+    [header, *lines] = csv_text.splitlines()
+    assert header.startswith("group,estimate_percent,")
+    assert any(line.startswith("English,") for line in lines)
+    assert len(lines) == len(table["rows"])
+
+
+def test_a_large_language_group_is_shown_with_its_own_figures(db, personas):
+    from test_attacks import complete_quarters, respondents
+
+    [quarter] = complete_quarters(1)
+    week = periods.first_week(quarter, "quarter")
+    english = respondents(week, "a", 300, 150)
+    welsh = respondents(week, "a", 120, 90)
+    for row in welsh:
+        row["language"] = "cy"
+    storage.add_rows(db, english + welsh)
+    body = personas["analyst"].get("/dashboard/export/all.json").get_json()
+    table = body["tables"]["breakdown-confidence-language"]
+    groups = {row["group"]: row for row in table["rows"]}
+    assert set(groups) == {"English", "Welsh"}
+    assert 73 <= groups["Welsh"]["estimate_percent"] <= 77  # 90 of 120, perturbed
+    assert 118 <= groups["Welsh"]["base"] <= 122
+    assert 48 <= groups["English"]["estimate_percent"] <= 52  # 150 of 300
+
+
+def _without_language(db, keep: set[str]) -> None:
+    """Releases as made before responses had a language: no language rows in them,
+    but for the periods in `keep`."""
+    for period, revision, stored in db.execute(
+        "SELECT period, revision, rows FROM releases"
+    ).fetchall():
+        if period in keep:
+            continue
+        rows = json.loads(stored)
+        rows["about"] = [r for r in rows["about"] if r["question"] != "language"]
+        db.execute(
+            "UPDATE releases SET rows = ? WHERE period = ? AND revision = ?",
+            [json.dumps(rows), period, revision],
+        )
+    db.execute("DELETE FROM stored_reports")
+    db.conn.commit()
+
+
+def test_a_release_made_before_languages_says_they_were_not_recorded(
+    app, db, personas, demo_rows
+):
+    from survey.dashboard import figures
+
+    with app.test_request_context():
+        released = figures.released_periods("quarter")
+    _without_language(db, keep={released[-1]})
+    client = personas["analyst"]
+    earlier = released[-2]
+    page = client.get(f"/dashboard/breakdowns?measure=confidence&release={earlier}")
+    assert page.status_code == 200
+    text = html.unescape(page.get_data(as_text=True))
+    assert "Language was not recorded before this release" in text
+    assert "Had confidence in the police by age" in text  # the others as ever
+    body = client.get(f"/dashboard/export/all.json?release={earlier}").get_json()
+    table = body["tables"]["breakdown-confidence-language"]
+    assert table["rows"] == []
+    assert "not recorded" in table["notes"][0]
+    assert body["tables"]["breakdown-confidence-E1_age"]["rows"]
+    csv_page = client.get(
+        f"/dashboard/export/breakdown-confidence-language.csv?release={earlier}"
+    )
+    assert csv_page.status_code == 200
+    assert len(csv_page.get_data(as_text=True).splitlines()) == 1  # the header
+    report = client.get(f"/dashboard/report?release={earlier}")
+    assert report.status_code == 200
+    assert "Language was not recorded" in html.unescape(report.get_data(as_text=True))
+    # The latest release has the language rows: its breakdown has figures.
+    latest = client.get("/dashboard/export/all.json").get_json()
+    assert latest["tables"]["breakdown-confidence-language"]["rows"]
 
 
 def test_small_channels_are_merged_and_small_cells_never_shown(db, personas):

@@ -81,6 +81,36 @@ def test_a_release_is_made_only_for_a_complete_period(db):
     assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 1
 
 
+def test_a_release_holds_its_counts_by_language_with_their_key_sums(db):
+    first, _ = releases.period_weeks(QUARTER, "quarter")
+    spoken = {"en": 5, "cy": 3, "easy": 2}
+    rows = [
+        storage.response_row(
+            {"A1_offence": "da", "B1_confidence": "5"},
+            period=first,
+            channel="c",
+            submission_id=storage.new_response_id(),
+            record_key=number,
+            language=code,
+        )
+        for code, count in spoken.items()
+        for number in range(count)
+    ]
+    storage.add_rows(db, rows)
+    made = releases.make_release(db, "quarter", QUARTER, TODAY, K)
+    by_language = {
+        row["band"]: row
+        for row in made["rows"]["about"]
+        if row["question"] == "language"
+    }
+    assert {code: row["responses"] for code, row in by_language.items()} == spoken
+    # Each count with the sum of its responses' record keys (0 + 1 + 2 for Welsh).
+    assert by_language["cy"]["responses.key"] == 3
+    assert by_language["easy"]["confidence.x.key"] == 1
+    assert by_language["en"]["confidence.n.key"] == 10
+    assert {row["period"] for row in by_language.values()} == {first}
+
+
 def _weeks_of(period, period_type):
     first, end = releases.period_weeks(period, period_type)
     day, weeks = periods.week_thursday(first), []

@@ -327,6 +327,47 @@ def test_measures_are_broken_down_by_about_you_bands(built):
     assert "p_adjusted" in by_age["test"]  # adjusted with the report's other tests
 
 
+def test_measures_are_broken_down_by_language(built):
+    by_language = built["measures"]["confidence"]["by_about_you"]["language"]
+    assert by_language["period"] == built["latest_complete_period"]
+    assert "not_recorded" not in by_language
+    groups = {group["group"]: group for group in by_language["groups"]}
+    assert not groups["English"]["suppressed"]
+    # Each language is shown alone only with k responses or more, else merged.
+    for group in by_language["groups"]:
+        assert group["suppressed"] or group["base"] >= built["threshold"]
+    assert set(groups) <= {
+        "English",
+        "Welsh",
+        "Polish",
+        "Urdu",
+        "Easy Read (English)",
+        "other",
+    }
+
+
+def test_a_language_missing_from_the_counts_is_not_recorded(demo_db):
+    counts = read_report_counts(
+        demo_db, periods.since_week(TODAY), periods.unfinished_from(TODAY, "month")
+    )
+    rows = counts["measures"] + counts["reasons"]
+    # Counts frozen before responses had a language have no rows of it at all.
+    about = [row for row in counts["about"] if row["question"] != "language"]
+    built = reports.build(rows, questionnaire.REPORT, EXACT, about_rows=about)
+    by_about_you = built["measures"]["confidence"]["by_about_you"]
+    assert by_about_you["language"] == {
+        "period": built["latest_complete_period"],
+        "groups": [],
+        "not_recorded": True,
+    }
+    assert by_about_you["E1_age"]["groups"]  # the others as ever
+    assert "not_recorded" not in by_about_you["E1_age"]
+    # A period with no counts at all is not "not recorded": it has no responses.
+    empty = reports.build(rows, questionnaire.REPORT, EXACT, about_rows=[])
+    for entry in empty["measures"]["confidence"]["by_about_you"].values():
+        assert "not_recorded" not in entry
+
+
 def test_about_you_breakdowns_are_left_out_without_their_rows(demo_db):
     counts = read_report_counts(
         demo_db, periods.since_week(TODAY), periods.unfinished_from(TODAY, "month")

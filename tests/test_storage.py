@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import chisquare, spearmanr
 
 from analysis.perturbation import KEY_RANGE
-from survey import questionnaire, releases, storage
+from survey import languages, questionnaire, releases, storage
 from survey.schema import migrations
 
 TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day", re.I)
@@ -101,8 +101,87 @@ def test_responses_have_one_column_per_answer_and_option(db):
         *questionnaire.storage_columns(),
         "confidence_index",
         "record_key",
+        "language",
     ]
     assert "D3_reasons.fear_found_out" in names and "D6_would_help.nothing" in names
+
+
+def test_language_column_defaults_to_english_and_takes_short_codes_only(db):
+    [language] = [
+        row
+        for row in db.execute("PRAGMA table_info(responses)")
+        if row[1] == "language"
+    ]
+    assert (language[2], language[3], language[4]) == ("TEXT", 1, "'en'")
+    db.execute(
+        "INSERT INTO responses (id, submission_id, period, channel, version) "
+        "VALUES ('a', 'a', '2026-W14', 'c', 1)"
+    )
+    assert db.execute("SELECT language FROM responses").fetchone() == ("en",)
+    for bad in ("", "e", "EN", "en-GB", "x" * 9, "cy'"):
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(
+                "INSERT INTO responses (id, submission_id, period, channel, version, "
+                "language) VALUES ('b', 'b', '2026-W14', 'c', 1, ?)",
+                [bad],
+            )
+
+
+@pytest.mark.parametrize("code", languages.LANGUAGE_CODES)
+def test_add_response_stores_the_language_it_is_given(db, code):
+    stored = storage.add_response(
+        db,
+        {"A1_offence": "da"},
+        period="2026-W14",
+        channel="c",
+        submission_id="a" * 32,
+        language=code,
+    )
+    assert stored
+    assert db.execute("SELECT language FROM responses").fetchall() == [(code,)]
+
+
+def test_add_response_is_english_unless_told_and_refuses_unknown_codes(db):
+    storage.add_response(
+        db, {"A1_offence": "da"}, period="2026-W14", channel="c", submission_id="a" * 32
+    )
+    assert db.execute("SELECT language FROM responses").fetchall() == [("en",)]
+    for bad in ("fr", "EN", "", None, "easy read"):
+        with pytest.raises(ValueError, match="not a language code"):
+            storage.add_response(
+                db,
+                {"A1_offence": "da"},
+                period="2026-W14",
+                channel="c",
+                submission_id="b" * 32,
+                language=bad,
+            )
+    assert storage.count_responses(db) == 1
+
+
+def test_the_language_migration_makes_every_earlier_response_english(tmp_path):
+    db = storage.connect(str(tmp_path / "old.db"))
+    migrations.apply(db, stop_before="m016_response_language")
+    db.conn.executemany(
+        "INSERT INTO responses (id, submission_id, period, channel, version) "
+        "VALUES (?, ?, '2026-W14', 'c', 1)",
+        [(storage.new_response_id(), storage.new_response_id()) for _ in range(3)],
+    )
+    db.conn.commit()
+    storage.migrate(db)
+    assert db.execute(
+        "SELECT language, count(*) FROM responses GROUP BY 1"
+    ).fetchall() == [("en", 3)]
+    about = db["responses"].indexes
+    [columns_of] = [index.columns for index in about if index.name == "responses_about"]
+    assert columns_of[:5] == [
+        "period",
+        "E1_age",
+        "E2_gender",
+        "E3_disability",
+        "language",
+    ]
+    assert columns_of[-1] == "record_key"
 
 
 def test_migrate_is_safe_to_run_again(db):
@@ -304,14 +383,12 @@ def test_existing_channels_go_to_the_one_organisation_their_links_name(tmp_path)
             "VALUES (?, 'x', ?, '2026-04-01', ?)",
             [code, channel, organisation_id],
         )
-    # Responses through a channel that no link names, as demo data makes them.
-    row = storage.response_row(
-        {"A1_offence": "da"},
-        period="2026-W14",
-        channel="unlinked",
-        submission_id=storage.new_response_id(),
+    # Responses through a channel that no link names, as demo data makes them (the
+    # columns of the time: storage's rows have columns later migrations added).
+    db.execute(
+        "INSERT INTO responses (id, submission_id, period, channel, version) "
+        "VALUES ('a', 'a', '2026-W14', 'unlinked', 1)"
     )
-    storage.add_rows(db, [row])
     db.conn.commit()
     storage.migrate(db)
     owners = dict(db.execute("SELECT code, organisation_id FROM channels"))

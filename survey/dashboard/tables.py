@@ -242,11 +242,23 @@ def breakdown(name: str, entry: dict, dimension: str) -> Table | None:
         found = entry.get(key)
         order = None
     else:
-        label = dict(questionnaire.ABOUT_YOU)[dimension]
+        label, bands = BANDED[dimension]
         found = entry.get("by_about_you", {}).get(dimension)
-        order = [text for _, text in questionnaire.BY_CODE[dimension].options]
+        order = [text for _, text in bands]
     if found is None:
         return None
+    if found.get("not_recorded"):
+        # Counts frozen before the survey recorded this (a release made before
+        # responses had a language): no figures, and a note that says why.
+        return Table(
+            f"breakdown-{name}-{dimension}",
+            f"{entry['title']} by {label.lower()}, {found['period']}",
+            [Column("group", label), *FIGURE_COLUMNS],
+            notes=[
+                f"{label} was not recorded before this release: "
+                f"the figures of {found['period']} have no breakdown by it."
+            ],
+        )
     labels = GROUP_LABELS.get(dimension, {})
     other = labels.get(disclosure.OTHER, "Small groups together")
     groups = found["groups"]
@@ -279,7 +291,9 @@ def _test_note(test: dict | None) -> str:
     )
 
 
-BREAKDOWN_DIMENSIONS = [*DIMENSIONS, *(code for code, _ in questionnaire.ABOUT_YOU)]
+# The About-you questions and the language: each one's title and its bands in order.
+BANDED = {code: (title, bands) for code, title, bands in questionnaire.BANDED}
+BREAKDOWN_DIMENSIONS = [*DIMENSIONS, *BANDED]
 
 
 def every_table(built: dict) -> dict[str, Table]:

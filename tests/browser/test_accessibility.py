@@ -1,13 +1,14 @@
 """axe-core on every page, 400% zoom, and focus never hidden (Exit: test_leaving)."""
 
+import json
 import time
 from datetime import date
 from pathlib import Path
 
 import pyotp
-from helpers import SECRET, totp_code
+from helpers import SECRET, sign_in_in_browser, totp_code
 
-from survey import accounts, demo, integrity, storage
+from survey import accounts, demo, integrity, releases, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -270,4 +271,32 @@ def test_focus_is_visible_and_never_hidden_behind_exit_this_page(
     assert hidden == []
     assert invisible == []
     assert stops >= 10
+    context.close()
+
+
+def test_no_accessibility_violations_on_a_breakdown_not_recorded(
+    browser, live_server, db, staff_accounts, password
+):
+    """A release made before responses recorded their language: its breakdowns page
+    says so, in a table of no rows that is still a well-formed one."""
+    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    releases.make_due_releases(db, date.today(), 10)
+    for period, revision, stored in db.execute(
+        "SELECT period, revision, rows FROM releases"
+    ).fetchall():
+        rows = json.loads(stored)
+        rows["about"] = [r for r in rows["about"] if r["question"] != "language"]
+        db.execute(
+            "UPDATE releases SET rows = ? WHERE period = ? AND revision = ?",
+            [json.dumps(rows), period, revision],
+        )
+    db.conn.commit()
+    database = db.execute("PRAGMA database_list").fetchone()[2]
+    context = browser.new_context(bypass_csp=True)  # to run axe's inline script
+    page = context.new_page()
+    sign_in_in_browser(page, live_server, database, "analyst@example.org")
+    page.goto(f"{live_server}/dashboard/breakdowns?measure=confidence")
+    assert page.is_visible("text=Language was not recorded before this release")
+    assert page.is_visible("caption:has-text('by age')")
+    assert axe_violations(page) == []
     context.close()
