@@ -16,6 +16,7 @@ from survey import (
     cli,
     dashboard,
     db,
+    i18n,
     links,
     pages,
     privacy,
@@ -37,6 +38,9 @@ DEFAULTS = {
     "SERVICE_NAME": "Your views survey",
     "FORCE_NAME": "the police",
     "COMMISSIONER_NAME": "the Police and Crime Commissioner",
+    # The languages respondents may choose on the start page (docs/languages.md):
+    # English only, unless a reviewed translation is switched on here.
+    "LANGUAGES": ["en"],
     # The local service in the help box on every respondent page, and how to reach the
     # commissioner's office about accessibility: no default, they must be configured
     # (see CONTACT_SETTINGS).
@@ -128,6 +132,7 @@ def create_app(test_config=None):
     _trust_proxies(app)
     app.jinja_loader = _template_loader()
     WTFormsHelpers(app)
+    i18n.init_app(app)
 
     db.init_app(app)
     cli.init_app(app)
