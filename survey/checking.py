@@ -33,8 +33,8 @@ from survey.questionnaire import (
 )
 
 # Fields every survey page carries besides the answers. `website` is the honeypot:
-# hidden from people, filled in by bots.
-CONTROL_FIELDS = frozenset({"page", "token", "nav", "website"})
+# hidden from people, filled in by bots; `lang` is the language the pages are in.
+CONTROL_FIELDS = frozenset({"page", "token", "nav", "website", "lang"})
 NOT_SHOWN = N_("Choose one of the answers shown")
 # Control characters other than tab and newline have no place in a comment.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -103,9 +103,32 @@ def _checked_by_rule(question: Question):
     return check
 
 
+class _ErrorInLanguage:
+    """A GOV.UK widget whose hidden "Error:" is in the language of the page."""
+
+    def map_gov_params(self, field, **kwargs):
+        """The widget's parameters, with the hidden prefix of its error translated."""
+        params = super().map_gov_params(field, **kwargs)
+        if "errorMessage" in params:
+            params["errorMessage"]["visuallyHiddenText"] = gettext("Error")
+        return params
+
+
+class _Radios(_ErrorInLanguage, GovRadioInput):
+    """Radios for a single-choice question."""
+
+
+class _Checkboxes(_ErrorInLanguage, GovCheckboxesInput):
+    """Checkboxes for a multi-select question."""
+
+
+class _CharacterCount(_ErrorInLanguage, GovCharacterCount):
+    """A text box with a character count, for free text."""
+
+
 _CHOICE_FIELDS = {
-    "single": (RadioField, GovRadioInput),
-    "multi": (SelectMultipleField, GovCheckboxesInput),
+    "single": (RadioField, _Radios),
+    "multi": (SelectMultipleField, _Checkboxes),
 }
 
 
@@ -113,7 +136,7 @@ def _field(question: Question):
     validators = [_checked_by_rule(question)]
     if question.kind not in _CHOICE_FIELDS:
         return TextAreaField(
-            question.text, validators=validators, widget=GovCharacterCount()
+            question.text, validators=validators, widget=_CharacterCount()
         )
     field_class, widget = _CHOICE_FIELDS[question.kind]
     # The rule checks the choices, with a message for people: WTForms' is not.
