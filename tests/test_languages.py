@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 import pseudo_locale
 import pytest
 from helpers import CONTACTS, read_form
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from survey import i18n
@@ -193,3 +195,135 @@ def test_the_untranslated_check_can_fail(pseudo_app):
     allowed = allow_list(pseudo_app)
     assert untranslated("<p>Ýéš ẋ</p><p>Continue</p>", allowed) == ["Continue"]
     assert untranslated("<p>0808 157 0192</p>", allowed) == []
+
+
+ALL_LANGUAGES = ["en", "cy", "pl", "ur", "easy"]
+
+
+@pytest.mark.parametrize("lang", ALL_LANGUAGES)
+def test_no_cookie_in_any_language_and_the_language_is_carried(app, client, link, lang):
+    app.config["LANGUAGES"] = ALL_LANGUAGES
+    code = link["code"]
+    query = "" if lang == "en" else f"?lang={lang}"
+    start = client.get(f"/s/{code}{query}")
+    responses = [
+        start,
+        client.get(f"/privacy{query}"),
+        client.get(f"/accessibility{query}"),
+    ]
+    walked = list(walk(client, code, lang))
+    final = walked.pop()
+    responses += [final, client.get(final.headers["Location"])]
+    assert final.headers["Location"] == f"/s/{code}/done{query}"
+    for response in responses:
+        assert "Set-Cookie" not in response.headers
+    html_tag = 'lang="en"' if lang in ("en", "easy") else f'lang="{lang}"'
+    direction = "rtl" if lang == "ur" else "ltr"
+    for html in [start.get_data(as_text=True), *walked]:
+        assert f'<html {html_tag} dir="{direction}"' in html
+    expected_field = () if lang == "en" else (("lang", lang),)
+    for html in walked:
+        carried = [pair for pair in read_form(html).hidden if pair[0] == "lang"]
+        assert tuple(carried) == expected_field
+    start_html = start.get_data(as_text=True)
+    assert re.search(
+        r'<form[^>]*/begin"[^>]*>\s*'
+        + (
+            rf'<input type="hidden" name="lang" value="{lang}">'
+            if lang != "en"
+            else "<"
+        ),
+        start_html,
+    )
+    assert f'href="/privacy{query}"' in start_html
+
+
+def test_the_start_page_lists_each_offered_language_in_its_own_name(app, client, link):
+    app.config["LANGUAGES"] = ["en", "cy", "ur", "easy"]
+    html = client.get(f"/s/{link['code']}?lang=cy").get_data(as_text=True)
+    code = link["code"]
+    assert (
+        f'<a class="govuk-link" href="/s/{code}" hreflang="en" lang="en">English</a>'
+        in html
+    )
+    assert '<span lang="cy">Cymraeg</span>' in html
+    assert f'href="/s/{code}?lang=ur" hreflang="ur" lang="ur">اردو</a>' in html
+    assert f'href="/s/{code}?lang=easy" hreflang="en" lang="en">Easy Read</a>' in html
+    assert "Polski" not in html
+
+
+def test_english_only_by_default_offers_no_list_and_ignores_lang(client, link):
+    # Catalogues exist for Welsh, but LANGUAGES (English only) does not list it.
+    html = client.get(f"/s/{link['code']}?lang=cy").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr"' in html
+    assert "survey-languages" not in html
+    assert 'name="lang"' not in html
+    assert 'href="/privacy"' in html
+
+
+@pytest.mark.parametrize("value", ["", "xx", "CY", "cy ", "en_GB", "../en", "ur\x00"])
+def test_an_unknown_lang_is_english(app, client, link, value):
+    app.config["LANGUAGES"] = ALL_LANGUAGES
+    response = client.get(f"/s/{link['code']}", query_string={"lang": value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="en" dir="ltr"' in html
+    assert 'name="lang"' not in html
+
+
+def test_staff_pages_stay_english(app, client):
+    app.config["LANGUAGES"] = ALL_LANGUAGES
+    html = client.get("/staff/login?lang=ur").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr"' in html
+
+
+def test_a_language_not_configured_is_never_used_even_with_a_catalogue(
+    pseudo_app, client, link
+):
+    pseudo_app.config["LANGUAGES"] = ["en", "cy"]
+    html = client.get(f"/s/{link['code']}?lang=pl").get_data(as_text=True)
+    assert '<html lang="en"' in html
+    assert "Start now" in html
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    lang=st.one_of(
+        st.sampled_from(ALL_LANGUAGES),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    ),
+    route=st.sampled_from(
+        ["start", "begin", "questions", "answer", "done", "privacy", "accessibility"]
+    ),
+    twice=st.booleans(),
+)
+def test_any_lang_on_any_respondent_route_is_never_a_500(
+    app, client, link, lang, route, twice
+):
+    app.config["LANGUAGES"] = ALL_LANGUAGES
+    code = link["code"]
+    args = {"lang": [lang, lang] if twice else lang}
+    if route == "answer":
+        first = client.post(f"/s/{code}/begin").get_data(as_text=True)
+        data = MultiDict(
+            [*read_form(first).hidden, ("A1_offence", "da"), ("nav", "next")]
+        )
+        data.setlist("lang", args["lang"] if twice else [lang])
+        response = client.post(f"/s/{code}/questions", data=data)
+    elif route == "begin":
+        response = client.post(f"/s/{code}/begin", data=args)
+    else:
+        path = {
+            "start": f"/s/{code}",
+            "questions": f"/s/{code}/questions",
+            "done": f"/s/{code}/done",
+            "privacy": "/privacy",
+            "accessibility": "/accessibility",
+        }[route]
+        response = client.get(path, query_string=args)
+    assert response.status_code in (200, 303)
+    assert "Set-Cookie" not in response.headers
