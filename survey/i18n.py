@@ -30,8 +30,10 @@ NAMES = {
     EASY_READ: "Easy Read",
 }
 RIGHT_TO_LEFT = frozenset({"ur", "ar"})
-# Where staff pages live: they are never translated, whatever the address says.
-STAFF_PATHS = ("/staff", "/dashboard")
+# Pages never translated, whatever the address says: staff pages, and the public
+# results, whose figures and sentences exist in English only (its page would
+# otherwise claim a language its content is not in).
+ENGLISH_ONLY = ("/staff", "/dashboard", "/results")
 
 
 def offered() -> list[str]:
@@ -44,7 +46,7 @@ def language() -> str:
     """The code of the language this request is in; anything unknown is English."""
     if not has_request_context():
         return DEFAULT
-    if any(request.path == p or request.path.startswith(p + "/") for p in STAFF_PATHS):
+    if any(request.path == p or request.path.startswith(p + "/") for p in ENGLISH_ONLY):
         return DEFAULT
     try:
         code = request.values.get("lang", "")

@@ -271,10 +271,12 @@ def test_an_unknown_lang_is_english(app, client, link, value):
     assert 'name="lang"' not in html
 
 
-def test_staff_pages_stay_english(app, client):
+@pytest.mark.parametrize("path", ["/staff/login", "/results", "/dashboard/"])
+def test_staff_pages_and_the_results_stay_english(app, client, path):
     app.config["LANGUAGES"] = ALL_LANGUAGES
-    html = client.get("/staff/login?lang=ur").get_data(as_text=True)
+    html = client.get(f"{path}?lang=ur", follow_redirects=True).get_data(as_text=True)
     assert '<html lang="en" dir="ltr"' in html
+    assert "Skip to main content" in html
 
 
 def test_a_language_not_configured_is_never_used_even_with_a_catalogue(
