@@ -6,6 +6,7 @@ import re
 
 from flask import Flask, render_template, request
 from flask.logging import default_handler
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -165,7 +166,8 @@ def create_app(test_config=None):
     def http_error(error):
         # A description given to abort() is written for people; Werkzeug's are not.
         custom = error.description != type(error).description
-        message = error.description if custom else None
+        # In the respondent's language when a catalogue has it (respond.py marks them).
+        message = gettext(error.description) if custom else None
         return render_template(
             _error_template(request.path), status=error.code, message=message
         ), error.code
