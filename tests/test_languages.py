@@ -42,9 +42,11 @@ def pseudo_app(app, pseudo_translations):
 
 
 class VisibleText(HTMLParser):
-    """The text nodes a person sees or hears: the title and the body's words."""
+    """The text a person sees or hears: text nodes, and the attributes read aloud or
+    shown by a script (labels, alternative text, Exit this page's messages)."""
 
     SKIPPED = frozenset({"script", "style"})
+    SPOKEN = frozenset({"aria-label", "alt", "title", "placeholder"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -54,6 +56,10 @@ class VisibleText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in self.SKIPPED:
             self._skipping += 1
+        for name, value in attrs:
+            spoken = name in self.SPOKEN or name.startswith("data-i18n.")
+            if value and value.strip() and spoken:
+                self.nodes.append(" ".join(value.split()))
 
     def handle_endtag(self, tag):
         if tag in self.SKIPPED:
@@ -195,6 +201,7 @@ def test_the_untranslated_check_can_fail(pseudo_app):
     allowed = allow_list(pseudo_app)
     assert untranslated("<p>Ýéš ẋ</p><p>Continue</p>", allowed) == ["Continue"]
     assert untranslated("<p>0808 157 0192</p>", allowed) == []
+    assert untranslated('<nav aria-label="Menu"></nav>', allowed) == ["Menu"]
 
 
 ALL_LANGUAGES = ["en", "cy", "pl", "ur", "easy"]
