@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_RESPONSES ?= 20000
 
-.PHONY: run test setup assets instance demo-contacts local-address lint browser-deps proxy-deps pdf-deps clean
+.PHONY: run test setup assets instance demo-contacts local-address lint browser-deps proxy-deps pdf-deps clean \
+	messages-extract messages-update messages-compile
 
 run: setup instance
 	@echo "The survey is at http://$(HOST):$(PORT)$$(cat instance/demo-link.txt)"
@@ -23,7 +24,7 @@ test: setup browser-deps proxy-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-setup: pdf-deps $(VENV)/.installed assets
+setup: pdf-deps $(VENV)/.installed assets messages-compile
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,23 @@ node_modules/.installed: package.json
 
 assets: node_modules/.installed
 	node build-assets.mjs
+
+# Translations (docs/languages.md). Extract reads what babel.cfg lists: only what
+# respondents see. Easy Read is English's "easy" domain (survey/i18n.py). Compiled
+# .mo files are built here, at set-up, and never committed.
+PYBABEL := $(BIN)/pybabel
+messages-extract:
+	$(PYBABEL) extract -F babel.cfg -k N_ --no-wrap --sort-by-file \
+	  --project "Victim confidence survey" --copyright-holder "" \
+	  -o translations/messages.pot .
+
+messages-update: messages-extract
+	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-wrap
+	$(PYBABEL) update -i translations/messages.pot -d translations -D easy --no-wrap
+
+messages-compile:
+	$(PYBABEL) compile -d translations -D messages --statistics
+	$(PYBABEL) compile -d translations -D easy --statistics
 
 # The secret key is made once, here, and never committed; the database gets the schema,
 # demo data and one open link the first time.

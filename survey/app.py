@@ -6,6 +6,7 @@ import re
 
 from flask import Flask, render_template, request
 from flask.logging import default_handler
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -16,6 +17,7 @@ from survey import (
     cli,
     dashboard,
     db,
+    i18n,
     links,
     pages,
     privacy,
@@ -37,6 +39,9 @@ DEFAULTS = {
     "SERVICE_NAME": "Your views survey",
     "FORCE_NAME": "the police",
     "COMMISSIONER_NAME": "the Police and Crime Commissioner",
+    # The languages respondents may choose on the start page (docs/languages.md):
+    # English only, unless a reviewed translation is switched on here.
+    "LANGUAGES": ["en"],
     # The local service in the help box on every respondent page, and how to reach the
     # commissioner's office about accessibility: no default, they must be configured
     # (see CONTACT_SETTINGS).
@@ -128,6 +133,7 @@ def create_app(test_config=None):
     _trust_proxies(app)
     app.jinja_loader = _template_loader()
     WTFormsHelpers(app)
+    i18n.init_app(app)
 
     db.init_app(app)
     cli.init_app(app)
@@ -162,7 +168,8 @@ def create_app(test_config=None):
     def http_error(error):
         # A description given to abort() is written for people; Werkzeug's are not.
         custom = error.description != type(error).description
-        message = error.description if custom else None
+        # In the respondent's language when a catalogue has it (respond.py marks them).
+        message = gettext(error.description) if custom else None
         return render_template(
             _error_template(request.path), status=error.code, message=message
         ), error.code

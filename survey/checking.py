@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -22,6 +23,7 @@ from wtforms.validators import StopValidation
 
 from survey.questionnaire import (
     BY_CODE,
+    N_,
     PAGE_OF,
     PAGES,
     QUESTIONS,
@@ -31,9 +33,9 @@ from survey.questionnaire import (
 )
 
 # Fields every survey page carries besides the answers. `website` is the honeypot:
-# hidden from people, filled in by bots.
-CONTROL_FIELDS = frozenset({"page", "token", "nav", "website"})
-NOT_SHOWN = "Choose one of the answers shown"
+# hidden from people, filled in by bots; `lang` is the language the pages are in.
+CONTROL_FIELDS = frozenset({"page", "token", "nav", "website", "lang"})
+NOT_SHOWN = N_("Choose one of the answers shown")
 # Control characters other than tab and newline have no place in a comment.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OFFERED = {question.code: frozenset(question.values) for question in QUESTIONS}
@@ -52,25 +54,32 @@ def _given(question: Question, values: list[str]) -> list[str]:
 
 
 def rule(question: Question, values: list[str]) -> str | None:
-    """What is wrong with the values sent for `question`, in plain words, or None."""
+    """What is wrong with the values sent for `question`, in plain words, or None.
+
+    In the respondent's language on a page; in English elsewhere (a CSV import).
+    """
     given = _given(question, values)
     if not given:
-        return question.required_message if question.required else None
+        return gettext(question.required_message) if question.required else None
     if question.kind != "multi" and len(given) > 1:
-        return "more than one answer was sent"
+        return gettext("more than one answer was sent")
     if question.kind == "text":
         if len(given[0]) > question.max_length:
-            return f"Keep your answer to {question.max_length} characters or fewer"
+            return gettext(
+                "Keep your answer to %(count)s characters or fewer",
+                count=question.max_length,
+            )
         return None
     if not _OFFERED[question.code].issuperset(given):
-        return NOT_SHOWN
+        return gettext(NOT_SHOWN)
     if len(set(given)) != len(given):
-        return "the same answer was sent twice"
+        return gettext("the same answer was sent twice")
     for value, label in question.options:
         if value in question.exclusive and value in given and len(given) > 1:
-            return (
-                f"{label} cannot be ticked with other answers: "
-                f"untick {label} or untick the others"
+            return gettext(
+                "%(label)s cannot be ticked with other answers: "
+                "untick %(label)s or untick the others",
+                label=gettext(label),
             )
     return None
 
@@ -94,9 +103,32 @@ def _checked_by_rule(question: Question):
     return check
 
 
+class _ErrorInLanguage:
+    """A GOV.UK widget whose hidden "Error:" is in the language of the page."""
+
+    def map_gov_params(self, field, **kwargs):
+        """The widget's parameters, with the hidden prefix of its error translated."""
+        params = super().map_gov_params(field, **kwargs)
+        if "errorMessage" in params:
+            params["errorMessage"]["visuallyHiddenText"] = gettext("Error")
+        return params
+
+
+class _Radios(_ErrorInLanguage, GovRadioInput):
+    """Radios for a single-choice question."""
+
+
+class _Checkboxes(_ErrorInLanguage, GovCheckboxesInput):
+    """Checkboxes for a multi-select question."""
+
+
+class _CharacterCount(_ErrorInLanguage, GovCharacterCount):
+    """A text box with a character count, for free text."""
+
+
 _CHOICE_FIELDS = {
-    "single": (RadioField, GovRadioInput),
-    "multi": (SelectMultipleField, GovCheckboxesInput),
+    "single": (RadioField, _Radios),
+    "multi": (SelectMultipleField, _Checkboxes),
 }
 
 
@@ -104,7 +136,7 @@ def _field(question: Question):
     validators = [_checked_by_rule(question)]
     if question.kind not in _CHOICE_FIELDS:
         return TextAreaField(
-            question.text, validators=validators, widget=GovCharacterCount()
+            question.text, validators=validators, widget=_CharacterCount()
         )
     field_class, widget = _CHOICE_FIELDS[question.kind]
     # The rule checks the choices, with a message for people: WTForms' is not.
@@ -131,6 +163,17 @@ PAGE_FORMS: dict[int, type[Form]] = {
 def page_form(number: int, answers: Answers) -> Form:
     """Page `number`'s form, filled in with the answers given so far."""
     return PAGE_FORMS[number](data=answers)
+
+
+def translate_choices(form: Form) -> Form:
+    """The form with its answers' labels in the respondent's language; codes kept."""
+    for field_ in form:
+        if getattr(field_, "choices", None):
+            field_.choices = [
+                SelectChoice(choice.value, gettext(choice.label))
+                for choice in field_.choices
+            ]
+    return form
 
 
 @dataclass
@@ -160,7 +203,7 @@ def check(formdata, page: int | None = None) -> Checked:
     answer) are dropped, as a person would expect.
     """
     problems = [
-        f"“{_shorten(name)}” is not a question in this survey"
+        gettext("“%(name)s” is not a question in this survey", name=_shorten(name))
         for name in formdata
         if name not in BY_CODE and name not in CONTROL_FIELDS
     ]
@@ -186,10 +229,12 @@ def check(formdata, page: int | None = None) -> Checked:
         if page is not None and PAGE_OF[code] > page:
             continue
         if page is not None and PAGE_OF[code] == page and BY_CODE[code].hidden_message:
-            form[code].errors = [BY_CODE[code].hidden_message]
+            form[code].errors = [gettext(BY_CODE[code].hidden_message)]
         else:
             problems.append(
-                f"{code}: this question does not apply to the other answers"
+                code
+                + ": "
+                + gettext("this question does not apply to the other answers")
             )
     answers = {
         code: value for code, value in answers.items() if is_shown(code, answers)

@@ -9,25 +9,35 @@ from survey import languages
 
 VERSION = 1
 
-PNS = ("pns", "Prefer not to say")
-DK = ("dk", "Don't know")
-NOT_SURE = ("dk", "Not sure")
-YES_NO_NOT_SURE = (("yes", "Yes"), ("no", "No"), NOT_SURE)
-YES_NO_DK = (("yes", "Yes"), ("no", "No"), DK)
+
+def N_(text: str) -> str:
+    """Mark `text` for translation; it is translated where it is shown to people.
+
+    The stored codes never change with the language, and staff pages, the report
+    and the CSV keep these English words.
+    """
+    return text
+
+
+PNS = ("pns", N_("Prefer not to say"))
+DK = ("dk", N_("Don't know"))
+NOT_SURE = ("dk", N_("Not sure"))
+YES_NO_NOT_SURE = (("yes", N_("Yes")), ("no", N_("No")), NOT_SURE)
+YES_NO_DK = (("yes", N_("Yes")), ("no", N_("No")), DK)
 AGREE_SCALE = (
-    ("5", "Strongly agree"),
-    ("4", "Tend to agree"),
-    ("3", "Neither agree nor disagree"),
-    ("2", "Tend to disagree"),
-    ("1", "Strongly disagree"),
+    ("5", N_("Strongly agree")),
+    ("4", N_("Tend to agree")),
+    ("3", N_("Neither agree nor disagree")),
+    ("2", N_("Tend to disagree")),
+    ("1", N_("Strongly disagree")),
     DK,
 )
 SATISFACTION_SCALE = (
-    ("5", "Very satisfied"),
-    ("4", "Fairly satisfied"),
-    ("3", "Neither satisfied nor dissatisfied"),
-    ("2", "Fairly dissatisfied"),
-    ("1", "Very dissatisfied"),
+    ("5", N_("Very satisfied")),
+    ("4", N_("Fairly satisfied")),
+    ("3", N_("Neither satisfied nor dissatisfied")),
+    ("2", N_("Fairly dissatisfied")),
+    ("1", N_("Very dissatisfied")),
     DK,
 )
 CONTACT = frozenset({"lt3m", "3to12m", "gt12m"})
@@ -36,50 +46,55 @@ DECLINED = frozenset({"some", "none"})
 DECLINE_REASONS = (
     (
         "fear_found_out",
-        "I was afraid the person would find out, or that things would get worse",
+        N_("I was afraid the person would find out, or that things would get worse"),
     ),
     (
         "not_safe_to_talk",
-        "It was not safe to talk: the person, or someone close to them, "
-        "was there or nearby",
+        N_(
+            "It was not safe to talk: the person, or someone close to them, "
+            "was there or nearby"
+        ),
     ),
-    ("no_prosecution", "I did not want them arrested or taken to court"),
-    ("childrens_services", "I was worried about social services or my children"),
-    ("immigration", "I was worried about my immigration status"),
-    ("not_believed", "I did not think I would be believed or taken seriously"),
-    ("past_experience", "I had a bad experience with the police before"),
-    ("officer_manner", "The way the officer spoke to me or behaved"),
-    ("too_personal", "The questions felt too personal"),
-    ("not_explained", "Nobody explained why they were asking"),
-    ("too_soon", "It was too soon: I was in shock or upset"),
-    ("language", "Language: there was no interpreter, or a family member interpreted"),
-    ("phone", "It was over the phone, not face to face"),
-    ("no_difference", "I did not think it would make a difference"),
-    ("not_serious", "I did not think what happened was serious enough"),
-    ("shame", "Shame, or pressure from family or community"),
-    ("dependence", "I depend on them for money, housing or care"),
-    ("blamed", "I was worried I would be blamed or arrested myself"),
-    ("other", "Another reason"),
+    ("no_prosecution", N_("I did not want them arrested or taken to court")),
+    ("childrens_services", N_("I was worried about social services or my children")),
+    ("immigration", N_("I was worried about my immigration status")),
+    ("not_believed", N_("I did not think I would be believed or taken seriously")),
+    ("past_experience", N_("I had a bad experience with the police before")),
+    ("officer_manner", N_("The way the officer spoke to me or behaved")),
+    ("too_personal", N_("The questions felt too personal")),
+    ("not_explained", N_("Nobody explained why they were asking")),
+    ("too_soon", N_("It was too soon: I was in shock or upset")),
+    (
+        "language",
+        N_("Language: there was no interpreter, or a family member interpreted"),
+    ),
+    ("phone", N_("It was over the phone, not face to face")),
+    ("no_difference", N_("I did not think it would make a difference")),
+    ("not_serious", N_("I did not think what happened was serious enough")),
+    ("shame", N_("Shame, or pressure from family or community")),
+    ("dependence", N_("I depend on them for money, housing or care")),
+    ("blamed", N_("I was worried I would be blamed or arrested myself")),
+    ("other", N_("Another reason")),
     PNS,
 )
 WOULD_HELP = (
-    ("later", "Being asked at a different time"),
-    ("support_worker", "Having a support worker with me"),
-    ("officer_gender", "Being asked by an officer of a gender I chose"),
-    ("interpreter", "An interpreter"),
-    ("private_place", "Being somewhere private"),
-    ("face_to_face", "Being asked face to face"),
-    ("know_what_happens", "Knowing what would happen with my answers"),
-    ("nothing", "Nothing would have helped"),
+    ("later", N_("Being asked at a different time")),
+    ("support_worker", N_("Having a support worker with me")),
+    ("officer_gender", N_("Being asked by an officer of a gender I chose")),
+    ("interpreter", N_("An interpreter")),
+    ("private_place", N_("Being somewhere private")),
+    ("face_to_face", N_("Being asked face to face")),
+    ("know_what_happens", N_("Knowing what would happen with my answers")),
+    ("nothing", N_("Nothing would have helped")),
     PNS,
 )
 
-SAFETY_INTRO = (
+SAFETY_INTRO = N_(
     "Police officers may ask a set of questions about your safety. These are "
     "sometimes called a risk assessment, DASH or DARA. They help decide what support "
     "and protection you get."
 )
-FREE_TEXT_WARNING = "Please do not include names, addresses or phone numbers."
+FREE_TEXT_WARNING = N_("Please do not include names, addresses or phone numbers.")
 
 
 @dataclass(frozen=True)
@@ -126,106 +141,123 @@ def _agree(code: str, statement: str) -> Question:
 QUESTIONS: tuple[Question, ...] = (
     Question(
         "A1_offence",
-        "What were you in contact with the police about?",
+        N_("What were you in contact with the police about?"),
         "single",
         (
-            ("da", "Domestic abuse by a partner, ex-partner or family member"),
-            ("stalking", "Stalking"),
-            ("harassment", "Harassment"),
-            ("other", "Something else"),
+            ("da", N_("Domestic abuse by a partner, ex-partner or family member")),
+            ("stalking", N_("Stalking")),
+            ("harassment", N_("Harassment")),
+            ("other", N_("Something else")),
             PNS,
         ),
         required=True,
-        hint="Choose the one that fits best.",
-        required_message="Choose what you were in contact with the police about, "
-        "or choose Prefer not to say",
+        hint=N_("Choose the one that fits best."),
+        required_message=N_(
+            "Choose what you were in contact with the police about, "
+            "or choose Prefer not to say"
+        ),
     ),
     Question(
         "A2_contact",
-        "When did you last have contact with the police about this?",
+        N_("When did you last have contact with the police about this?"),
         "single",
         (
-            ("lt3m", "In the last 3 months"),
-            ("3to12m", "3 to 12 months ago"),
-            ("gt12m", "More than a year ago"),
-            ("none", "I have not had contact with the police about this"),
+            ("lt3m", N_("In the last 3 months")),
+            ("3to12m", N_("3 to 12 months ago")),
+            ("gt12m", N_("More than a year ago")),
+            ("none", N_("I have not had contact with the police about this")),
             PNS,
         ),
     ),
     _agree(
         "B1_confidence",
-        "Taking everything into account, I have confidence in the police in this area.",
+        N_(
+            "Taking everything into account, I have confidence in the police "
+            "in this area."
+        ),
     ),
     _agree(
         "B2_relied_on",
-        "The police can be relied on to be there when you need them.",
+        N_("The police can be relied on to be there when you need them."),
     ),
     _agree(
         "B3_respect",
-        "The police would treat you with respect if you had contact with them.",
+        N_("The police would treat you with respect if you had contact with them."),
     ),
     _agree(
         "B4_fair",
-        "The police treat everyone fairly regardless of who they are.",
+        N_("The police treat everyone fairly regardless of who they are."),
     ),
     _agree(
         "B5_understand",
-        "The police understand the issues that affect people like me.",
+        N_("The police understand the issues that affect people like me."),
     ),
-    _agree("B6_trust", "{force} is an organisation that I can trust."),
+    _agree("B6_trust", N_("{force} is an organisation that I can trust.")),
     Question(
         "B7_report_again",
-        "If something like this happened again, how likely would you be to contact "
-        "the police?",
+        N_(
+            "If something like this happened again, how likely would you be to contact "
+            "the police?"
+        ),
         "single",
         (
-            ("4", "Very likely"),
-            ("3", "Fairly likely"),
-            ("2", "Not very likely"),
-            ("1", "Not at all likely"),
+            ("4", N_("Very likely")),
+            ("3", N_("Fairly likely")),
+            ("2", N_("Not very likely")),
+            ("1", N_("Not at all likely")),
             DK,
         ),
     ),
     Question(
         "C1_satisfied",
-        "Taking the whole experience into account, how satisfied or dissatisfied are "
-        "you with the service the police gave you?",
+        N_(
+            "Taking the whole experience into account, how satisfied or "
+            "dissatisfied are you with the service the police gave you?"
+        ),
         "single",
         SATISFACTION_SCALE,
         when=("A2_contact", CONTACT),
     ),
     Question(
         "C2_informed",
-        "How satisfied or dissatisfied are you with how well you were kept informed?",
+        N_(
+            "How satisfied or dissatisfied are you with how well you were "
+            "kept informed?"
+        ),
         "single",
         SATISFACTION_SCALE,
         when=("A2_contact", CONTACT),
     ),
     Question(
         "C3_respected",
-        "Did the police officers treat you with respect?",
+        N_("Did the police officers treat you with respect?"),
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
     ),
     Question(
         "C4_orders",
-        "Did the police tell you about protective orders, such as a Stalking "
-        "Protection Order or a Domestic Abuse Protection Order?",
+        N_(
+            "Did the police tell you about protective orders, such as a Stalking "
+            "Protection Order or a Domestic Abuse Protection Order?"
+        ),
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
     ),
     Question(
         "C5_referred",
-        "Did the police offer to put you in touch with a support service?",
+        N_("Did the police offer to put you in touch with a support service?"),
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
     ),
     Question(
         "D1_offered",
-        "Did a police officer offer to go through a set of safety questions with you?",
+        N_(
+            "Did a police officer offer to go through a set of safety "
+            "questions with you?"
+        ),
         "single",
         YES_NO_NOT_SURE,
         when=("A2_contact", CONTACT),
@@ -234,86 +266,94 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "D2_answered",
-        "How many of the questions did you answer?",
+        N_("How many of the questions did you answer?"),
         "single",
         (
-            ("all", "All of them"),
-            ("some", "Some of them"),
-            ("none", "None of them"),
+            ("all", N_("All of them")),
+            ("some", N_("Some of them")),
+            ("none", N_("None of them")),
             NOT_SURE,
         ),
         when=("D1_offered", frozenset({"yes"})),
     ),
     Question(
         "D3_reasons",
-        "Why did you not answer some or all of the questions?",
+        N_("Why did you not answer some or all of the questions?"),
         "multi",
         DECLINE_REASONS,
         when=("D2_answered", DECLINED),
         exclusive=frozenset({"pns"}),
-        hint="Tick all that apply.",
+        hint=N_("Tick all that apply."),
     ),
     Question(
         "D3_other_text",
-        "Other reason",
+        N_("Other reason"),
         "text",
         when=("D3_reasons", frozenset({"other"})),
         max_length=500,
         hint=FREE_TEXT_WARNING,
-        hidden_message="You wrote another reason: tick Another reason as well, "
-        "or clear this box",
+        hidden_message=N_(
+            "You wrote another reason: tick Another reason as well, or clear this box"
+        ),
     ),
     Question(
         "D4_explained",
-        "Did the officer explain why they were asking the questions?",
+        N_("Did the officer explain why they were asking the questions?"),
         "single",
         YES_NO_DK,
         when=("D1_offered", frozenset({"yes"})),
     ),
     Question(
         "D5_private",
-        "Were you somewhere private where it was safe to talk?",
+        N_("Were you somewhere private where it was safe to talk?"),
         "single",
         YES_NO_DK,
         when=("D1_offered", frozenset({"yes"})),
     ),
     Question(
         "D6_would_help",
-        "What would have made you more likely to answer?",
+        N_("What would have made you more likely to answer?"),
         "multi",
         WOULD_HELP,
         when=("D2_answered", DECLINED),
         exclusive=frozenset({"nothing", "pns"}),
-        hint="Tick all that apply.",
+        hint=N_("Tick all that apply."),
     ),
     Question(
         "E1_age",
-        "What is your age?",
+        N_("What is your age?"),
         "single",
         (
-            ("u25", "Under 25"),
-            ("25to44", "25 to 44"),
-            ("45to64", "45 to 64"),
-            ("65plus", "65 or over"),
+            ("u25", N_("Under 25")),
+            ("25to44", N_("25 to 44")),
+            ("45to64", N_("45 to 64")),
+            ("65plus", N_("65 or over")),
             PNS,
         ),
     ),
     Question(
         "E2_gender",
-        "What is your gender?",
+        N_("What is your gender?"),
         "single",
-        (("woman", "Woman"), ("man", "Man"), ("other", "In another way"), PNS),
+        (
+            ("woman", N_("Woman")),
+            ("man", N_("Man")),
+            ("other", N_("In another way")),
+            PNS,
+        ),
     ),
     Question(
         "E3_disability",
-        "Do you have a disability or long-term health condition?",
+        N_("Do you have a disability or long-term health condition?"),
         "single",
-        (("yes", "Yes"), ("no", "No"), PNS),
+        (("yes", N_("Yes")), ("no", N_("No")), PNS),
     ),
     Question(
         "F1_comments",
-        "Is there anything else you want to tell us about your experience with "
-        "the police?",
+        N_(
+            "Is there anything else you want to tell us about your experience with "
+            "the police?"
+        ),
         "text",
         max_length=1000,
         hint=FREE_TEXT_WARNING,
@@ -323,9 +363,9 @@ QUESTIONS: tuple[Question, ...] = (
 BY_CODE: dict[str, Question] = {q.code: q for q in QUESTIONS}
 
 PAGES: tuple[Page, ...] = (
-    Page("What happened", ("A1_offence", "A2_contact")),
+    Page(N_("What happened"), ("A1_offence", N_("A2_contact"))),
     Page(
-        "Confidence in the police",
+        N_("Confidence in the police"),
         (
             "B1_confidence",
             "B2_relied_on",
@@ -335,10 +375,10 @@ PAGES: tuple[Page, ...] = (
             "B6_trust",
             "B7_report_again",
         ),
-        intro="How much do you agree or disagree with each of these?",
+        intro=N_("How much do you agree or disagree with each of these?"),
     ),
     Page(
-        "Your contact with the police",
+        N_("Your contact with the police"),
         (
             "C1_satisfied",
             "C2_informed",
@@ -349,15 +389,15 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
-        "The safety questions",
+        N_("The safety questions"),
         ("D2_answered", "D4_explained", "D5_private"),
         intro=SAFETY_INTRO,
     ),
     Page(
-        "Why you did not answer",
+        N_("Why you did not answer"),
         ("D3_reasons", "D3_other_text", "D6_would_help"),
     ),
-    Page("About you", ("E1_age", "E2_gender", "E3_disability", "F1_comments")),
+    Page(N_("About you"), ("E1_age", "E2_gender", "E3_disability", "F1_comments")),
 )
 LAST_PAGE = len(PAGES)
 PAGE_OF: dict[str, int] = {

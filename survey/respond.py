@@ -25,9 +25,11 @@ from flask import (
 from analysis import periods
 from survey import checking, integrity, storage
 from survey.db import get_db
+from survey.i18n import lang_args
 from survey.questionnaire import (
     BY_CODE,
     LAST_PAGE,
+    N_,
     PAGE_OF,
     PAGES,
     QUESTIONS,
@@ -70,7 +72,7 @@ def begin(code):
 def questions(code):
     """Pages of questions are only ever posted; this address leads to the start."""
     get_open_link_or_404(code)
-    return redirect(url_for("respond.start", code=code), 303)
+    return redirect(url_for("respond.start", code=code, **lang_args()), 303)
 
 
 @bp.post("/<code>/questions")
@@ -87,7 +89,10 @@ def answer(code):
     token_text = request.form.get("token", "")
     token = integrity.read_token(current_app.config["SECRET_KEY"], token_text)
     if token is None:
-        abort(400, "This form could not be checked. Please start again from your link.")
+        abort(
+            400,
+            N_("This form could not be checked. Please start again from your link."),
+        )
     page = _page_number(request.form.get("page", ""))
     checked = checking.check(request.form, page)
     if checked.problems:
@@ -113,7 +118,7 @@ def _submit(link, code, checked, token, token_text):
     """Store the response; on any database failure, a 503 page keeping every answer."""
     if request.form.get("website"):
         # The honeypot was filled in: a bot. It sees the usual ending; nothing is kept.
-        return redirect(url_for("respond.thanks", code=code), 303)
+        return redirect(url_for("respond.thanks", code=code, **lang_args()), 303)
     try:
         return _store(link, code, checked, token)
     except sqlite3.DatabaseError:
@@ -130,7 +135,7 @@ def _store(link, code, checked, token):
     if storage.get_submission(db, token.submission_id):
         # Sent before and stored then: a retry, not a new response. Looked up before
         # any write, so it gets its thank-you even from a read-only file.
-        return redirect(url_for("respond.thanks", code=code), 303)
+        return redirect(url_for("respond.thanks", code=code, **lang_args()), 303)
     hour = _current_hour()
     if token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"]):
         fresh = integrity.issue_token(config["SECRET_KEY"], hour)
@@ -149,7 +154,7 @@ def _store(link, code, checked, token):
         channel=link["channel"],
         submission_id=token.submission_id,
     )
-    return redirect(url_for("respond.thanks", code=code), 303)
+    return redirect(url_for("respond.thanks", code=code, **lang_args()), 303)
 
 
 def _unsaved(code, number, form, answers, token_text):
@@ -203,6 +208,7 @@ def question_children(question: Question) -> list[Question]:
 def _render_page(code, number, form, answers, token, status=200, notice=None):
     if form is None:
         form = checking.page_form(number, answers)
+    checking.translate_choices(form)
     page = PAGES[number - 1]
     carried = {key: value for key, value in answers.items() if PAGE_OF[key] != number}
     questions = [
@@ -234,7 +240,7 @@ def _page_number(value: str) -> int:
     str.isdigit also accepts "²" and "③", which int() then refuses with a 500.
     """
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= LAST_PAGE:
-        abort(400, "The form did not say which page it came from.")
+        abort(400, N_("The form did not say which page it came from."))
     return int(value)
 
 
