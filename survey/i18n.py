@@ -72,6 +72,35 @@ def lang_args() -> dict[str, str]:
     return {} if code == DEFAULT else {"lang": code}
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (make messages-extract); it stays as it is."""
+    return message
+
+
+def translations_for(code: str) -> support.NullTranslations:
+    """The catalogue of one offered language, whatever the request's own language.
+
+    Hand-out cards are printed from an English staff page in the language chosen for
+    them (survey/links.py). An unknown or unoffered code is English.
+    """
+    if code not in offered() or code == DEFAULT:
+        return support.NullTranslations()
+    directory = current_app.config["TRANSLATIONS_DIRECTORY"]
+    if code == EASY_READ:
+        return support.Translations.load(directory, [DEFAULT], EASY_READ)
+    return support.Translations.load(directory, [code])
+
+
+def survey_address(base: str, link_code: str, code: str) -> str:
+    """A link's public address that opens the survey in the language `code`."""
+    address = f"{base.rstrip('/')}/s/{link_code}"
+    return (
+        address
+        if code not in offered() or code == DEFAULT
+        else (f"{address}?lang={code}")
+    )
+
+
 class SurveyDomain(Domain):
     """Flask-Babel's domain, which finds Easy Read's catalogue in its own domain."""
 

@@ -41,8 +41,9 @@ from wtforms.validators import (
 )
 
 from analysis import disclosure, perturbation
-from survey import accounts, cards, releases, sharing, storage
+from survey import accounts, cards, i18n, releases, sharing, storage
 from survey.db import get_db
+from survey.i18n import N_
 from survey.staff import audit, form_page, requires
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
@@ -51,11 +52,14 @@ CHANNEL_TAKEN = "This channel code is taken: choose another one"
 
 # Wording for hand-out cards. A card may be found by the person who hurts someone: the
 # default says nothing about abuse, the police or crime.
+# Printed on cards in the language chosen for them, so in the catalogues (babel.cfg);
+# N_ marks them for extraction and leaves them English here.
 CARD_WORDINGS = {
-    "views": "Have your say about local services",
-    "feedback": "We would like your feedback",
-    "survey": "A short survey, about 5 minutes",
+    "views": N_("Have your say about local services"),
+    "feedback": N_("We would like your feedback"),
+    "survey": N_("A short survey, about 5 minutes"),
 }
+CARD_NOTE = N_("Anonymous. About 5 minutes.")
 CARD_SIZES = {
     "a6": "A6 (105 × 148 mm, postcard size)",
     "business": "Business card (85 × 55 mm)",
@@ -285,9 +289,10 @@ def _set_open(code: str, is_open: bool):
     return redirect(url_for("links.show", code=link["code"]), 303)
 
 
-def _survey_url(link: dict) -> str:
+def _survey_url(link: dict, language: str = i18n.DEFAULT) -> str:
+    """The link's public address, opening the survey in `language` if it is offered."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/s/{link['code']}"
+    return i18n.survey_address(base, link["code"], language)
 
 
 class CardForm(FlaskForm):
@@ -341,6 +346,14 @@ class CardForm(FlaskForm):
         default="views",
         invalid_choice_message="Choose the wording",
     )
+    language = RadioField(
+        "Language of the cards",
+        widget=GovRadioInput(),
+        description="The wording is printed in this language, and the QR code and "
+        "address open the survey in it. Your own line is printed as you type it.",
+        default=i18n.DEFAULT,
+        invalid_choice_message="Choose one of the languages offered",
+    )
     line = StringField(
         "Your own line (optional)",
         widget=GovTextInput(),
@@ -369,11 +382,17 @@ def card(code):
     link = get_link_or_404(code)
     # No query string: the first visit, with the form's defaults.
     form = CardForm(formdata=request.args or None)
+    # The languages the survey offers now (LANGUAGES), each in its own name.
+    form.language.choices = [
+        SelectChoice(option, i18n.NAMES[option]) for option in i18n.offered()
+    ]
     if request.args and not form.validate() and form.line.errors:
         # Shown again as typed, less what HTML cannot carry faithfully (a browser
         # drops line breaks and NUL from a field) and could not be seen anyway.
         form.line.data = cards.without_hidden(form.line.data or "")
-    url = _survey_url(link)
+    language = i18n.DEFAULT if form.language.errors else form.language.data
+    translations = i18n.translations_for(language)
+    url = _survey_url(link, language)
     sheet = None if form.errors else cards.SHEETS[form.size.data]
     return form_page(
         "links/card.html",
@@ -382,6 +401,11 @@ def card(code):
         url=url,
         display_url=url.split("://", 1)[-1],
         wordings=CARD_WORDINGS,
+        heading=translations.gettext(CARD_WORDINGS.get(form.wording.data, "")),
+        note=translations.gettext(CARD_NOTE),
+        card_lang=i18n.DEFAULT if language == i18n.EASY_READ else language,
+        card_dir="rtl" if language in i18n.RIGHT_TO_LEFT else "ltr",
+        qr_args={} if language == i18n.DEFAULT else {"language": language},
         # What was typed stays in the form; the card prints it without the spaces.
         line=(form.line.data or "").strip(),
         sheet=sheet,
@@ -392,10 +416,14 @@ def card(code):
 @bp.get("/<code>/qr.svg")
 @requires("admin", "partner")
 def qr(code):
-    """The link's QR code as SVG: medium error correction survives a worn card."""
+    """The link's QR code as SVG: medium error correction survives a worn card.
+
+    `?language=cy` makes it open the survey in that language, if it is offered.
+    """
     link = get_link_or_404(code)
+    language = request.args.get("language", i18n.DEFAULT)
     buffer = io.BytesIO()
-    segno.make(_survey_url(link), error="m").save(
+    segno.make(_survey_url(link, language), error="m").save(
         buffer,
         kind="svg",
         scale=4,

@@ -1,10 +1,13 @@
 """Distribution links for staff: who sees which, closing, expiry, counts and cards."""
 
+import io
 import re
 from datetime import date, timedelta
 from html import unescape
 
+import pseudo_locale
 import pytest
+import segno
 from helpers import csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -325,7 +328,7 @@ def test_card_is_discreet_and_carries_the_short_address(personas, link_a):
     assert cards_in(refused.text) == []
 
 
-CARD = re.compile(r'<div class="survey-card survey-card--(\w+)">(.*?)</div>', re.S)
+CARD = re.compile(r'<div class="survey-card survey-card--(\w+)"[^>]*>(.*?)</div>', re.S)
 
 
 def cards_in(html: str) -> list[str]:
@@ -509,3 +512,46 @@ def test_qr_code_is_svg_served_by_the_app(personas, link_a):
     body = response.get_data(as_text=True)
     assert body.startswith("<svg") and "<path" in body
     assert "QR code for the survey address" in body
+
+
+def test_cards_print_in_the_language_chosen_and_open_the_survey_in_it(
+    app, personas, link_a, tmp_path
+):
+    app.config["TRANSLATIONS_DIRECTORY"] = str(pseudo_locale.build(tmp_path))
+    app.config["LANGUAGES"] = ["en", pseudo_locale.CODE]
+    partner = personas["partner_a"]
+    page = f"/staff/links/{link_a['code']}/card"
+    assert "Language of the cards" in partner.get(page).text
+    response = partner.get(f"{page}?wording=feedback&language={pseudo_locale.CODE}")
+    assert response.status_code == 200
+    [card] = cards_in(response.text)
+    assert pseudo_locale.pseudo("We would like your feedback") in unescape(card)
+    assert pseudo_locale.pseudo("Anonymous. About 5 minutes.") in unescape(card)
+    assert f'lang="{pseudo_locale.CODE}"' in response.text
+    # The QR code and the address open the survey in that language.
+    address = f"https://survey.example.org/s/{link_a['code']}?lang={pseudo_locale.CODE}"
+    [qr_src] = re.findall(r'class="survey-card__qr" src="([^"]+)"', response.text)
+    qr = partner.get(unescape(qr_src))
+    expected = io.BytesIO()
+    segno.make(address, error="m").save(
+        expected,
+        kind="svg",
+        scale=4,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="QR code for the survey address",
+    )
+    assert qr.data == expected.getvalue()
+    assert f"/s/{link_a['code']}?lang={pseudo_locale.CODE}" in unescape(card)
+    # English cards are as before; a language not offered is refused with the form.
+    [english] = cards_in(partner.get(f"{page}?wording=feedback").text)
+    assert "We would like your feedback" in english and "?lang=" not in english
+    refused = partner.get(f"{page}?language=cy")
+    assert refused.status_code == 400
+    assert "Choose one of the languages offered" in refused.text
+
+
+def test_english_only_cards_offer_no_language(personas, link_a):
+    html = personas["partner_a"].get(f"/staff/links/{link_a['code']}/card").text
+    assert "Language of the cards" not in html
