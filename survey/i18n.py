@@ -13,6 +13,8 @@ from babel import support
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, Domain
 
+from survey import languages
+
 HERE = os.path.dirname(__file__)
 TRANSLATIONS = os.path.join(os.path.dirname(HERE), "translations")
 DEFAULT = "en"
@@ -20,16 +22,10 @@ DEFAULT = "en"
 # "easy" domain of English (translations/en/LC_MESSAGES/easy.po), since Babel parses
 # no locale code for it.
 EASY_READ = "easy"
-# Each language in its own name, as the start page lists it, and its writing direction.
-NAMES = {
-    "en": "English",
-    "cy": "Cymraeg",
-    "pl": "Polski",
-    "ur": "اردو",
-    "ar": "العربية",
-    EASY_READ: "Easy Read",
-}
-RIGHT_TO_LEFT = frozenset({"ur", "ar"})
+# Each language in its own name, as the start page lists it (survey/languages.py
+# keeps the codes a response may be stored with), and the right-to-left ones.
+NAMES = languages.OWN_NAMES
+RIGHT_TO_LEFT = frozenset({"ur"})
 # Pages never translated, whatever the address says: staff pages, and the public
 # results, whose figures and sentences exist in English only (its page would
 # otherwise claim a language its content is not in).
@@ -62,7 +58,7 @@ def locale() -> str:
 
 
 def direction() -> str:
-    """The writing direction of the page: "rtl" for Urdu and Arabic."""
+    """The writing direction of the page: "rtl" for Urdu."""
     return "rtl" if language() in RIGHT_TO_LEFT else "ltr"
 
 

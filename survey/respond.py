@@ -23,7 +23,7 @@ from flask import (
 )
 
 from analysis import periods
-from survey import checking, integrity, storage
+from survey import checking, i18n, integrity, storage
 from survey.db import get_db
 from survey.i18n import lang_args
 from survey.questionnaire import (
@@ -153,6 +153,9 @@ def _store(link, code, checked, token):
         period=periods.week_of(date.today()),
         channel=link["channel"],
         submission_id=token.submission_id,
+        # The language the person read the survey in: only an offered one, else
+        # English (survey/i18n.py), so always a code the column takes.
+        language=i18n.language(),
     )
     return redirect(url_for("respond.thanks", code=code, **lang_args()), 303)
 

@@ -59,13 +59,14 @@ def post_form(client, code, pairs, headers=None):
     return client.post(f"/s/{code}/questions", data=MultiDict(pairs), headers=headers)
 
 
-def walk_survey(client, code, answers, *, headers=None):
+def walk_survey(client, code, answers, *, headers=None, lang=None):
     """Fill in the survey page by page as a person would; return the final response.
 
     Each page gets only the answers to the questions it shows, plus the hidden fields
-    the page itself carries, just as a browser would send them.
+    the page itself carries (the language among them), as a browser would send them.
     """
-    page = client.post(f"/s/{code}/begin", headers=headers)
+    begin = {"lang": lang} if lang else None
+    page = client.post(f"/s/{code}/begin", headers=headers, data=begin)
     assert page.status_code == 200
     for _ in range(10):
         html = page.get_data(as_text=True)
@@ -76,7 +77,7 @@ def walk_survey(client, code, answers, *, headers=None):
                 continue
             for one in value if isinstance(value, list) else [value]:
                 data.append((name, one))
-        last = "Send your answers" in html
+        last = 'value="send"' in html  # the last page's button, in any language
         data.append(("nav", "send" if last else "next"))
         page = post_form(client, code, data, headers=headers)
         if last or page.status_code != 200:

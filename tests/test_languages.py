@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pseudo_locale
 import pytest
-from helpers import CONTACTS, read_form
+from helpers import CONTACTS, read_form, walk_survey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
@@ -336,3 +336,13 @@ def test_any_lang_on_any_respondent_route_is_never_a_500(
         response = client.get(path, query_string=args)
     assert response.status_code in (200, 303)
     assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("lang", ["cy", "easy", "xx"])
+def test_the_response_records_the_language_it_was_read_in(app, client, db, link, lang):
+    app.config["LANGUAGES"] = ["en", "cy", "easy"]
+    response = walk_survey(client, link["code"], {"A1_offence": "da"}, lang=lang)
+    assert response.status_code == 303
+    [stored] = [row[0] for row in db.execute("SELECT language FROM responses")]
+    # A code not offered ("xx") was English all along, and is stored so.
+    assert stored == ("en" if lang == "xx" else lang)
