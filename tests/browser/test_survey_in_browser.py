@@ -73,30 +73,39 @@ def assert_no_traces(page, context, base: str, requests: list[str], js: bool) ->
         assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-@pytest.mark.parametrize("path", list(ROUTES))
-def test_whole_survey_by_keyboard_leaves_no_trace(
-    browser, live_server, survey_link, db, path, js
-):
-    answers = ROUTES[path]
+def walk_by_keyboard(browser, base, code, db, answers, js, lang=None, name=None):
+    """The whole survey by keyboard at 375 px, checking for traces on every page.
+
+    `lang` is chosen as a respondent would, on the start page. Returns the stored row
+    and the thank-you page's heading.
+    """
     context = browser.new_context(
         java_script_enabled=js, viewport={"width": 375, "height": 800}
     )
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{live_server}/s/{survey_link['code']}")
-    assert_no_traces(page, context, live_server, requests, js)
+    page.goto(f"{base}/s/{code}")
+    if lang:
+        tab_to(page, f"a[hreflang][href$='lang={lang}']")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    assert_no_traces(page, context, base, requests, js)
     tab_to(page, ".govuk-button--start")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     for number in range(1, 10):
-        assert_no_traces(page, context, live_server, requests, js)
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(
-            path=SCREENSHOTS / f"{path}-{'js' if js else 'nojs'}-{number}.png",
-            full_page=True,
-        )
+        assert_no_traces(page, context, base, requests, js)
+        if name:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(
+                path=SCREENSHOTS / f"{name}-{'js' if js else 'nojs'}-{number}.png",
+                full_page=True,
+            )
+        if lang:  # Easy Read is English to the browser
+            assert page.get_attribute("html", "lang") == (
+                "en" if lang == "easy" else lang
+            )
         answer_page(page, answers)
         last = page.is_visible("button[value='send']")
         tab_to(page, "button[value='send']" if last else "button[value='next']")
@@ -104,15 +113,43 @@ def test_whole_survey_by_keyboard_leaves_no_trace(
             page.keyboard.press("Enter")
         if last:
             break
-    assert page.inner_text("h1") == "Thank you"
-    assert_no_traces(page, context, live_server, requests, js)
-    [row] = list(db["responses"].rows)
-    for code, value in answers.items():
-        if isinstance(value, list):
-            assert all(row[f"{code}.{one}"] == 1 for one in value)
-        else:
-            assert row[code] == value
+    assert page.url.split("?")[0].endswith("/done")
+    if lang:
+        assert f"lang={lang}" in page.url
+    assert_no_traces(page, context, base, requests, js)
+    heading = page.inner_text("h1")
     context.close()
+    [row] = list(db["responses"].rows)
+    for question, value in answers.items():
+        if isinstance(value, list):
+            assert all(row[f"{question}.{one}"] == 1 for one in value)
+        else:
+            assert row[question] == value
+    return row, heading
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
+@pytest.mark.parametrize("path", list(ROUTES))
+def test_whole_survey_by_keyboard_leaves_no_trace(
+    browser, live_server, survey_link, db, path, js
+):
+    row, heading = walk_by_keyboard(
+        browser, live_server, survey_link["code"], db, ROUTES[path], js, name=path
+    )
+    assert heading == "Thank you"
+    assert row["language"] == "en"
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
+@pytest.mark.parametrize("lang", ["cy", "pl", "ur", "easy"])
+def test_whole_survey_in_each_language_by_keyboard(
+    app, browser, live_server, survey_link, db, lang, js
+):
+    app.config["LANGUAGES"] = ["en", "cy", "pl", "ur", "easy"]
+    row, _ = walk_by_keyboard(
+        browser, live_server, survey_link["code"], db, ROUTES["answered-all"], js, lang
+    )
+    assert row["language"] == lang
 
 
 def test_screenshots_at_phone_and_desktop_widths(browser, live_server, survey_link):
