@@ -49,8 +49,8 @@ messages-extract:
 	  -o translations/messages.pot .
 
 messages-update: messages-extract
-	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-wrap
-	$(PYBABEL) update -i translations/messages.pot -d translations -D easy --no-wrap
+	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-wrap --ignore-obsolete
+	$(PYBABEL) update -i translations/messages.pot -d translations -D easy --no-wrap --ignore-obsolete
 
 messages-compile:
 	$(PYBABEL) compile -d translations -D messages --statistics

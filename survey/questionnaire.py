@@ -363,7 +363,7 @@ QUESTIONS: tuple[Question, ...] = (
 BY_CODE: dict[str, Question] = {q.code: q for q in QUESTIONS}
 
 PAGES: tuple[Page, ...] = (
-    Page(N_("What happened"), ("A1_offence", N_("A2_contact"))),
+    Page(N_("What happened"), ("A1_offence", "A2_contact")),
     Page(
         N_("Confidence in the police"),
         (

@@ -346,3 +346,19 @@ def test_the_response_records_the_language_it_was_read_in(app, client, db, link,
     [stored] = [row[0] for row in db.execute("SELECT language FROM responses")]
     # A code not offered ("xx") was English all along, and is stored so.
     assert stored == ("en" if lang == "xx" else lang)
+
+
+def test_pages_in_another_language_say_names_and_addresses_are_found_in_english_only(
+    pseudo_app, client, link
+):
+    # Redaction finds names, street addresses and dates by English words only: a
+    # page in another language must not promise more (docs/privacy.md, Redaction).
+    warning = (
+        "We can only spot names, street addresses and dates when they are written in "
+        "English. Please do not type them in any language."
+    )
+    for path in (f"/s/{link['code']}", "/privacy"):
+        english = client.get(path).get_data(as_text=True)
+        assert warning not in english
+        other = client.get(f"{path}?lang={pseudo_locale.CODE}").get_data(as_text=True)
+        assert pseudo_locale.pseudo(warning) in other, path
