@@ -1,42 +1,24 @@
 """Other languages on a phone: right to left for Urdu, and 40% longer text."""
 
+import shutil
+from pathlib import Path
+
 import pseudo_locale
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from test_accessibility import axe_violations
 from test_survey_in_browser import tab_to
 
 PHONE = {"width": 375, "height": 667}
-# A stub, for the layout only: a few entries so the pages hold right-to-left text
-# beside the English still untranslated. Not a translation for respondents.
-URDU_STUB = {
-    "Start now": "ابھی شروع کریں",
-    "Exit this page": "یہ صفحہ چھوڑ دیں",
-    "Continue": "جاری رکھیں",
-    "Back": "واپس",
-    "Yes": "ہاں",
-    "No": "نہیں",
-    "Prefer not to say": "بتانا نہیں چاہتے",
-    "What happened": "کیا ہوا",
-    "About you": "آپ کے بارے میں",
-    "Send your answers": "اپنے جوابات بھیجیں",
-    "Thank you": "شکریہ",
-    "Your answers have been sent": "آپ کے جوابات بھیج دیے گئے ہیں",
-    "If you need help now": "اگر آپ کو ابھی مدد چاہیے",
-}
+# The Urdu catalogue as shipped (compiled by make setup): a complete draft.
+URDU = Path(__file__).resolve().parents[2] / "translations" / "ur"
 
 
 @pytest.fixture
 def translated(app, tmp_path):
-    """The app with the pseudo-locale (as pl) and the Urdu stub, both offered."""
+    """The app with the pseudo-locale (as pl) and the Urdu catalogue, both offered."""
     pseudo_locale.build(tmp_path)
-    catalog = Catalog(locale="ur")
-    for english, urdu in URDU_STUB.items():
-        catalog.add(english, urdu)
-    (tmp_path / "ur" / "LC_MESSAGES").mkdir(parents=True)
-    with (tmp_path / "ur" / "LC_MESSAGES" / "messages.mo").open("wb") as out:
-        write_mo(out, catalog)
+    assert (URDU / "LC_MESSAGES" / "messages.mo").exists(), "run make messages-compile"
+    shutil.copytree(URDU, tmp_path / "ur")
     app.config["TRANSLATIONS_DIRECTORY"] = str(tmp_path)
     app.config["LANGUAGES"] = ["en", "pl", "ur"]
     return app
