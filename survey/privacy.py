@@ -237,20 +237,30 @@ _ORDINARY_WORDS = _words(
     added already changed cleared down dragged everywhere given kept known left listed
     mentioned missing mud printed put recorded removed right shared spelt spelled
     taken there used withheld written wrong important irrelevant private common
+    ہے ہیں تھا تھی تھے اور کیا نہیں بھی
     """
 )
 
 # Names after a cue. "my name is", "his name was", "name:" take the next words in
 # any case unless they are ordinary words ("my name is not important"); "called",
 # "named", "I'm called" take only capitalised words, and not the names of services
-# or days ("called the police", "called Refuge", "called Monday").
+# or days ("called the police", "called Refuge", "called Monday"). The survey is
+# offered in Welsh, Polish and Urdu too (docs/languages.md): their commonest cues
+# are here as well. Welsh and Polish names are capitalised, so their cues take only
+# capitalised words; Urdu has no capitals, so "میرا نام" takes the next words as
+# "my name is" does (the verb after the name may go with it).
 _NAME_CUE = re.compile(
     r"""(?ix)
     (?P<strong>\b(?:my|his|her|their|your|our|the\s+(?:man|woman|person|officer)['’]s)
         \s+(?:(?:first|real|full|last|middle|maiden|sur|nick|christian|given|family)
         \s?)?names?(?:['’]s|\s+(?:is|was|are|were)|\s*:)
-      | (?<![\w-])name\s*:)
-    | (?P<weak>\b(?:called|named|calls\s+(?:himself|herself|themselves)))
+      | (?<![\w-])name\s*:
+      | (?:میرا|میری|اس\s+کا|اس\s+کی|اُس\s+کا|ان\s+کا)\s+نام)
+    | (?P<weak>\b(?:called|named|calls\s+(?:himself|herself|themselves)
+      | (?:fy|ei|eu)\s+enw(?:\s+(?:i|e|o|hi|nhw))?\s+(?:yw|ydy|oedd)
+      | enw\s+(?:fi|fe|hi)\s+(?:yw|ydy|oedd)
+      | nazywa(?:m|sz|ją)?\s+się | nazywał[aoy]?\s+się
+      | ma(?:m|sz|ją)?\s+na\s+imię | (?:moje|jego|jej)\s+imię\s+(?:to|jest)))
     """
 )
 _NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(\.?)")
