@@ -171,6 +171,18 @@ def link(db):
 
 
 @pytest.fixture
+def link_a(db, staff_accounts):
+    """A link of organisation A."""
+    return storage.add_link(
+        db,
+        label="Outreach, north",
+        channel="outreach-north",
+        today=date(2026, 4, 1),
+        organisation_id=staff_accounts["partner_a"]["organisation_id"],
+    )
+
+
+@pytest.fixture
 def demo_rows(staff_accounts):
     """Three financial years of demo responses, and a link per channel: in the file
     `app` copied, beside the staff accounts."""

@@ -24,18 +24,6 @@ GIVEAWAY = re.compile(
 )
 
 
-@pytest.fixture
-def link_a(db, staff_accounts):
-    """A link of organisation A."""
-    return storage.add_link(
-        db,
-        label="Outreach, north",
-        channel="outreach-north",
-        today=date(2026, 4, 1),
-        organisation_id=staff_accounts["partner_a"]["organisation_id"],
-    )
-
-
 def attribute(html, element_id, name):
     """An attribute of the element with this id, unescaped as a browser reads it."""
     tag = re.search(rf'<[a-z]+ [^>]*id="{element_id}"[^>]*>', html)[0]

@@ -17,18 +17,6 @@ from survey import accounts, storage
 from survey.links import CHANNEL_TAKEN
 
 
-@pytest.fixture
-def link_a(db, staff_accounts):
-    """A link of organisation A."""
-    return storage.add_link(
-        db,
-        label="Outreach, north",
-        channel="outreach-north",
-        today=date(2026, 4, 1),
-        organisation_id=staff_accounts["partner_a"]["organisation_id"],
-    )
-
-
 def test_partner_creates_a_link_for_its_own_organisation(personas, db):
     client = personas["partner_a"]
     response = client.post(

@@ -1,7 +1,6 @@
 """A link's page in Chromium: the copy button, the address without JavaScript, axe."""
 
 import io
-from datetime import date
 
 import pytest
 import zxingcpp
@@ -13,15 +12,8 @@ from survey import storage
 
 
 @pytest.fixture
-def link_a(db, staff_accounts):
-    """A link of organisation A, with two finished months of responses."""
-    link = storage.add_link(
-        db,
-        label="Outreach, north",
-        channel="outreach-north",
-        today=date(2026, 4, 1),
-        organisation_id=staff_accounts["partner_a"]["organisation_id"],
-    )
+def link_a(link_a, db):
+    """Organisation A's link (conftest), with two finished months of responses."""
     storage.add_rows(
         db,
         [
@@ -35,7 +27,7 @@ def link_a(db, staff_accounts):
             for _ in range(count)
         ],
     )
-    return link
+    return link_a
 
 
 def logged_in(context, live_server, app):
