@@ -289,6 +289,13 @@ def _set_open(code: str, is_open: bool):
     return redirect(url_for("links.show", code=link["code"]), 303)
 
 
+@bp.app_template_filter("day_name")
+def day_name(day: str) -> str:
+    """A stored date as people read it: `2027-03-31` becomes `31 March 2027`."""
+    when = date.fromisoformat(day)
+    return f"{when.day} {when:%B %Y}"
+
+
 def _survey_url(link: dict, language: str = i18n.DEFAULT) -> str:
     """The link's public address, opening the survey in `language` if it is offered."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url

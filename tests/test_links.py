@@ -44,6 +44,10 @@ def test_partner_creates_a_link_for_its_own_organisation(personas, db):
     assert response.status_code == 303
     [link] = storage.list_links(db)
     assert link["organisation"] == "Service A" and link["expires"] == "2027-03-31"
+    # Shown as people write dates, on the list and on the link's own page.
+    assert "(until 31 March 2027)" in client.get("/staff/links").text
+    shown = client.get(f"/staff/links/{link['code']}").text
+    assert "works until 31 March 2027" in shown and "2027-03-31" not in shown
     assert "created a link" in [e["action"] for e in accounts.list_audit(db)]
 
 
