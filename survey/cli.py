@@ -46,6 +46,7 @@ def init_app(app) -> None:
         purge,
         release,
         create_user,
+        reset_second_factor,
     ):
         app.cli.add_command(command)
 
@@ -343,4 +344,25 @@ def create_user(email, role, organisation, password):
     click.echo(
         "At its first sign-in it will be asked to set up its second factor: an "
         "authenticator app on a phone (docs/deploy.md)."
+    )
+
+
+@click.command("reset-second-factor")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor(email):
+    """Forget an account's second factor: it sets one up again at its next sign-in.
+
+    For an admin who has lost both phone and recovery codes, from the server itself;
+    an admin resets a colleague's from their account page. Audited.
+    """
+    db = get_db()
+    staff = accounts.get_staff_by_email(db, email)
+    if staff is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    accounts.reset_second_factor(db, staff["id"])
+    accounts.record(db, None, "reset a second factor (command line)", staff["email"])
+    click.echo(
+        f"The second factor of {staff['email']} is reset and its sessions ended: it "
+        "sets up a new one at its next sign-in. Sign in as it straight away."
     )

@@ -425,3 +425,24 @@ def test_an_admin_who_resets_their_own_second_factor_is_logged_out(
     assert staff_row(db, "admin@example.org")["totp_secret"] is None
     # And sets it up again at the next sign-in.
     assert log_in(app.test_client(), "admin@example.org").status_code == 200
+
+
+def test_the_command_line_resets_a_lost_second_factor(app, db, newcomer):
+    client = app.test_client()
+    secret, codes = enrol(client)
+    assert staff_row(db, "new@example.org")["totp_secret"] == secret
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reset-second-factor", "NEW@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "is reset" in result.output
+    row = staff_row(db, "new@example.org")
+    assert row["totp_secret"] is None and row["totp_last_step"] == 0
+    assert db.execute("SELECT count(*) FROM recovery_codes").fetchone() == (0,)
+    # Signed out everywhere, and set up again at the next sign-in.
+    assert client.get("/staff/").status_code in (302, 303)
+    assert enrol(app.test_client())[0] != secret
+    assert audit_entries(db, "reset a second factor (command line)") == [
+        (None, "new@example.org")
+    ]
+    unknown = runner.invoke(args=["reset-second-factor", "nobody@example.org"])
+    assert unknown.exit_code == 1 and "no account" in unknown.output
