@@ -362,3 +362,14 @@ def test_pages_in_another_language_say_names_and_addresses_are_found_in_english_
         assert warning not in english
         other = client.get(f"{path}?lang={pseudo_locale.CODE}").get_data(as_text=True)
         assert pseudo_locale.pseudo(warning) in other, path
+
+
+def test_phone_numbers_read_left_to_right_in_urdu(app, client, link):
+    # Digits in a right-to-left sentence can be shown in the wrong order
+    # ("0808 2000 247" as "247 2000 0808"): every phone link keeps its own direction.
+    app.config["LANGUAGES"] = ["en", "ur"]
+    html = client.get(f"/s/{link['code']}?lang=ur").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    phones = re.findall(r'<a [^>]*href="tel:[^"]*"[^>]*>', html)
+    assert len(phones) == 3
+    assert all('dir="ltr"' in tag for tag in phones), phones
