@@ -35,7 +35,7 @@ def test_every_missing_contact_is_named_at_once(tmp_path, monkeypatch):
 def test_help_box_and_accessibility_statement_say_how_to_reach_people(client, link):
     start = client.get(f"/s/{link['code']}").get_data(as_text=True)
     assert "Exampleshire Support Service:" in start
-    assert 'href="tel:08081570192">0808 157 0192</a>' in start
+    assert 'href="tel:08081570192" dir="ltr">0808 157 0192</a>' in start
     assert "(Monday to Friday, 9am to 5pm)" in start
     statement = " ".join(client.get("/accessibility").get_data(as_text=True).split())
     assert "contact the Police and Crime Commissioner: accessibility@example.org" in (
