@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+import pyotp  # noqa: E402
 from submissions import free_port, serve  # noqa: E402
 
 from survey import accounts, releases, storage  # noqa: E402
@@ -56,20 +57,30 @@ PAGES = [
 ]
 
 
-def prepare(path: str) -> int:
-    """Upgrade the schema, add the analyst and the links, make the due releases (and
-    so the comment batches); the number of responses."""
+def prepare(path: str) -> tuple[int, str]:
+    """Upgrade the schema, add the analyst (with a second factor) and the links, make
+    the due releases (and so the comment batches); the number of responses and the
+    analyst's TOTP secret."""
     db = storage.connect(path)
     storage.migrate(db)
     if not db.execute("SELECT 1 FROM staff WHERE email = ?", [EMAIL]).fetchall():
         accounts.add_staff(db, EMAIL, PASSWORD, "analyst", None)
+    analyst = accounts.get_staff_by_email(db, EMAIL)
+    if not analyst["totp_secret"]:
+        secret = accounts.new_totp_secret()
+        code = pyotp.TOTP(secret).now()
+        accounts.enrol_second_factor(db, analyst["id"], secret, code, time.time())
+    secret = accounts.get_staff_by_email(db, EMAIL)["totp_secret"]
+    # The bench's own account: a run a moment after the last may use the same code.
+    with db.atomic():
+        db.execute("UPDATE staff SET totp_last_step = 0 WHERE email = ?", [EMAIL])
     channels = [row[0] for row in db.execute("SELECT DISTINCT channel FROM responses")]
     for channel in set(channels) - storage.list_channels(db):
         storage.add_link(db, label=channel, channel=channel, today=date.today())
     releases.make_due_releases(db, date.today(), THRESHOLD)
     responses = storage.count_responses(db)
     db.close()
-    return responses
+    return responses, secret
 
 
 def revise_latest_quarter(path: str) -> None:
@@ -116,13 +127,19 @@ class Client:
                 self.cookie = value.split(";")[0]
         return response.status, data
 
-    def log_in(self) -> None:
-        _, page = self.request("GET", "/staff/login")
+    def _post_form(self, path: str, fields: dict) -> int:
+        """Send the form on the page at `path` with its CSRF token; the status."""
+        _, page = self.request("GET", path)
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode(
-            {"csrf_token": token.decode(), "email": EMAIL, "password": PASSWORD}
-        )
-        status, _ = self.request("POST", "/staff/login", form)
+        form = urllib.parse.urlencode({"csrf_token": token.decode(), **fields})
+        return self.request("POST", path, form)[0]
+
+    def log_in(self, secret: str) -> None:
+        """The password, then a code from the analyst's authenticator secret."""
+        status = self._post_form("/staff/login", {"email": EMAIL, "password": PASSWORD})
+        if status == 303:
+            code = pyotp.TOTP(secret).now()
+            status = self._post_form("/staff/login/code", {"code": code})
         if status != 303:
             raise SystemExit(f"could not log in ({status})")
 
@@ -157,7 +174,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     for path in args.databases:
-        responses = prepare(path)
+        responses, secret = prepare(path)
         print(
             f"\n{responses:,} responses ({path}); one gunicorn worker; first request "
             f"{args.settle:g} s after it starts"
@@ -169,7 +186,7 @@ def main() -> None:
             try:
                 time.sleep(args.settle)
                 client = Client(port)
-                client.log_in()
+                client.log_in(secret)
                 for name, page in PAGES:
                     first = client.timed(page)
                     # A PDF takes seconds to lay out: three warm runs say enough.
