@@ -15,7 +15,7 @@ import pyotp
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey.storage import get_row, list_rows
+from survey.storage import get_row, immediate, list_rows
 
 ROLES = ("admin", "analyst", "partner")
 MAX_FAILED_LOGINS = 10
@@ -148,27 +148,20 @@ def check_login(db: Database, email: str, password: str, now: float) -> dict | N
     Failures are counted in the database: after MAX_FAILED_LOGINS the account is
     locked for LOCK_SECONDS, whatever the password, in every worker process.
     """
-    db.execute("BEGIN IMMEDIATE")  # read the count, then write it: no lost updates
-    try:
+    with immediate(db):  # read the count, then write it: no lost updates
         staff = get_row(db, "SELECT * FROM staff WHERE email = ?", [email.strip()])
         if staff is None:
             check_password_hash(_DUMMY_HASH, password)
-            db.conn.commit()
             return None
         locked = staff["locked_until"] > now
         right = check_password_hash(staff["password_hash"], password)
         if right and not locked and not staff["disabled"]:
             # The count is not reset here but after the second step: otherwise typing
             # the password again would buy a fresh run of guesses at the code.
-            db.conn.commit()
             return get_staff(db, staff["id"])
         if not locked:
             _count_failure(db, staff, now)
-        db.conn.commit()
         return None
-    except BaseException:
-        db.conn.rollback()
-        raise
 
 
 def _end_sessions(db: Database, staff_id: int) -> None:
@@ -310,11 +303,9 @@ def check_second_factor(
     lock-out as a wrong password does, and a locked account passes with nothing.
     """
     typed = normalise_code(code)
-    db.execute("BEGIN IMMEDIATE")  # read the count and last step, then write them
-    try:
+    with immediate(db):  # read the count and last step, then write them
         staff = get_row(db, "SELECT * FROM staff WHERE id = ?", [staff_id])
         if staff is None or not staff["totp_secret"]:
-            db.conn.commit()
             return None
         usable = staff["locked_until"] <= now and not staff["disabled"]
         passed = None
@@ -338,11 +329,7 @@ def check_second_factor(
             db.execute("UPDATE staff SET failed_logins = 0 WHERE id = ?", [staff_id])
         elif usable:
             _count_failure(db, staff, now)
-        db.conn.commit()
         return passed
-    except BaseException:
-        db.conn.rollback()
-        raise
 
 
 def enrol_second_factor(
@@ -355,30 +342,22 @@ def enrol_second_factor(
     has a second factor already keeps it (None).
     """
     typed = normalise_code(code)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         staff = get_row(db, "SELECT * FROM staff WHERE id = ?", [staff_id])
         if staff is None or staff["totp_secret"]:
-            db.conn.commit()
             return None
         usable = staff["locked_until"] <= now and not staff["disabled"]
         step = _matching_step(secret, typed, now, 0)
         if step is None or not usable:
             if usable:
                 _count_failure(db, staff, now)
-            db.conn.commit()
             return None
         db.execute(
             "UPDATE staff SET totp_secret = ?, totp_last_step = ?, failed_logins = 0 "
             "WHERE id = ?",
             [secret, step, staff_id],
         )
-        codes = _replace_recovery_codes(db, staff_id)
-        db.conn.commit()
-        return codes
-    except BaseException:
-        db.conn.rollback()
-        raise
+        return _replace_recovery_codes(db, staff_id)
 
 
 def regenerate_recovery_codes(db: Database, staff_id: int) -> list[str]:

@@ -83,8 +83,13 @@ def translations_for(code: str) -> support.NullTranslations:
         return support.NullTranslations()
     directory = current_app.config["TRANSLATIONS_DIRECTORY"]
     if code == EASY_READ:
-        return support.Translations.load(directory, [DEFAULT], EASY_READ)
+        return _easy_read(directory)
     return support.Translations.load(directory, [code])
+
+
+def _easy_read(directory: str) -> support.NullTranslations:
+    """Easy Read's catalogue: the "easy" domain of English."""
+    return support.Translations.load(directory, [DEFAULT], EASY_READ)
 
 
 def survey_address(base: str, link_code: str, code: str) -> str:
@@ -112,8 +117,7 @@ class SurveyDomain(Domain):
         cache = self.cache
         key = (EASY_READ, EASY_READ)
         if key not in cache:
-            directory = current_app.config["TRANSLATIONS_DIRECTORY"]
-            cache[key] = support.Translations.load(directory, [DEFAULT], EASY_READ)
+            cache[key] = _easy_read(current_app.config["TRANSLATIONS_DIRECTORY"])
         return cache[key]
 
 

@@ -7,10 +7,8 @@ partner makes links only on its own organisation's channels.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -423,23 +421,15 @@ def card(code):
 @bp.get("/<code>/qr.svg")
 @requires("admin", "partner")
 def qr(code):
-    """The link's QR code as SVG: medium error correction survives a worn card.
+    """The link's QR code as SVG, for the link's page and its cards.
 
     `?language=cy` makes it open the survey in that language, if it is offered.
     """
     link = get_link_or_404(code)
     language = request.args.get("language", i18n.DEFAULT)
-    buffer = io.BytesIO()
-    segno.make(_survey_url(link, language), error="m").save(
-        buffer,
-        kind="svg",
-        scale=4,
-        border=2,
-        xmldecl=False,
-        svgns=True,
-        title="QR code for the survey address",
+    return Response(
+        sharing.qr_svg(_survey_url(link, language)), mimetype="image/svg+xml"
     )
-    return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.get("/<code>/qr-code.<fmt>")

@@ -68,20 +68,30 @@ def qr_image(url: str, fmt: str) -> bytes:
     A PNG of 20 pixels a module is about 740 pixels square for a 37-character
     address: sharp when printed 6 cm wide at 300 dots an inch.
     """
-    code = segno.make(url, error="m")
-    buffer = io.BytesIO()
     if fmt == "png":
-        code.save(buffer, kind="png", scale=20, border=4)
-    else:
-        code.save(
-            buffer,
-            kind="svg",
-            scale=10,
-            border=4,
-            xmldecl=True,
-            svgns=True,
-            title="QR code for the survey address",
-        )
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="png", scale=20, border=4)
+        return buffer.getvalue()
+    return qr_svg(url, scale=10, border=4, xmldecl=True)
+
+
+def qr_svg(
+    url: str, *, scale: int = 4, border: int = 2, xmldecl: bool = False
+) -> bytes:
+    """The address's QR code as SVG, with medium error correction, which survives a
+    worn card. By default small, for an image on a page or a card (the card's own
+    margin is its quiet zone); a file to download takes a larger scale and border.
+    """
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer,
+        kind="svg",
+        scale=scale,
+        border=border,
+        xmldecl=xmldecl,
+        svgns=True,
+        title="QR code for the survey address",
+    )
     return buffer.getvalue()
 
 

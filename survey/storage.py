@@ -12,6 +12,7 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from sqlite_utils import Database
@@ -94,6 +95,20 @@ def get_row(db: Database, sql: str, params: Sequence = ()) -> dict | None:
     if row is None:
         return None
     return dict(zip([column[0] for column in cursor.description], row, strict=True))
+
+
+@contextmanager
+def immediate(db: Database) -> Iterator[None]:
+    """A transaction that takes the write lock at once: what it reads, then writes,
+    no other process changes in between. Committed at the end, rolled back on error.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
 
 
 def list_rows(db: Database, sql: str, params: Sequence = ()) -> list[dict]:
