@@ -16,7 +16,7 @@ import sqlite3
 import sys
 from datetime import date
 
-from survey import stored
+from survey import clock, stored
 from survey.files import STAFF_SCHEMA, staff_path
 
 from analysis import periods, render
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threshold may never be below 5")
     if not os.path.exists(args.db):
         parser.error(f"no database at {args.db}")
-    today = args.today or date.today()
+    today = args.today or clock.today()
     choices = {
         "threshold": args.threshold,
         "min_base": args.min_base,
@@ -99,8 +99,8 @@ def _stored_report(path: str, period_type: str, today: date, choices: dict):
     conn = sqlite3.connect(path)
     try:
         conn.execute(f"ATTACH DATABASE ? AS {STAFF_SCHEMA}", [staff_path(path)])
-        release_day = min(today, date.today())
-        latest = periods.shift(periods.label(release_day, period_type), period_type, -1)
+        release_day = min(today, clock.today())
+        latest = periods.latest_complete(release_day, period_type)
         found = conn.execute(
             "SELECT 1 FROM releases WHERE period_type = ? AND period = ?",
             [period_type, latest],
@@ -137,7 +137,7 @@ def _built_report(path: str, period_type: str, today: date, choices: dict) -> di
     db = storage.connect(path)
     try:
         made = releases.make_due_releases(
-            db, min(today, date.today()), choices["threshold"]
+            db, min(today, clock.today()), choices["threshold"]
         )
         releases.record_made(db, made, "report command")
         counts = releases.read_release_rows(db, period_type, today)

@@ -116,11 +116,20 @@ def span(first: str, last: str, period_type: str, calendar: bool = False) -> lis
     return periods
 
 
+def latest_complete(today: date, period_type: str, calendar: bool = False) -> str:
+    """The latest period every week of which is over: the one before this week's.
+
+    Counted by weeks, as `complete` counts: on Wednesday 31 March 2027 the week under
+    way holds Thursday 1 April, so the financial year 2026/27 is already complete.
+    """
+    current = period_of_week(week_of(today), period_type, calendar)
+    return shift(current, period_type, -1, calendar)
+
+
 def since_week(today: date, period_type: str = "year", calendar: bool = False) -> str:
     """The first week of the latest complete period: where a report's reading starts."""
     # The About-you breakdowns cover the latest complete period only. The latest
     # complete month or quarter starts no earlier than the latest complete year, so
     # the default serves every period type (of financial or of calendar periods).
-    this_period = label(today, period_type, calendar)
-    latest = shift(this_period, period_type, -1, calendar)
-    return week_of(first_day(latest, period_type, calendar))
+    latest = latest_complete(today, period_type, calendar)
+    return first_week(latest, period_type, calendar)

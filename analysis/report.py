@@ -90,9 +90,7 @@ def _latest_complete(options: Options) -> str:
     responses; the heading still names the latest complete one, so that the earlier
     period is never called the latest complete (docs/statistics.md, periods).
     """
-    kind, calendar = options.period_type, options.calendar
-    current = periods.period_of_week(periods.week_of(options.today), kind, calendar)
-    return periods.shift(current, kind, -1, calendar)
+    return periods.latest_complete(options.today, options.period_type, options.calendar)
 
 
 def build(

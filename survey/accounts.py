@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pyotp
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from survey import clock
 from survey.storage import get_row, immediate, list_rows
 
 ROLES = ("admin", "analyst", "partner")
@@ -453,7 +453,7 @@ def record(
     db: Database, staff_email: str | None, action: str, detail: str = ""
 ) -> None:
     """Write one staff action to the audit log, with the time it happened."""
-    at = datetime.now(UTC).isoformat(timespec="seconds")  # a staff action's time
+    at = clock.stamp()  # a staff action's time
     with db.atomic():
         db.execute(
             "INSERT INTO audit (at, staff_email, action, detail) VALUES (?, ?, ?, ?)",

@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 from analysis import periods
 from survey import (
     accounts,
+    clock,
     comments,
     demo,
     questionnaire,
@@ -31,6 +32,41 @@ from survey.db import get_db
 from survey.files import staff_path
 
 DEMO_WORKERS = 2
+
+
+class Day(click.ParamType):
+    """A date written YYYY-MM-DD, no later than the clock's today."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        """The date, or a usage error saying what was wrong with it."""
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+        # A period that has not ended cannot be released, nor responses purged
+        # before their time, by saying it is later than it is.
+        if day > clock.today():
+            self.fail(
+                f"{day.isoformat()} is after today ({clock.today().isoformat()}): "
+                "a command can be run as of an earlier date, never a later one",
+                param,
+                ctx,
+            )
+        return day
+
+
+def today_option(command):
+    """`--today`, for a command whose result depends on the date."""
+    return click.option(
+        "--today",
+        type=Day(),
+        default=None,
+        help="Run as of this earlier date, YYYY-MM-DD (default: today).",
+    )(command)
 
 
 def init_app(app) -> None:
@@ -108,7 +144,7 @@ def create_link(label, channel, organisation):
         db,
         label=label.strip(),
         channel=channel,
-        today=date.today(),
+        today=clock.today(),
         organisation_id=organisation_id,
     )
     if link is None:
@@ -161,8 +197,9 @@ def _organisation_id(db, name: str) -> int:
     "--responses", "count", default=20_000, show_default=True, type=click.IntRange(1)
 )
 @click.option("--seed", default=1, show_default=True, type=int)
+@today_option
 @with_appcontext
-def demo_data(count, seed):
+def demo_data(count, seed, today):
     """Add realistic synthetic responses over the last three financial years."""
     db = get_db()
     # The demo's channels exist, for no organisation, as a real response's channel
@@ -171,7 +208,7 @@ def demo_data(count, seed):
         storage.claim_channel(db, channel, None)
     # A big page cache keeps inserts of random keys fast; it lasts for this connection.
     db.execute("PRAGMA cache_size=-1000000")
-    work = demo.chunks(count, seed, date.today())
+    work = demo.chunks(count, seed, today or clock.today())
     label = "Adding demo responses"
     with (
         click.progressbar(length=count, label=label, file=sys.stderr) as bar,
@@ -222,11 +259,12 @@ def backup(destination):
     type=click.IntRange(1),
     help="Keep this many months (default: RETENTION_MONTHS, 36).",
 )
+@today_option
 @with_appcontext
-def purge(months):
+def purge(months, today):
     """Delete responses older than the retention period and compact the file."""
     months = months or int(current_app.config["RETENTION_MONTHS"])
-    cutoff = periods.week_of(months_before(date.today(), months))
+    cutoff = periods.week_of(months_before(today or clock.today(), months))
     db = get_db()
     # Before the responses, whose purge compacts the file: nothing of them lingers.
     gone = releases.delete_releases_before(db, cutoff)
@@ -256,14 +294,15 @@ def purge(months):
     show_default=True,
     help="The type of the period to revise.",
 )
+@today_option
 @with_appcontext
-def release(period, period_type):
+def release(period, period_type, today):
     """Release every complete period that has no release yet (safe to run again).
 
     With --revise, make the next revision of one release instead: only when at
     least SUPPRESSION_THRESHOLD late responses have come in for its period.
     """
-    db, today = get_db(), date.today()
+    db, today = get_db(), today or clock.today()
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     if period is None:
         before = _comment_batches(db)

@@ -101,12 +101,13 @@ COMMENTS = (
 
 def demo_weeks(today: date) -> list[str]:
     """ISO weeks from the start of the financial year two years back to last week."""
-    year = periods.shift(periods.label(today, "year"), "year", -2)
-    first = periods.first_day(year, "year")
-    # A week belongs to the year that holds its Thursday: start at the first one.
-    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
-    weeks = []
+    # The year of the week under way, as every period is counted (analysis/periods.py):
+    # on 31 March 2027 that is 2027/28, whose first week has begun.
     this_week = periods.week_of(today)
+    year = periods.shift(periods.period_of_week(this_week, "year"), "year", -2)
+    # A week belongs to the year that holds its Thursday: start at the first one.
+    thursday = periods.week_thursday(periods.first_week(year, "year"))
+    weeks = []
     while (week := periods.week_of(thursday)) != this_week:
         weeks.append(week)
         thursday += timedelta(days=7)

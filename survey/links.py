@@ -39,7 +39,7 @@ from wtforms.validators import (
 )
 
 from analysis import disclosure, perturbation
-from survey import accounts, cards, i18n, releases, sharing, storage
+from survey import accounts, cards, clock, i18n, releases, sharing, storage
 from survey.db import get_db
 from survey.i18n import N_
 from survey.staff import audit, form_page, requires
@@ -160,7 +160,7 @@ def new_link():
             get_db(),
             label=form.label.data.strip(),
             channel=form.channel.data,
-            today=date.today(),
+            today=clock.today(),
             organisation_id=organisation_id,
             expires=form.expires.data,
         )
@@ -195,7 +195,7 @@ def show(code):
     link = get_link_or_404(code)
     audit("read a link's counts", link["code"])
     k = current_app.config["SUPPRESSION_THRESHOLD"]
-    today = date.today()
+    today = clock.today()
     # Released months only, made when each month ends (docs/disclosure.md, releases):
     # a count for the month under way could single out one response as it arrives,
     # and a late paper form does not move a month once it is released.
@@ -259,7 +259,7 @@ def _confirm(code: str, is_open: bool):
         link=link,
         reopen=is_open,
         url=_survey_url(link),
-        today=date.today().isoformat(),
+        today=clock.today().isoformat(),
         form=ActionForm(),
     )
 

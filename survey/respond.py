@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,7 +21,7 @@ from flask import (
 )
 
 from analysis import periods
-from survey import checking, i18n, integrity, storage
+from survey import checking, clock, i18n, integrity, storage
 from survey.db import get_db
 from survey.i18n import lang_args
 from survey.questionnaire import (
@@ -43,7 +41,7 @@ bp = Blueprint("respond", __name__, url_prefix="/s")
 
 def get_open_link_or_404(code: str) -> dict:
     """The open link with this code; unknown and closed codes get the same 404."""
-    link = storage.get_open_link(get_db(), code, date.today())
+    link = storage.get_open_link(get_db(), code, clock.today())
     if link is None:
         abort(404)
     return link
@@ -64,7 +62,7 @@ def begin(code):
     # Every page of questions is the answer to a POST and is never cached, so the
     # browser cannot show one again from its history: Back after Exit this page
     # finds nothing (docs/privacy.md, "Leaving leaves nothing behind").
-    token = integrity.issue_token(current_app.config["SECRET_KEY"], _current_hour())
+    token = integrity.issue_token(current_app.config["SECRET_KEY"], clock.hour())
     return _render_page(code, 1, None, {}, token)
 
 
@@ -136,7 +134,7 @@ def _store(link, code, checked, token):
         # Sent before and stored then: a retry, not a new response. Looked up before
         # any write, so it gets its thank-you even from a read-only file.
         return redirect(url_for("respond.thanks", code=code, **lang_args()), 303)
-    hour = _current_hour()
+    hour = clock.hour()
     if token.expired(hour, config["FORM_TOKEN_MAX_AGE_HOURS"]):
         fresh = integrity.issue_token(config["SECRET_KEY"], hour)
         return _render_page(
@@ -150,7 +148,7 @@ def _store(link, code, checked, token):
     storage.add_response(
         db,
         checked.answers,
-        period=periods.week_of(date.today()),
+        period=periods.week_of(clock.today()),
         channel=link["channel"],
         submission_id=token.submission_id,
         # The language the person read the survey in: only an offered one, else
@@ -257,8 +255,3 @@ def _refuse_cross_site() -> None:
     origin = request.headers.get("Origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.host:
         abort(403)
-
-
-def _current_hour() -> int:
-    # Form tokens carry the hour they were issued in; it is never stored.
-    return int(time.time()) // 3600

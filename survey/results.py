@@ -27,7 +27,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from analysis import periods
-from survey import published
+from survey import clock, published
 from survey.dashboard import PERIOD_TYPES, figures, tables
 from survey.db import get_db
 from survey.privacy import defuse_formula
@@ -234,7 +234,7 @@ def change():
         abort(404, "There is no release of that period to publish.")
     db = get_db()
     if form.action.data == "publish":
-        if published.publish(db, period_type, period, date.today()):
+        if published.publish(db, period_type, period, clock.today()):
             audit("published a release", f"{period_type} {period}")
     elif form.action.data == "withdraw":
         if published.withdraw(db, period_type, period):

@@ -7,14 +7,13 @@ the survey above all, the cookie is ignored: no session is loaded, extended or s
 from __future__ import annotations
 
 import sqlite3
-import time
 
 from flask import abort, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import ServiceUnavailable
 
-from survey import accounts
+from survey import accounts, clock
 from survey.db import get_db
 
 STAFF_PATHS = ("/staff", "/dashboard")
@@ -53,7 +52,7 @@ class StaffSession(CallbackDict, SessionMixin):
         self.clear()
         self.staff_id = None
         self["pending"] = staff_id
-        self["pending_since"] = time.time()
+        self["pending_since"] = clock.now()
         self.rotate = True
         self.modified = True
 
@@ -63,7 +62,7 @@ class StaffSession(CallbackDict, SessionMixin):
         since = self.get("pending_since")
         if not isinstance(staff_id, int) or not isinstance(since, int | float):
             return None
-        if self.staff_id is not None or time.time() - since > PENDING_SECONDS:
+        if self.staff_id is not None or clock.now() - since > PENDING_SECONDS:
             return None
         return staff_id
 
@@ -90,7 +89,7 @@ class DatabaseSessionInterface(SessionInterface):
             return StaffSession()
         idle, absolute = self._limits(app)
         try:
-            found = accounts.get_session(get_db(), token, time.time(), idle, absolute)
+            found = accounts.get_session(get_db(), token, clock.now(), idle, absolute)
         except sqlite3.Error as error:
             # Read before any page runs, so no error handler would see this: the page
             # itself refuses (refuse_without_session) with the staff 503 page.
@@ -138,7 +137,7 @@ class DatabaseSessionInterface(SessionInterface):
         if session.rotate and session.token:
             accounts.delete_session(db, session.token)
             session.token = None
-        now = time.time()
+        now = clock.now()
         if session.token is None:
             if not session and session.staff_id is None:
                 return  # nothing to keep: no cookie at all

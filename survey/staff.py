@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import sqlite3
-import time
 from functools import wraps
 
 from flask import (
@@ -44,7 +43,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from survey import accounts
+from survey import accounts, clock
 from survey.db import get_db
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -200,7 +199,7 @@ def login():
         form.password.errors = ["The form had expired. Please try again."]
     elif form.validate_on_submit():
         staff = accounts.check_login(
-            get_db(), form.email.data, form.password.data, time.time()
+            get_db(), form.email.data, form.password.data, clock.now()
         )
         if staff is not None:
             session.await_second_step(staff["id"])

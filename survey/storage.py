@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from analysis import periods
 from analysis.perturbation import KEY_RANGE
-from survey import languages, questionnaire
+from survey import clock, languages, questionnaire
 from survey.files import STAFF_SCHEMA, staff_path
 from survey.privacy import redact
 from survey.schema import migrations
@@ -123,7 +123,7 @@ def migrate(db: Database, today: date | None = None) -> None:
     migrations.apply(db)
     # sqlite-utils records the second each migration ran. Nothing in the file may be
     # finer than the ISO week, so keep only the week.
-    week = periods.week_of(today or date.today())
+    week = periods.week_of(today or clock.today())
     db.execute(
         f"UPDATE {migrations.migrations_table} SET applied_at = ? "
         "WHERE applied_at NOT GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'",

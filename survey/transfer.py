@@ -4,14 +4,13 @@ every response without its free text, out. The layout is storage.CSV_COLUMNS."""
 from __future__ import annotations
 
 import csv
-from datetime import date
 
 import click
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
-from survey import checking, languages, privacy, questionnaire, storage
+from survey import checking, clock, languages, privacy, questionnaire, storage
 from survey.db import get_db
 
 MOST_ERRORS_SHOWN = 50
@@ -26,7 +25,7 @@ def import_responses(file):
     """Import typed-up paper responses from a CSV file: all rows or none."""
     db = get_db()
     rows, errors = _read_import(
-        file, storage.list_channels(db), periods.week_of(date.today())
+        file, storage.list_channels(db), periods.week_of(clock.today())
     )
     if errors:
         for error in errors[:MOST_ERRORS_SHOWN]:

@@ -7,8 +7,6 @@ but grants nothing except the pages here marked @public, which check it themselv
 
 from __future__ import annotations
 
-import time
-
 import segno
 from flask import (
     Blueprint,
@@ -25,7 +23,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from survey import accounts
+from survey import accounts, clock
 from survey.db import get_db
 from survey.staff import audit, form_page, public, requires
 
@@ -116,7 +114,7 @@ def second_step():
     if form.validate_on_submit():
         db = get_db()
         passed = accounts.check_second_factor(
-            db, found["id"], form.code.data, time.time()
+            db, found["id"], form.code.data, clock.now()
         )
         if passed:
             _signed_in(found, f"with a {passed}")
@@ -156,7 +154,7 @@ def enrol():
     if form.validate_on_submit():
         db = get_db()
         codes = accounts.enrol_second_factor(
-            db, found["id"], secret, form.code.data, time.time()
+            db, found["id"], secret, form.code.data, clock.now()
         )
         if codes:
             _signed_in(found, "with a new second factor")

@@ -28,7 +28,7 @@ from datetime import date
 from flask import current_app
 
 from analysis import periods, report, volume
-from survey import comments, counts, questionnaire, releases, storage, stored
+from survey import clock, comments, counts, questionnaire, releases, storage, stored
 from survey.db import get_db
 
 # The comments pages show batches of whole financial quarters (survey.comments).
@@ -144,7 +144,7 @@ def wait_for_warm_up() -> None:
 def _current(period_type: str, through: str | None = None) -> dict:
     """What is kept for the type's releases (up to `through`), due ones made first."""
     wait_for_warm_up()  # rather than make the same releases twice
-    cache, db, today = _cache(), get_db(), date.today()
+    cache, db, today = _cache(), get_db(), clock.today()
     _release_due(db, cache, today, current_app.config["SUPPRESSION_THRESHOLD"])
     return _made(cache, db, period_type, today, through)
 
@@ -186,7 +186,7 @@ def channels(period_type: str) -> set[str]:
 
 def _options(period_type: str) -> report.Options:
     return report.Options(
-        today=date.today(),
+        today=clock.today(),
         period_type=period_type,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
         min_base=current_app.config["PERCENT_MINIMUM_BASE"],
@@ -233,7 +233,7 @@ def volume_flags() -> list[dict]:
     # "Far above" must mean more than a few people: at least twice the threshold
     # more than the channel's usual week.
     minimum = 2 * current_app.config["SUPPRESSION_THRESHOLD"]
-    cache, today = _cache(), date.today()
+    cache, today = _cache(), clock.today()
     stamp, day, flags = cache.get("volume", (None, None, None))
     age = None if stamp is None else time.monotonic() - stamp
     if (
