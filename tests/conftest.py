@@ -5,22 +5,29 @@ import mimetypes
 import os
 import shutil
 import threading
-import time
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyotp
 import pytest
 from flask import Response, abort
-from helpers import CONTACTS, PASSWORD, REPORT_TODAY, SECRET, copy_database, log_in
+from helpers import (
+    CONTACTS,
+    PASSWORD,
+    REPORT_TODAY,
+    SECRET,
+    copy_database,
+    log_in,
+    pinned,
+)
 from hypothesis import settings
 from jinja2 import FileSystemBytecodeCache
 from playwright.sync_api import sync_playwright
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 
-from survey import accounts, create_app, demo, releases, storage
+from survey import accounts, clock, create_app, demo, releases, storage
 
 # Every app the tests build, in this process or under gunicorn, names a local service
 # and an accessibility contact, as a real deployment must before it starts.
@@ -43,6 +50,9 @@ PERSONAS = {
     "partner_a": ("partner.a@example.org", "partner", "Service A"),
     "partner_b": ("partner.b@example.org", "partner", "Service B"),
 }
+
+
+ENROLLED = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # the personas' second factor
 
 
 # Database files built once for the whole run; each test works on a copy of one ------
@@ -80,28 +90,76 @@ def staff_database(tmp_path_factory, migrated_database):
             db, email, PASSWORD, role, organisations.get(organisation)
         )
         # Each has set up an authenticator app, as staff have after their first
-        # sign-in; helpers.log_in reads the secret back to make codes.
+        # sign-in; helpers.log_in reads the secret back to make codes. Set up long
+        # ago: a code used at set-up is never taken again, and a test may run as a
+        # day before the real one (conftest.DAYS).
         secret = accounts.new_totp_secret()
-        code = pyotp.TOTP(secret).now()
-        assert accounts.enrol_second_factor(db, staff["id"], secret, code, time.time())
+        code = pyotp.TOTP(secret).at(ENROLLED)
+        assert accounts.enrol_second_factor(db, staff["id"], secret, code, ENROLLED)
     close_for_copying(db)
     return path
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory, staff_database):
-    """The staff accounts' file with three financial years of demo responses, a link
-    per channel, and every release due today (as the dashboard's first request of
-    the day would make them, made once here rather than in every copy)."""
-    path = tmp_path_factory.mktemp("built") / "demo.db"
-    copy_database(staff_database, path)
-    db = storage.connect(str(path))
-    storage.add_rows(db, demo.generate(4000, 8, date.today()))
-    for channel in demo.CHANNELS:
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
-    releases.make_due_releases(db, date.today(), 10)
-    close_for_copying(db)
-    return path
+def demo_databases(tmp_path_factory, staff_database):
+    """Makes, once for each day asked for, the staff accounts' file with three
+    financial years of demo responses up to that day, a link per channel, and every
+    release due that day (as `flask release` makes them, made once here rather than
+    in every copy)."""
+    built = {}
+
+    def build(day: date) -> Path:
+        if day not in built:
+            path = tmp_path_factory.mktemp("built") / f"demo-{day.isoformat()}.db"
+            copy_database(staff_database, path)
+            db = storage.connect(str(path))
+            storage.add_rows(db, demo.generate(4000, 8, day))
+            for channel in demo.CHANNELS:
+                storage.add_link(
+                    db, label=channel, channel=channel, today=date(2024, 4, 1)
+                )
+            releases.make_due_releases(db, day, 10)
+            close_for_copying(db)
+            built[day] = path
+        return built[day]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def demo_database(demo_databases):
+    """The demo file as of the day the run began (REAL_DAY)."""
+    return demo_databases(REAL_DAY)
+
+
+# The days the date-sensitive tests run as: the day the run began, and the days on
+# which dates go wrong if they are going to. Each such test asks for `today`.
+REAL_DAY = clock.today()
+AWKWARD_DAYS = {
+    "2026-12-31": "the Thursday of ISO week 53: 2026 has one",
+    "2027-01-01": "a new calendar year inside week 53 of the old ISO year",
+    "2027-01-04": "the Monday of ISO week 1",
+    "2027-03-31": "the financial year's last day, in the week that is April's",
+    "2027-04-01": "the financial year's first day",
+    "2028-02-29": "a leap day: a year or a month before it has no such day",
+}
+DAYS = [REAL_DAY, *map(date.fromisoformat, AWKWARD_DAYS)]
+
+
+def pytest_generate_tests(metafunc):
+    """Run every test that asks for `today` once on each of DAYS."""
+    if "today" in metafunc.fixturenames:
+        ids = ["real-date", *AWKWARD_DAYS]
+        metafunc.parametrize("today", DAYS, ids=ids, indirect=True)
+
+
+@pytest.fixture
+def today(request):
+    """The day the test runs as, with the clock pinned to its noon (time runs on)."""
+    day = request.param
+    with pinned(day):
+        assert clock.today() == day
+        yield day
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +177,13 @@ def app(request, tmp_path, compiled_templates):
     rows too if it uses `demo_rows`.
     """
     if "demo_rows" in request.fixturenames:
-        built = request.getfixturevalue("demo_database")
+        # As of the test's day, if it runs as one of DAYS.
+        day = (
+            request.getfixturevalue("today")
+            if "today" in request.fixturenames
+            else REAL_DAY
+        )
+        built = request.getfixturevalue("demo_databases")(day)
     elif "staff_accounts" in request.fixturenames:
         built = request.getfixturevalue("staff_database")
     else:

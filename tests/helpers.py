@@ -4,10 +4,12 @@ import random
 import re
 import shutil
 import time
-from datetime import date
+from datetime import date, datetime
+from datetime import time as clock_time
 from html.parser import HTMLParser
 
 import pyotp
+import time_machine
 from werkzeug.datastructures import MultiDict
 
 from survey import accounts, storage
@@ -278,3 +280,8 @@ def copy_database(source, target) -> None:
     """Copy a closed database: its responses file and the staff file beside it."""
     for path_of in (str, staff_path):
         shutil.copyfile(path_of(str(source)), path_of(str(target)))
+
+
+def pinned(day: date):
+    """The clock (survey/clock.py) pinned to noon on `day`, time running on from it."""
+    return time_machine.travel(datetime.combine(day, clock_time(12)).astimezone())

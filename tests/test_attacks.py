@@ -32,7 +32,7 @@ from analysis import disclosure, periods, perturbation, scale, stats, volume
 from analysis import report as reports
 from analysis.__main__ import main
 from analysis.measures import ReportSpec
-from survey import counts, questionnaire, releases, storage, stored
+from survey import clock, counts, questionnaire, releases, storage, stored
 from survey.cli import months_before
 
 K = 10
@@ -101,12 +101,8 @@ def remake_releases(db, today=DAY):
 
 
 def latest_complete(period_type):
-    """The latest period of the type whose weeks are all over today."""
-    today = date.today()
-    period = periods.label(today, period_type)
-    while not periods.complete(period, period_type, today):
-        period = periods.shift(period, period_type, -1)
-    return period
+    """The latest period of the type whose weeks are all over, by the app's clock."""
+    return periods.latest_complete(clock.today(), period_type)
 
 
 def complete_quarters(count):
@@ -711,7 +707,7 @@ def test_attack_5_a_late_form_or_a_purge_changes_nothing_published(
     exports are byte for byte what they were (in a freshly started worker too), though
     the database holds the form; and so after a purge that deletes some responses of
     a quarter still in retention."""
-    today = date.today()
+    today = clock.today()
     months, oldest, first_week, cutoff = _purge_inside_a_quarter(today)
     latest = latest_complete("quarter")
     storage.add_rows(db, respondents(first_week, "north", 40, 20))
@@ -870,7 +866,7 @@ def test_attack_8_alpha_and_the_flood_flag_ignore_the_week_under_way(app, db, ca
     Cronbach's α nor turn a flood flag on. α is computed from released periods only,
     and the flag from complete weeks: counted live, this week's response would move
     α, and a burst this week would be flagged were it last week."""
-    today = date.today()
+    today = clock.today()
     week = periods.first_week(latest_complete("month"), "month")
     for scores in (
         (1, 2, 1, 2, 1, 2),
@@ -970,7 +966,7 @@ def by_channel_unperturbed(db, sizes):
     """The same figures built from the same releases with perturbation off."""
     found = {}
     for channel in ("", *sizes):
-        built = released(db, "quarter", channel, today=date.today(), perturb=False)
+        built = released(db, "quarter", channel, today=clock.today(), perturb=False)
         [entry] = built["measures"]["confidence"]["periods"]
         found[channel] = (entry.get("count"), entry["base"])
     return found

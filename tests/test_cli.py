@@ -1,7 +1,7 @@
 """The flask commands, run for real on a database file that is opened afterwards."""
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from helpers import walk_survey
@@ -119,11 +119,12 @@ def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
 
 
 def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
-    result = runner.invoke(args=["demo-data", "--responses", "600", "--seed", "5"])
+    args = ["demo-data", "--responses", "600", "--seed", "5", "--today", "2026-11-23"]
+    result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     db = storage.connect(app.config["DATABASE"])
     rows = list(storage.iter_export_rows(db))
-    again = sorted(demo.generate(600, 5, date.today()), key=lambda row: row["id"])
+    again = sorted(demo.generate(600, 5, date(2026, 11, 23)), key=lambda row: row["id"])
     first = sorted(db["responses"].rows, key=lambda row: row["id"])
     assert [row["id"] for row in first] == [row["id"] for row in again]
     assert first[0] == again[0]
@@ -154,6 +155,35 @@ def test_demo_and_imported_responses_get_record_keys(runner, db, link, tmp_path)
     keys = [row[0] for row in db.execute("SELECT record_key FROM responses")]
     assert len(keys) == 302
     assert all(key is not None and 0 <= key < KEY_RANGE for key in keys)
+
+
+def test_demo_data_ends_with_the_week_before_the_one_under_way(runner, db, today):
+    under_way = periods.week_of(today)
+    last = periods.week_of(today - timedelta(days=7))
+    # From the first week of the financial year two before this week's.
+    year = periods.shift(periods.period_of_week(under_way, "year"), "year", -2)
+    weeks = demo.demo_weeks(today)
+    assert (weeks[0], weeks[-1]) == (periods.first_week(year, "year"), last)
+    assert len(weeks) == len(set(weeks))
+    result = runner.invoke(args=["demo-data", "--responses", "400", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    stored = {row[0] for row in db.execute("SELECT period FROM responses")}
+    assert stored <= set(weeks) and under_way not in stored
+
+
+@pytest.mark.parametrize("command", ["demo-data", "purge", "release"])
+def test_commands_run_as_an_earlier_day_but_never_a_later_one(
+    runner, db, command, today
+):
+    for bad, message in (
+        ("2027-02-30", "is not a date written YYYY-MM-DD"),
+        ("next week", "is not a date written YYYY-MM-DD"),
+        ((today + timedelta(days=1)).isoformat(), "is after today"),
+    ):
+        result = runner.invoke(args=[command, "--today", bad])
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert db.execute("SELECT count(*) FROM responses").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 0
 
 
 def test_demo_weeks_cover_three_financial_years():
@@ -451,13 +481,13 @@ def test_backup_copies_with_an_integrity_check(runner, client, link, tmp_path):
     assert again.exit_code == 1 and "exists already" in again.output
 
 
-def test_purge_deletes_only_responses_older_than_the_retention(runner, db):
+def test_purge_deletes_only_responses_older_than_the_retention(runner, db, today):
     old = storage.response_row(
         {"A1_offence": "da"}, period="2001-W10", channel="c", submission_id="a" * 32
     )
     new = storage.response_row(
         {"A1_offence": "da"},
-        period=periods.week_of(date.today()),
+        period=periods.week_of(today),
         channel="c",
         submission_id="b" * 32,
     )
@@ -476,6 +506,11 @@ def test_purge_deletes_only_responses_older_than_the_retention(runner, db):
         (date(2026, 3, 31), 1, date(2026, 2, 28)),
         (date(2024, 5, 31), 3, date(2024, 2, 29)),
         (date(2026, 1, 15), 12, date(2025, 1, 15)),
+        (date(2026, 12, 31), 13, date(2025, 11, 30)),
+        (date(2027, 1, 1), 36, date(2024, 1, 1)),
+        (date(2027, 3, 31), 1, date(2027, 2, 28)),
+        (date(2028, 2, 29), 12, date(2027, 2, 28)),
+        (date(2028, 2, 29), 48, date(2024, 2, 29)),
     ],
 )
 def test_months_before(day, months, expected):

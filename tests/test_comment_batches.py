@@ -19,7 +19,6 @@ from survey.cli import months_before
 from survey.counts import count_free_text
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
-TODAY = date.today()  # flask release and flask purge work from the real date
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
 WEEK = re.compile(r"\d{4}-W\d{2}")
 
@@ -214,7 +213,7 @@ def test_the_two_questions_are_batched_apart(db):
 # Two processes, and the constraints that make them store each batch once ------------
 
 
-def test_two_processes_releasing_at_once_fix_each_batch_once(app, db):
+def test_two_processes_releasing_at_once_fix_each_batch_once(app, db, today):
     for week in ("2025-W16", "2025-W28", "2025-W41", "2026-W03"):
         add_comments(db, {week: [f"{week} {i}" for i in range(11)]})
     path = app.config["DATABASE"]
@@ -222,7 +221,7 @@ def test_two_processes_releasing_at_once_fix_each_batch_once(app, db):
     def make():
         own = storage.connect(path)
         try:
-            releases.make_due_releases(own, TODAY, K)
+            releases.make_due_releases(own, today, K)
         finally:
             own.close()
 
@@ -235,7 +234,7 @@ def test_two_processes_releasing_at_once_fix_each_batch_once(app, db):
         "SELECT number FROM comment_batches WHERE question = 'F1_comments'"
     ).fetchall()
     assert sorted(numbers) == [(1,), (2,), (3,), (4,)]
-    assert comments.fix_batches(db, TODAY, K) == []  # again: nothing new
+    assert comments.fix_batches(db, today, K) == []  # again: nothing new
 
 
 def test_a_question_has_one_batch_of_each_number_and_first_quarter(db):
@@ -254,9 +253,9 @@ def test_a_question_has_one_batch_of_each_number_and_first_quarter(db):
 
 
 def test_a_purge_deletes_the_batches_begun_before_its_cutoff_and_no_other(
-    runner, db, personas
+    runner, db, personas, today
 ):
-    current = periods.label(TODAY, "quarter")
+    current = periods.label(today, "quarter")  # the calendar's, holding today
     quarter = {i: periods.shift(current, "quarter", -i) for i in range(1, 9)}
     week = {i: periods.first_week(q, "quarter") for i, q in quarter.items()}
     # F1: one batch over quarters 8 to 4 before this one, then 3 alone, then 2 alone.
@@ -276,8 +275,8 @@ def test_a_purge_deletes_the_batches_begun_before_its_cutoff_and_no_other(
     before = {row[:2]: row for row in stored_batches(db)}
     # A cutoff a month or more into quarter 6: batch 1 of each question began before
     # it, and the answers it showed from quarters 5 and 4 outlive the purge.
-    months = 17 + (TODAY.month - periods.first_day(current, "quarter").month) % 12
-    cutoff = periods.week_of(months_before(TODAY, months))
+    months = 17 + (today.month - periods.first_day(current, "quarter").month) % 12
+    cutoff = periods.week_of(months_before(today, months))
     assert periods.period_of_week(cutoff, "quarter") == quarter[6]
     result = runner.invoke(args=["purge", "--months", str(months)])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analysis import periods, wording
 from analysis.periods import week_of
-from survey import accounts, demo, questionnaire, releases, storage
+from survey import accounts, clock, demo, questionnaire, releases, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -108,8 +108,8 @@ def test_filters_are_kept_in_the_url_and_checked(personas, demo_rows):
 
 def test_every_channel_with_released_responses_is_offered(db, personas):
     # A fresh install: responses through six channels, a link for none of them.
-    storage.add_rows(db, demo.generate(3000, 3, date.today()))
-    releases.make_due_releases(db, date.today(), 10)
+    storage.add_rows(db, demo.generate(3000, 3, clock.today()))
+    releases.make_due_releases(db, clock.today(), 10)
     client = personas["analyst"]
     html = client.get("/dashboard/").get_data(as_text=True)
     for channel in demo.CHANNELS:
@@ -119,6 +119,20 @@ def test_every_channel_with_released_responses_is_offered(db, personas):
         assert response.status_code == 200, period
         assert '<option value="helpline" selected>' in response.get_data(as_text=True)
     assert client.get("/dashboard/?channel=nowhere").status_code == 400
+
+
+def test_each_period_type_shows_its_latest_complete_period(personas, demo_rows, today):
+    client = personas["analyst"]
+    for period_type in ("month", "quarter", "year"):
+        latest = periods.latest_complete(today, period_type)
+        body = client.get(f"/dashboard/export/all.json?period={period_type}")
+        assert body.get_json()["latest_complete_period"] == latest, period_type
+        # The releases to choose from end with it: the period under way is not one.
+        html = client.get(f"/dashboard/?period={period_type}").get_data(as_text=True)
+        select = html.split('name="release"')[1].split("</select>")[0]
+        offered = re.findall(r'<option value="([^"]+)"', select)
+        assert latest in offered, period_type
+        assert all(periods.complete(p, period_type, today) for p in offered if p)
 
 
 def test_a_channel_with_a_link_is_offered_before_it_has_responses(db, personas):
@@ -141,13 +155,13 @@ def test_figures_come_from_releases_and_move_only_with_a_revision(
     made = releases.list_releases(db, "year")
     assert made  # every complete year is released
     # Late responses for every released period: no published figure moves.
-    storage.add_rows(db, demo.generate(3000, 9, date.today()))
+    storage.add_rows(db, demo.generate(3000, 9, clock.today()))
     app.extensions.pop("dashboard_cache", None)  # nor in a freshly started worker
     assert figures() == first
     # A revision, made on purpose, changes the release set: the figures follow it.
     latest = made[-1]["period"]
     with app.app_context():
-        releases.revise_release(db, "year", latest, date.today(), 10)
+        releases.revise_release(db, "year", latest, clock.today(), 10)
     assert figures() != first
 
 
@@ -365,7 +379,7 @@ def test_a_release_made_before_languages_says_they_were_not_recorded(
 
 def test_small_channels_are_merged_and_small_cells_never_shown(db, personas):
     # Two big channels and one with 3 responses a quarter.
-    rows = list(demo.generate(3000, 3, date.today()))
+    rows = list(demo.generate(3000, 3, clock.today()))
     for row in rows[:40]:
         row["channel"] = "tiny"
     storage.add_rows(db, rows)
@@ -378,10 +392,10 @@ def test_small_channels_are_merged_and_small_cells_never_shown(db, personas):
             assert "tiny" not in row.values(), name
 
 
-def test_volume_jumps_are_flagged_on_the_dashboard(db, personas):
+def test_volume_jumps_are_flagged_on_the_dashboard(db, personas, today):
     from analysis import volume
 
-    weeks = volume.recent_weeks(date.today(), 16)
+    weeks = volume.recent_weeks(today, 16)
     base = {"A1_offence": "da", "B1_confidence": "4"}
     rows = []
     for week in weeks:
@@ -421,7 +435,7 @@ def add_comments(db, texts_by_week: dict[str, list[str]]) -> None:
 
 def release(db) -> None:
     """Make the due releases, as `flask release` does: they fix the comment batches."""
-    releases.make_due_releases(db, date.today(), 10)
+    releases.make_due_releases(db, clock.today(), 10)
 
 
 def stored_state(db) -> list:
@@ -533,12 +547,12 @@ def test_partners_see_no_dashboard_page(personas, demo_rows):
         assert personas["partner_a"].get(path).status_code == 403, path
 
 
-def test_the_unfinished_period_is_never_shown(db, personas):
+def test_the_unfinished_period_is_never_shown(db, personas, today):
     # Plenty of responses, all from this week: there is nothing complete to show.
     rows = [
         storage.response_row(
             {"A1_offence": "da", "B1_confidence": "5"},
-            period=week_of(date.today()),
+            period=week_of(today),
             channel="helpline",
             submission_id=storage.new_response_id(),
         )

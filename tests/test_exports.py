@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from markupsafe import escape
 
-from survey import accounts, demo, questionnaire, storage
+from survey import accounts, clock, demo, questionnaire, storage
 from survey.dashboard import document, figures
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
@@ -133,7 +133,7 @@ def test_every_table_on_every_page_can_be_downloaded(personas, demo_rows):
 
 
 def test_exports_defuse_spreadsheet_formulas(db, personas):
-    rows = list(demo.generate(4000, 8, date.today()))
+    rows = list(demo.generate(4000, 8, clock.today()))
     for row in rows[: len(rows) // 2]:
         row["channel"] = "=HYPERLINK(1)"
     storage.add_rows(db, rows)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from helpers import SECRET
 
-from survey import integrity, storage
+from survey import clock, integrity, storage
 from survey.questionnaire import PAGE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,9 @@ def _make_database(database):
     """Make a migrated database with one open link, as init-db would: its code."""
     db = storage.connect(str(database))
     storage.migrate(db)
-    code = storage.add_link(db, label="Faults", channel="faults", today=date.today())
+    code = storage.add_link(
+        db, label="Faults", channel="faults", today=date(2026, 4, 1)
+    )
     db.close()
     return code["code"]
 
@@ -160,7 +162,7 @@ def _encode(pairs):
 
 def _submission():
     """A final page to send: (its submission id, its body), with a fresh form token."""
-    token = integrity.issue_token(SECRET, int(time.time()) // 3600)
+    token = integrity.issue_token(SECRET, clock.hour())
     body = urllib.parse.urlencode([("token", token), *ANSWERS]).encode()
     return integrity.read_token(SECRET, token).submission_id, body
 
@@ -489,7 +491,7 @@ def test_full_disk(full_disk_server, tmp_path):
         assert "the service is unavailable" in html
 
     # A page of questions comes back with its answers, and the final page with all.
-    token = ("token", integrity.issue_token(SECRET, int(time.time()) // 3600))
+    token = ("token", integrity.issue_token(SECRET, clock.hour()))
     submission_id = integrity.read_token(SECRET, token[1]).submission_id
     first = [pair for pair in ANSWERS if PAGE_OF.get(pair[0]) == 1]
     for sent in (

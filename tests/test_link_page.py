@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 from html import unescape
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -231,7 +231,7 @@ def test_reopening_an_expired_link_says_it_will_still_not_work(db, personas):
         label="Old",
         channel="old",
         today=date(2026, 1, 1),
-        expires=date.today() - timedelta(days=1),
+        expires=date(2026, 1, 2),  # long past
     )
     storage.set_link_open(db, link["code"], False)
     html = personas["admin"].get(f"/staff/links/{link['code']}/reopen").text

@@ -108,3 +108,36 @@ def test_every_week_before_the_period_under_way_is_complete():
     month = periods.period_of_week(earlier, "month")
     assert periods.complete(month, "month", today)
     assert not periods.complete(periods.period_of_week(first, "month"), "month", today)
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "quarter", "year"),
+    [
+        # Thursday of week 53, whose Thursday makes it December's.
+        (date(2026, 12, 31), "2026-11", "2026/27 Q2", "2025/26"),
+        # New Year's Day is in the same week 53: December is still under way.
+        (date(2027, 1, 1), "2026-11", "2026/27 Q2", "2025/26"),
+        (date(2027, 1, 4), "2026-12", "2026/27 Q3", "2025/26"),  # Monday of week 1
+        # The week of 31 March 2027 holds Thursday 1 April: it is April's, so March,
+        # the quarter and the financial year are all over on their last day.
+        (date(2027, 3, 31), "2027-03", "2026/27 Q4", "2026/27"),
+        (date(2027, 4, 1), "2027-03", "2026/27 Q4", "2026/27"),
+        (date(2028, 2, 29), "2028-02", "2027/28 Q3", "2026/27"),  # week of 2 March
+    ],
+)
+def test_the_latest_complete_period_on_awkward_days(day, month, quarter, year):
+    for period_type, latest in (("month", month), ("quarter", quarter), ("year", year)):
+        assert periods.latest_complete(day, period_type) == latest
+        assert periods.complete(latest, period_type, day)
+        after = periods.shift(latest, period_type, 1)
+        assert not periods.complete(after, period_type, day)
+    assert periods.since_week(day) == periods.first_week(year, "year")
+
+
+def test_iso_week_53_belongs_to_december_and_its_quarter_and_year():
+    assert periods.week_of(date(2027, 1, 3)) == "2026-W53"
+    assert periods.period_of_week("2026-W53", "month") == "2026-12"
+    assert periods.period_of_week("2026-W53", "quarter") == "2026/27 Q3"
+    assert periods.period_of_week("2026-W53", "quarter", calendar=True) == "2026 Q4"
+    assert periods.period_of_week("2026-W53", "year", calendar=True) == "2026"
+    assert periods.first_week("2027-01", "month") == "2027-W01"

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import pinned
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,20 +20,24 @@ from survey import accounts, demo, questionnaire, releases, storage
 from survey.cli import months_before
 from survey.counts import read_report_counts
 
-TODAY = date.today()  # flask release and flask purge work from the real date
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
-QUARTER = periods.shift(periods.label(TODAY, "quarter"), "quarter", -2)
-LATE_WEEK = periods.first_week(QUARTER, "quarter")
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
 
 
-def _demo(db, count=1500, today=TODAY):
+@pytest.fixture
+def quarter(today):
+    """A released quarter with responses: the one before the latest complete one."""
+    return periods.shift(periods.latest_complete(today, "quarter"), "quarter", -1)
+
+
+def _demo(db, today, count=1500):
     """Demo responses over the three financial years before `today`."""
     storage.add_rows(db, demo.generate(count, 1, today))
 
 
-def _late_forms(path, count, week=LATE_WEEK, channel="outreach-north"):
-    """A CSV of typed-up paper forms, all from one week."""
+def _late_forms(path, count, quarter, channel="outreach-north"):
+    """A CSV of typed-up paper forms, all from the first week of `quarter`."""
+    week = periods.first_week(quarter, "quarter")
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
         writer.writeheader()
@@ -52,7 +57,7 @@ def _stored_json(db):
     ).fetchall()
 
 
-def _report(app, capsys, period_type="quarter", *, released=True, today=TODAY):
+def _report(app, capsys, today, period_type="quarter", *, released=True):
     """The report command's JSON output (from releases), or one built live."""
     if not released:
         live = read_report_counts(
@@ -65,24 +70,24 @@ def _report(app, capsys, period_type="quarter", *, released=True, today=TODAY):
     return capsys.readouterr().out
 
 
-def test_a_release_is_made_only_for_a_complete_period(db):
-    _demo(db, 300)
-    under_way = periods.label(TODAY, "quarter")
+def test_a_release_is_made_only_for_a_complete_period(db, today, quarter):
+    _demo(db, today, 300)
+    under_way = periods.period_of_week(periods.week_of(today), "quarter")
     with pytest.raises(releases.Refused, match="not over yet"):
-        releases.make_release(db, "quarter", under_way, TODAY, K)
+        releases.make_release(db, "quarter", under_way, today, K)
     with pytest.raises(releases.Refused, match="not a quarter"):
-        releases.make_release(db, "quarter", "2025 Q1", TODAY, K)
-    made = releases.make_release(db, "quarter", QUARTER, TODAY, K)
-    assert (made["period"], made["revision"]) == (QUARTER, 1)
-    assert made["made_week"] == periods.week_of(TODAY)
+        releases.make_release(db, "quarter", "2025 Q1", today, K)
+    made = releases.make_release(db, "quarter", quarter, today, K)
+    assert (made["period"], made["revision"]) == (quarter, 1)
+    assert made["made_week"] == periods.week_of(today)
     assert {row["period"] for row in made["rows"]["measures"]} <= set(
-        _weeks_of(QUARTER, "quarter")
+        _weeks_of(quarter, "quarter")
     )
     assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 1
 
 
-def test_a_release_holds_its_counts_by_language_with_their_key_sums(db):
-    first, _ = releases.period_weeks(QUARTER, "quarter")
+def test_a_release_holds_its_counts_by_language_with_their_key_sums(db, today, quarter):
+    first, _ = releases.period_weeks(quarter, "quarter")
     spoken = {"en": 5, "cy": 3, "easy": 2}
     rows = [
         storage.response_row(
@@ -97,7 +102,7 @@ def test_a_release_holds_its_counts_by_language_with_their_key_sums(db):
         for number in range(count)
     ]
     storage.add_rows(db, rows)
-    made = releases.make_release(db, "quarter", QUARTER, TODAY, K)
+    made = releases.make_release(db, "quarter", quarter, today, K)
     by_language = {
         row["band"]: row
         for row in made["rows"]["about"]
@@ -120,26 +125,26 @@ def _weeks_of(period, period_type):
     return weeks
 
 
-def test_making_a_release_twice_gives_the_same_release(db):
-    _demo(db, 300)
-    first = releases.make_release(db, "month", "2025-05", TODAY, K)
-    storage.add_rows(db, demo.generate(50, 2, TODAY))
-    assert releases.make_release(db, "month", "2025-05", TODAY, K) == first
-    made = releases.make_due_releases(db, TODAY, K)
+def test_making_a_release_twice_gives_the_same_release(db, today):
+    _demo(db, today, 300)
+    first = releases.make_release(db, "month", "2025-05", today, K)
+    storage.add_rows(db, demo.generate(50, 2, today))
+    assert releases.make_release(db, "month", "2025-05", today, K) == first
+    made = releases.make_due_releases(db, today, K)
     assert ("month", "2025-05") not in {(r["period_type"], r["period"]) for r in made}
     before = _stored_json(db)
-    assert releases.make_due_releases(db, TODAY, K) == []
+    assert releases.make_due_releases(db, today, K) == []
     assert _stored_json(db) == before
 
 
-def test_two_processes_making_releases_at_once_store_each_once(app, db):
-    _demo(db, 300)
+def test_two_processes_making_releases_at_once_store_each_once(app, db, today):
+    _demo(db, today, 300)
     path, made = app.config["DATABASE"], []
 
     def make():
         own = storage.connect(path)
         try:
-            made.append(releases.make_due_releases(own, TODAY, K))
+            made.append(releases.make_due_releases(own, today, K))
         finally:
             own.close()
 
@@ -186,25 +191,107 @@ def test_a_period_is_due_once_the_week_under_way_belongs_to_the_next(db):
     assert [r["period"] for r in made if r["period_type"] == "month"] == ["2025-04"]
 
 
-def test_a_release_stays_the_same_after_late_forms_below_the_threshold(
-    app, runner, db, link, tmp_path, capsys
+def test_a_period_with_iso_week_53_holds_each_of_its_weeks_once(runner, db):
+    # 2026 has 53 ISO weeks. Week 53 (28 December 2026 to 3 January 2027) has its
+    # Thursday in December: it is December's, 2026/27 Q3's and 2026/27's, and no
+    # other period's, though four of its days are in January.
+    weeks = [periods.week_of(date(2026, 9, 21) + timedelta(weeks=n)) for n in range(30)]
+    assert (weeks[0], weeks[15], weeks[-1]) == ("2026-W39", "2027-W01", "2027-W15")
+    row = {"A1_offence": "da", "B1_confidence": "4"}
+    storage.add_rows(
+        db,
+        [
+            storage.response_row(row, period=week, channel="c", submission_id=week)
+            for week in weeks
+        ],
+    )
+    with pinned(date(2027, 5, 5)):
+        result = runner.invoke(args=["release"])
+    assert result.exit_code == 0, result.output
+    expected = {
+        ("month", "2026-12"): ["2026-W49", "2026-W50", "2026-W51", "2026-W52"]
+        + ["2026-W53"],
+        ("month", "2027-01"): ["2027-W01", "2027-W02", "2027-W03", "2027-W04"],
+        ("quarter", "2026/27 Q3"): weeks[1:15],  # 2026-W40 to 2026-W53
+        # 2027-W13 has its Thursday on 1 April: it is 2027/28's.
+        ("quarter", "2026/27 Q4"): weeks[15:27],  # 2027-W01 to 2027-W12
+        ("year", "2026/27"): weeks[:27],  # 2026-W39 (September's) to 2027-W12
+    }
+    assert expected[("quarter", "2026/27 Q3")][-1] == "2026-W53"
+    for (period_type, period), held in expected.items():
+        release = releases.get_release(db, period_type, period)
+        assert release["rows"]["weeks"] == dict.fromkeys(held, 1), period
+        measures = release["rows"]["measures"]
+        assert sum(row["responses"] for row in measures) == len(held)
+    # Week 53 is counted once in each type of period, and in no other period.
+    for period_type in releases.PERIOD_TYPES:
+        holding = [
+            release["period"]
+            for release in releases.list_releases(db, period_type)
+            if "2026-W53" in release["rows"]["weeks"]
+        ]
+        assert holding == [
+            {"month": "2026-12", "quarter": "2026/27 Q3", "year": "2026/27"}[
+                period_type
+            ]
+        ]
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "cutoff"),
+    [
+        ("2026-12-31", 13, "2025-W48"),  # from Sunday 30 November 2025
+        ("2027-01-01", 36, "2024-W01"),  # Monday 1 January 2024
+        ("2027-01-04", 1, "2026-W49"),  # Friday 4 December 2026
+        ("2027-03-31", 1, "2027-W08"),  # 28 February: February has no 31st
+        ("2027-04-01", 13, "2026-W09"),  # Sunday 1 March 2026
+        ("2028-02-29", 12, "2027-W08"),  # 28 February 2027: 2027 has no 29th
+        ("2028-02-29", 36, "2025-W09"),  # Friday 28 February 2025
+    ],
+)
+def test_purge_as_of_a_day_deletes_before_that_many_months_earlier(
+    runner, db, day, months, cutoff
 ):
-    _demo(db)
+    with pinned(date.fromisoformat(day)):  # as cron runs it on that day
+        result = runner.invoke(args=["purge", "--months", str(months)])
+    assert result.exit_code == 0, result.output
+    assert f"Deleted 0 responses from before {cutoff}," in result.output
+
+
+def test_release_as_of_an_earlier_day_makes_only_what_was_due_then(runner, db, today):
+    _demo(db, today, 300)
+    result = runner.invoke(args=["release", "--today", "2026-04-02"])
+    assert result.exit_code == 0, result.output
+    assert "Released year 2025/26." in result.output
+    assert "Released quarter 2026/27 Q1." not in result.output
+    made = releases.list_releases(db, "month")
+    assert made[-1]["period"] == "2026-03"
+    assert {release["made_week"] for release in made} == {"2026-W14"}
+    later = runner.invoke(args=["release"])
+    assert f"Released month {periods.latest_complete(today, 'month')}." in (
+        later.output
+    )
+
+
+def test_a_release_stays_the_same_after_late_forms_below_the_threshold(
+    app, runner, db, link, tmp_path, capsys, today, quarter
+):
+    _demo(db, today)
     assert runner.invoke(args=["release"]).exit_code == 0
-    stored, report = _stored_json(db), _report(app, capsys, released=True)
-    live = _report(app, capsys, released=False)
+    stored, report = _stored_json(db), _report(app, capsys, today)
+    live = _report(app, capsys, today, released=False)
     result = runner.invoke(
-        args=["import-responses", str(_late_forms(tmp_path / "late.csv", 9))]
+        args=["import-responses", str(_late_forms(tmp_path / "late.csv", 9, quarter))]
     )
     assert result.exit_code == 0, result.output
     assert _stored_json(db) == stored
-    assert _report(app, capsys, released=True) == report
-    assert _report(app, capsys, released=False) != live  # the live one did move
+    assert _report(app, capsys, today) == report
+    assert _report(app, capsys, today, released=False) != live  # the live one did move
     assert (
-        releases.late_responses(db, releases.get_release(db, "quarter", QUARTER)) == 9
+        releases.late_responses(db, releases.get_release(db, "quarter", quarter)) == 9
     )
     refused = runner.invoke(
-        args=["release", "--revise", QUARTER, "--period-type", "quarter"]
+        args=["release", "--revise", quarter, "--period-type", "quarter"]
     )
     assert refused.exit_code == 1
     assert "has 9 late response(s)" in refused.output
@@ -213,19 +300,19 @@ def test_a_release_stays_the_same_after_late_forms_below_the_threshold(
 
 
 def test_a_revision_needs_the_threshold_of_late_forms_and_says_what_changed(
-    app, runner, db, link, tmp_path, capsys
+    app, runner, db, link, tmp_path, capsys, today, quarter
 ):
-    _demo(db)
+    _demo(db, today)
     assert runner.invoke(args=["release"]).exit_code == 0
-    first = releases.get_release(db, "quarter", QUARTER)
-    before = _report(app, capsys, released=True)
-    late = _late_forms(tmp_path / "late.csv", 10)
+    first = releases.get_release(db, "quarter", quarter)
+    before = _report(app, capsys, today)
+    late = _late_forms(tmp_path / "late.csv", 10, quarter)
     assert runner.invoke(args=["import-responses", str(late)]).exit_code == 0
     result = runner.invoke(
-        args=["release", "--revise", QUARTER, "--period-type", "quarter"]
+        args=["release", "--revise", quarter, "--period-type", "quarter"]
     )
     assert result.exit_code == 0, result.output
-    revised = releases.get_release(db, "quarter", QUARTER)
+    revised = releases.get_release(db, "quarter", quarter)
     assert revised["revision"] == 2 and revised["note"] in result.output
     old, new = (
         sum(r["responses"] for r in x["rows"]["measures"]) for x in (first, revised)
@@ -234,26 +321,26 @@ def test_a_revision_needs_the_threshold_of_late_forms_and_says_what_changed(
     assert revised["note"].startswith("Revised for late responses: responses ")
     assert "confidence base" in revised["note"]
     # The first revision is kept as it was; reports read the latest one.
-    assert releases.get_release(db, "quarter", QUARTER, 1) == first
-    assert _report(app, capsys, released=True) != before
+    assert releases.get_release(db, "quarter", quarter, 1) == first
+    assert _report(app, capsys, today) != before
     assert releases.late_responses(db, revised) == 0
     actions = [entry["action"] for entry in accounts.list_audit(db)]
     assert "revised a release (command line)" in actions
     assert "made a release (command line)" in actions
 
 
-def test_a_purge_leaves_releases_as_they_were(app, runner, db, capsys):
-    _demo(db)
+def test_a_purge_leaves_releases_as_they_were(app, runner, db, capsys, today):
+    _demo(db, today)
     assert runner.invoke(args=["release"]).exit_code == 0
-    stored, report = _stored_json(db), _report(app, capsys, released=True)
+    stored, report = _stored_json(db), _report(app, capsys, today)
     # Retention of 36 months, as deployed: every release stays, byte for byte.
     result = runner.invoke(args=["purge", "--months", "36"])
     assert result.exit_code == 0, result.output
     assert _stored_json(db) == stored
-    assert _report(app, capsys, released=True) == report
+    assert _report(app, capsys, today) == report
     # A purge of more recent responses: the releases of periods not wholly before
     # the cutoff stay as they were, with no late responses though responses are gone.
-    cutoff = periods.week_of(TODAY - timedelta(days=400))
+    cutoff = periods.week_of(months_before(today, 13))
     result = runner.invoke(args=["purge", "--months", "13"])
     assert result.exit_code == 0 and "Deleted 0 " not in result.output
     kept = _keyed(_stored_json(db))
@@ -262,16 +349,16 @@ def test_a_purge_leaves_releases_as_they_were(app, runner, db, capsys):
     assert old is not None and releases.late_responses(db, old) == 0
 
 
-def test_a_release_goes_when_its_whole_period_is_past_retention(runner, db):
+def test_a_release_goes_when_its_whole_period_is_past_retention(runner, db, today):
     # Its counts by week, channel and offence type may be one person's answers: they
     # may not outlive the responses.
-    _demo(db)
+    _demo(db, today)
     assert runner.invoke(args=["release"]).exit_code == 0
     before = _keyed(_stored_json(db))
     result = runner.invoke(args=["purge", "--months", "6"])
     assert result.exit_code == 0 and "the releases of 0 periods" not in result.output
     after = _keyed(_stored_json(db))
-    cutoff = periods.week_of(months_before(TODAY, 6))
+    cutoff = periods.week_of(months_before(today, 6))
     assert after and set(after) < set(before)
     for period_type, period, _ in set(before) - set(after):
         assert releases.period_weeks(period, period_type)[1] <= cutoff
@@ -285,11 +372,13 @@ def _keyed(stored: list) -> dict:
     return {(row[0], row[1], row[2]): row for row in stored}
 
 
-def test_flask_release_prints_what_it_made_and_is_safe_to_run_again(runner, db):
-    _demo(db, 300)
+def test_flask_release_prints_what_it_made_and_is_safe_to_run_again(
+    runner, db, today, quarter
+):
+    _demo(db, today, 300)
     first = runner.invoke(args=["release"])
     assert first.exit_code == 0, first.output
-    assert f"Released quarter {QUARTER}." in first.output
+    assert f"Released quarter {quarter}." in first.output
     count = db.execute("SELECT count(*) FROM releases").fetchone()[0]
     assert first.output.count("Released ") == count
     again = runner.invoke(args=["release"])
@@ -304,10 +393,10 @@ def test_report_from_releases_is_the_live_report_when_nothing_came_late(
     # In April the month, quarter and year under way all start in the same week, so
     # the live report's α (complete months) covers the released periods exactly.
     today = date(2026, 4, 22)
-    _demo(db, 3000, today)
+    _demo(db, today, 3000)
     releases.make_due_releases(db, today, K)
-    live = json.loads(_report(app, capsys, period_type, released=False, today=today))
-    assert json.loads(_report(app, capsys, period_type, today=today)) == live
+    live = json.loads(_report(app, capsys, today, period_type, released=False))
+    assert json.loads(_report(app, capsys, today, period_type)) == live
     assert live["measures"]["confidence"]["periods"]
 
 

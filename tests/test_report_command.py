@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from analysis import periods
 from analysis.__main__ import main
 from survey import questionnaire, storage
 
@@ -82,3 +83,15 @@ def test_command_on_an_empty_survey_database_says_so(run, tmp_path):
     result = run("report", "--db", path)
     assert result.returncode == 0
     assert "There are no responses from a complete period yet." in result.stdout
+
+
+def test_the_report_is_of_the_periods_complete_on_the_day(app, run, demo_rows, today):
+    # As cron or an analyst runs it, with no --today: the clock's date.
+    for period_type in ("month", "quarter", "year"):
+        args = ["--period", period_type, "--format", "json"]
+        result = run("report", "--db", app.config["DATABASE"], *args)
+        assert result.returncode == 0, result.stderr
+        built = json.loads(result.stdout)
+        latest = periods.latest_complete(today, period_type)
+        assert built["latest_complete_period"] == built["periods"][-1] == latest
+        assert all(periods.complete(p, period_type, today) for p in built["periods"])

@@ -1,14 +1,13 @@
 """axe-core on every page, 400% zoom, and focus never hidden (Exit: test_leaving)."""
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
 import pyotp
 from helpers import SECRET, sign_in_in_browser, totp_code
 
-from survey import accounts, demo, integrity, releases, storage
+from survey import accounts, clock, demo, integrity, releases, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -82,7 +81,7 @@ def respondent_pages(page, base, code):
 
     def send_with_an_old_token():
         # A form left open for hours: the answers come back with a notice.
-        old = integrity.issue_token(SECRET, int(time.time()) // 3600 - 24)
+        old = integrity.issue_token(SECRET, clock.hour() - 24)
         page.evaluate(
             "t => document.querySelector(\"input[name='token']\").value = t", old
         )
@@ -131,7 +130,7 @@ def test_no_accessibility_violations_on_staff_pages(
         organisation_id=staff_accounts["partner_a"]["organisation_id"],
     )
     # Figures to show, so the dashboard's tables are checked, not its empty state.
-    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    storage.add_rows(db, demo.generate(3000, 5, clock.today()))
     # A measure for the measure pages; no table is named so, so an export is a 404.
     arguments = {
         "staff_id": 2,
@@ -279,8 +278,8 @@ def test_no_accessibility_violations_on_a_breakdown_not_recorded(
 ):
     """A release made before responses recorded their language: its breakdowns page
     says so, in a table of no rows that is still a well-formed one."""
-    storage.add_rows(db, demo.generate(3000, 5, date.today()))
-    releases.make_due_releases(db, date.today(), 10)
+    storage.add_rows(db, demo.generate(3000, 5, clock.today()))
+    releases.make_due_releases(db, clock.today(), 10)
     for period, revision, stored in db.execute(
         "SELECT period, revision, rows FROM releases"
     ).fetchall():

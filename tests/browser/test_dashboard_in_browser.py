@@ -2,11 +2,10 @@
 the quarterly report printed on A4 pages."""
 
 import re
-from datetime import date
 
 from helpers import sign_in_in_browser
 
-from survey import demo, storage
+from survey import clock, demo, storage
 
 
 def log_in_as_analyst(page, live_server, db):
@@ -21,7 +20,7 @@ def db_path(db):
 def test_charts_draw_under_the_content_security_policy(
     page, live_server, db, staff_accounts, password
 ):
-    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    storage.add_rows(db, demo.generate(3000, 5, clock.today()))
     refused = []
     page.on("console", lambda message: refused.append(message.text))
     log_in_as_analyst(page, live_server, db)
@@ -48,7 +47,7 @@ def test_charts_draw_under_the_content_security_policy(
 def test_quarterly_report_prints_on_a4_pages(
     page, live_server, db, staff_accounts, password
 ):
-    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    storage.add_rows(db, demo.generate(3000, 5, clock.today()))
     log_in_as_analyst(page, live_server, db)
     page.goto(f"{live_server}/dashboard/report")
     page.wait_for_load_state("networkidle")
@@ -80,7 +79,7 @@ def test_printed_report_has_no_table_cell_wider_than_the_page(
     page, live_server, db, staff_accounts, password
 ):
     # Issue 13: the headline table's last column was cut off on paper.
-    storage.add_rows(db, demo.generate(3000, 5, date.today()))
+    storage.add_rows(db, demo.generate(3000, 5, clock.today()))
     log_in_as_analyst(page, live_server, db)
     page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1000})
     page.goto(f"{live_server}/dashboard/report")

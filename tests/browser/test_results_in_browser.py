@@ -5,14 +5,13 @@ axe violation, no cookie or storage, no request to another origin, with JavaScri
 and off, and Exit this page there and working.
 """
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 from test_accessibility import axe_violations
 from test_survey_in_browser import assert_no_traces, tab_to
 
-from survey import published
+from survey import clock, published
 from survey.dashboard import figures
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -24,7 +23,7 @@ def two_published(app, db, demo_rows):
     with app.test_request_context():
         quarters = figures.released_periods("quarter")[-2:]
     for period in quarters:
-        published.publish(db, "quarter", period, date.today())
+        published.publish(db, "quarter", period, clock.today())
     return quarters
 
 
