@@ -18,6 +18,7 @@ from survey import (
     dashboard,
     db,
     i18n,
+    languages,
     links,
     pages,
     privacy,
@@ -231,10 +232,26 @@ def _check_config(config) -> None:
             "in SURVEY_* environment variables (make run writes demonstration values)"
         )
     _check_public_base_url(config)
+    _check_languages(config["LANGUAGES"])
     if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
         raise RuntimeError(
             f"SUPPRESSION_THRESHOLD is {config['SUPPRESSION_THRESHOLD']}; "
             f"it may never be below {MINIMUM_THRESHOLD}"
+        )
+
+
+def _check_languages(codes) -> None:
+    """Refuse a language the survey cannot show, rather than drop it unseen."""
+    if isinstance(codes, str) or not all(isinstance(code, str) for code in codes):
+        raise RuntimeError(
+            f'LANGUAGES is {codes!r}: give a list of codes, such as ["en", "cy"]'
+        )
+    unknown = [code for code in codes if code not in languages.LANGUAGE_CODES]
+    if unknown:
+        raise RuntimeError(
+            f"LANGUAGES lists {', '.join(unknown)}, which the survey has no "
+            f"translation for: choose from {', '.join(languages.LANGUAGE_CODES)} "
+            "(docs/languages.md)"
         )
 
 

@@ -43,6 +43,29 @@ def test_help_box_and_accessibility_statement_say_how_to_reach_people(client, li
     )
 
 
+@pytest.mark.parametrize(
+    ("languages", "message"),
+    [
+        (["en", "ar"], "LANGUAGES lists ar, which the survey has no translation"),
+        (["en", "fr", "cy", "xx"], "LANGUAGES lists fr, xx, which the survey has no"),
+        ("cy", "LANGUAGES is 'cy': give a list of codes"),
+    ],
+)
+def test_a_language_the_survey_cannot_show_stops_it_starting(
+    monkeypatch, languages, message
+):
+    # Dropped without a word, a deployment would believe it offered the language.
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        create_app({"SECRET_KEY": "k", "LANGUAGES": languages})
+    with pytest.raises(RuntimeError, match="choose from en, cy, pl, ur, easy"):
+        create_app({"SECRET_KEY": "k", "LANGUAGES": ["en", "ar"]})
+    monkeypatch.setenv("SURVEY_LANGUAGES", '["en", "ar"]')  # JSON, as the README says
+    with pytest.raises(RuntimeError, match="LANGUAGES lists ar"):
+        create_app({"SECRET_KEY": "k"})
+    monkeypatch.setenv("SURVEY_LANGUAGES", '["en", "cy", "easy"]')
+    assert create_app({"SECRET_KEY": "k"}).config["LANGUAGES"] == ["en", "cy", "easy"]
+
+
 def test_missing_secret_key_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
