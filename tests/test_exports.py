@@ -207,6 +207,23 @@ def test_printable_report_has_every_section_and_a_methods_note(personas, demo_ro
     assert html.count("/chart.svg?period=quarter") == 7
 
 
+def test_printable_report_from_a_month_or_year_view_is_the_latest_quarters(
+    app, personas, demo_rows
+):
+    # The dashboard's link to it keeps the address's choices: a month or a year
+    # "as published for" is no quarter, so the report is the latest quarter's, as
+    # its charts are, and never one built from no releases.
+    with app.test_request_context():
+        month = figures.released_periods("month")[-3]
+        year = figures.released_periods("year")[-1]
+    client = personas["analyst"]
+    latest = client.get("/dashboard/report").get_data(as_text=True)
+    assert "There are no responses" not in latest
+    for query in (f"period=month&release={month}", f"period=year&release={year}"):
+        html = client.get(f"/dashboard/report?{query}").get_data(as_text=True)
+        assert html == latest, query
+
+
 def test_printable_report_reads_as_a_document(app, personas, demo_rows):
     # Issue 13: key findings first, a contents list, what each measure asks and
     # counts, and how many responses the figures rest on; every sentence the report's.

@@ -36,15 +36,16 @@ COMMENT_QUESTIONS = {
 }
 
 
-def choices() -> dict:
+def choices(period: str | None = None) -> dict:
     """The period type, filters and release from the URL, checked; a bad one is a 400.
 
     `release` is a released period: the figures as they were when it was the latest
     (none: the latest released period). A released period of another type (left in
-    the address when the period type is changed) means the latest.
+    the address when the period type is changed) means the latest. `period` fixes the
+    period type whatever the address says (the quarterly report's).
     """
     chosen = {
-        "period": request.args.get("period", "quarter"),
+        "period": period or request.args.get("period", "quarter"),
         "offence": request.args.get("offence", ""),
         "channel": request.args.get("channel", ""),
         "release": request.args.get("release", ""),

@@ -128,7 +128,7 @@ def table(name: str, fmt: str):
 @requires("admin", "analyst")
 def printable():
     """The quarterly report for a performance meeting, laid out to print on A4."""
-    chosen = dashboard.choices() | {"period": "quarter"}
+    chosen = dashboard.choices(period="quarter")
     built = dashboard.chosen_report(chosen)
     audit("exported the printable report", dashboard.describe(chosen))
     query = {key: value for key, value in chosen.items() if value}
@@ -143,7 +143,7 @@ def printable():
 @requires("admin", "analyst")
 def printable_pdf():
     """The same report as a PDF to download, laid out by WeasyPrint on A4."""
-    chosen = dashboard.choices() | {"period": "quarter"}
+    chosen = dashboard.choices(period="quarter")
     built = dashboard.chosen_report(chosen)
     audit("exported the report as a PDF", dashboard.describe(chosen))
     html = _report_page(
