@@ -6,6 +6,7 @@ year (April to March): quarters are financial unless calendar ones are asked for
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 PERIOD_TYPES = ("month", "quarter", "year")
@@ -133,3 +134,15 @@ def since_week(today: date, period_type: str = "year", calendar: bool = False) -
     # the default serves every period type (of financial or of calendar periods).
     latest = latest_complete(today, period_type, calendar)
     return first_week(latest, period_type, calendar)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, or that month's last day where it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def retention_cutoff(today: date, months: int) -> str:
+    """The first week kept when `months` are kept: earlier weeks are purged."""
+    return week_of(months_before(today, months))

@@ -95,6 +95,7 @@ DEFAULTS = {
     "STAFF_ABSOLUTE_HOURS": 12,
 }
 MINIMUM_THRESHOLD = 5
+MOST_RETENTION_MONTHS = 1200
 # Where staff pages live: their errors get the staff error page.
 STAFF_PATHS = ("/staff", "/dashboard")
 # A respondent must never meet a help box with no number to ring, or a statement that
@@ -233,6 +234,12 @@ def _check_config(config) -> None:
         )
     _check_public_base_url(config)
     _check_languages(config["LANGUAGES"])
+    if not 1 <= int(config["RETENTION_MONTHS"]) <= MOST_RETENTION_MONTHS:
+        # 0 would have the monthly purge delete every response and release.
+        raise RuntimeError(
+            f"RETENTION_MONTHS is {config['RETENTION_MONTHS']}; it must be a number "
+            f"of months from 1 to {MOST_RETENTION_MONTHS} (docs/privacy.md §6)"
+        )
     if int(config["SUPPRESSION_THRESHOLD"]) < MINIMUM_THRESHOLD:
         raise RuntimeError(
             f"SUPPRESSION_THRESHOLD is {config['SUPPRESSION_THRESHOLD']}; "

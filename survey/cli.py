@@ -5,7 +5,6 @@ Importing and exporting responses as CSV are in survey/transfer.py.
 
 from __future__ import annotations
 
-import calendar
 import multiprocessing
 import os
 import sqlite3
@@ -32,6 +31,7 @@ from survey.db import get_db
 from survey.files import staff_path
 
 DEMO_WORKERS = 2
+MOST_MONTHS = 1200  # a hundred years: more is a slip, and no date so early exists
 
 
 class Day(click.ParamType):
@@ -256,7 +256,7 @@ def backup(destination):
 @click.command("purge")
 @click.option(
     "--months",
-    type=click.IntRange(1),
+    type=click.IntRange(1, MOST_MONTHS),
     help="Keep this many months (default: RETENTION_MONTHS, 36).",
 )
 @today_option
@@ -264,7 +264,7 @@ def backup(destination):
 def purge(months, today):
     """Delete responses older than the retention period and compact the file."""
     months = months or int(current_app.config["RETENTION_MONTHS"])
-    cutoff = periods.week_of(months_before(today or clock.today(), months))
+    cutoff = periods.retention_cutoff(today or clock.today(), months)
     db = get_db()
     # Before the responses, whose purge compacts the file: nothing of them lingers.
     gone = releases.delete_releases_before(db, cutoff)
@@ -338,13 +338,6 @@ def _comment_batches(db) -> set[tuple]:
         for code in questionnaire.FREE_TEXT_CODES
         for batch in comments.list_batches(db, code)
     }
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` earlier, or that month's last day where it is shorter."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last_day))
 
 
 @click.command("create-user")

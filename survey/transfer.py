@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
@@ -23,9 +24,14 @@ EARLIEST_PERIOD = "2020-W01"
 @with_appcontext
 def import_responses(file):
     """Import typed-up paper responses from a CSV file: all rows or none."""
-    db = get_db()
+    db, today = get_db(), clock.today()
+    # A form older than the retention period would be purged at the next purge, and
+    # would bring back the releases purged before it: one person's row among them.
+    kept_from = periods.retention_cutoff(
+        today, int(current_app.config["RETENTION_MONTHS"])
+    )
     rows, errors = _read_import(
-        file, storage.list_channels(db), periods.week_of(clock.today())
+        file, storage.list_channels(db), periods.week_of(today), kept_from
     )
     if errors:
         for error in errors[:MOST_ERRORS_SHOWN]:
@@ -41,7 +47,7 @@ def import_responses(file):
 
 
 def _read_import(
-    path: str, channels: set[str], this_week: str
+    path: str, channels: set[str], this_week: str, kept_from: str
 ) -> tuple[list[dict], list[str]]:
     """Check each row of an import like a web submission: (rows to store, errors)."""
     expected = storage.CSV_COLUMNS
@@ -57,7 +63,7 @@ def _read_import(
             rows, errors = [], []
             for row in reader:
                 line = reader.line_num
-                problems = _row_problems(row, channels, this_week)
+                problems = _row_problems(row, channels, this_week, kept_from)
                 formdata = MultiDict(
                     [
                         (code, value)
@@ -115,7 +121,9 @@ def _language(row: dict) -> str:
     return code or languages.DEFAULT
 
 
-def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
+def _row_problems(
+    row: dict, channels: set[str], this_week: str, kept_from: str
+) -> list[str]:
     problems = []
     if None in row:
         problems.append("this row has more cells than the header")
@@ -124,10 +132,11 @@ def _row_problems(row: dict, channels: set[str], this_week: str) -> list[str]:
         problems.append(f"period: '{period}' is not an ISO week such as 2026-W14")
     elif period > this_week:
         problems.append(f"period: {period} is in the future")
-    elif period < EARLIEST_PERIOD:
+    elif period < max(EARLIEST_PERIOD, kept_from):
         # A typing slip such as 1900-W01 would fall outside every report's range.
         problems.append(
-            f"period: {period} is before {EARLIEST_PERIOD}, the earliest week allowed"
+            f"period: {period} is before {max(EARLIEST_PERIOD, kept_from)}, the "
+            "earliest week allowed (older responses are not kept: RETENTION_MONTHS)"
         )
     channel = (row.get("channel") or "").strip()
     if channel not in channels:

@@ -154,6 +154,14 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
+def fixed_day():
+    """The clock pinned to REPORT_TODAY, for a module whose data carries fixed weeks
+    that must stay in the past and within retention (imports check both)."""
+    with pinned(REPORT_TODAY):
+        yield REPORT_TODAY
+
+
+@pytest.fixture
 def today(request):
     """The day the test runs as, with the clock pinned to its noon (time runs on)."""
     day = request.param

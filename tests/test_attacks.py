@@ -32,8 +32,8 @@ from analysis import disclosure, periods, perturbation, scale, stats, volume
 from analysis import report as reports
 from analysis.__main__ import main
 from analysis.measures import ReportSpec
+from analysis.periods import months_before
 from survey import clock, counts, questionnaire, releases, storage, stored
-from survey.cli import months_before
 
 K = 10
 CONFIDENCE = ReportSpec(

@@ -8,9 +8,12 @@ from helpers import walk_survey
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
+from analysis.periods import months_before
 from analysis.perturbation import KEY_RANGE
 from survey import accounts, checking, demo, languages, questionnaire, storage
-from survey.cli import months_before
+
+# Paper forms here carry fixed weeks: the clock stays on one day.
+pytestmark = pytest.mark.usefixtures("fixed_day")
 
 # The layout without the language column, which an import may leave out.
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -312,6 +315,44 @@ def test_import_refuses_a_future_week_and_a_non_utf8_file(runner, db, link, tmp_
     result = runner.invoke(args=["import-responses", str(path)])
     assert result.exit_code == 1 and "not a UTF-8 text file" in result.output
     assert storage.count_responses(db) == 0
+
+
+def test_import_refuses_a_form_from_before_the_retention_period(
+    app, runner, db, link, tmp_path
+):
+    # On 23 November 2026, 36 months are kept from 23 November 2023 (2023-W47): an
+    # older form would be purged, and until then would bring back released periods
+    # purged before it, with its answers alone in one of them.
+    path = tmp_path / "paper.csv"
+    write_csv(
+        path,
+        [
+            csv_row(period="2023-W46", A1_offence="da"),
+            csv_row(period="2023-W47", A1_offence="da"),
+        ],
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert result.exit_code == 1
+    assert "Row 2: period: 2023-W46 is before 2023-W47, the earliest week" in (
+        result.output
+    )
+    assert "Row 3" not in result.output and storage.count_responses(db) == 0
+    app.config["RETENTION_MONTHS"] = 12
+    write_csv(
+        path,
+        [
+            csv_row(period="2025-W46", A1_offence="da"),
+            csv_row(period="2025-W47", A1_offence="da"),  # Sunday 23 November 2025
+        ],
+    )
+    result = runner.invoke(args=["import-responses", str(path)])
+    assert "Row 2: period: 2025-W46 is before 2025-W47" in result.output
+    assert storage.count_responses(db) == 0
+
+
+def test_purge_refuses_more_months_than_a_century(runner, db):
+    result = runner.invoke(args=["purge", "--months", "30000"])
+    assert result.exit_code == 2 and "1<=x<=1200" in result.output
 
 
 def test_export_has_the_csv_layout_without_free_text(

@@ -14,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import disclosure, periods
+from analysis.periods import months_before
 from survey import comments, questionnaire, releases, storage
-from survey.cli import months_before
 from survey.counts import count_free_text
+
+# Comments and paper forms here carry fixed weeks: the clock stays on one day.
+pytestmark = pytest.mark.usefixtures("fixed_day")
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]

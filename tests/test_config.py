@@ -43,6 +43,15 @@ def test_help_box_and_accessibility_statement_say_how_to_reach_people(client, li
     )
 
 
+@pytest.mark.parametrize("months", [0, -1, 1201])
+def test_retention_outside_one_to_1200_months_is_refused(months):
+    # 0 would have the monthly purge delete every response and every release.
+    with pytest.raises(RuntimeError, match=f"RETENTION_MONTHS is {months}; it must"):
+        create_app({"SECRET_KEY": "k", "RETENTION_MONTHS": months})
+    for kept in (1, 1200):
+        create_app({"SECRET_KEY": "k", "RETENTION_MONTHS": kept})
+
+
 @pytest.mark.parametrize(
     ("languages", "message"),
     [

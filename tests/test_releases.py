@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from analysis import periods
 from analysis import report as reports
 from analysis.__main__ import main
+from analysis.periods import months_before
 from survey import accounts, demo, questionnaire, releases, storage
-from survey.cli import months_before
 from survey.counts import read_report_counts
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
