@@ -1,11 +1,13 @@
-"""Staff accounts, organisations, server-side sessions and the audit log."""
+"""Staff accounts, organisations, passwords and second factors.
+
+Their sessions are in survey/session_store.py, what they do in survey/audit_log.py.
+"""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import hmac
-import json
 import secrets
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,7 @@ import pyotp
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey import clock
+from survey import session_store
 from survey.storage import get_row, immediate, list_rows
 
 ROLES = ("admin", "analyst", "partner")
@@ -22,7 +24,6 @@ MAX_FAILED_LOGINS = 10
 LOCK_SECONDS = 15 * 60
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
-AUDIT_EMAIL_MAX = 100  # characters of a failed login's address kept in the audit log
 # Checked against when the e-mail address is unknown, so that a wrong address takes as
 # long as a wrong password and timing says nothing about which accounts exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
@@ -164,16 +165,6 @@ def check_login(db: Database, email: str, password: str, now: float) -> dict | N
         return None
 
 
-def _end_sessions(db: Database, staff_id: int) -> None:
-    """Delete an account's sessions, those half way through signing in as well."""
-    # A pending session (survey/sessions.py) names its account in its data only.
-    db.execute(
-        "DELETE FROM sessions WHERE staff_id = ? "
-        "OR (staff_id IS NULL AND json_extract(data, '$.pending') = ?)",
-        [staff_id, staff_id],
-    )
-
-
 def set_role(
     db: Database, staff_id: int, role: str, organisation_id: int | None
 ) -> None:
@@ -192,7 +183,7 @@ def set_disabled(db: Database, staff_id: int, disabled: bool) -> None:
             "UPDATE staff SET disabled = ? WHERE id = ?", [int(disabled), staff_id]
         )
         if disabled:
-            _end_sessions(db, staff_id)
+            session_store.end_staff_sessions(db, staff_id)
 
 
 def set_password(db: Database, staff_id: int, password: str) -> None:
@@ -204,7 +195,7 @@ def set_password(db: Database, staff_id: int, password: str) -> None:
             "WHERE id = ?",
             [password_hash, staff_id],
         )
-        _end_sessions(db, staff_id)
+        session_store.end_staff_sessions(db, staff_id)
 
 
 # The second factor ----------------------------------------------------------------
@@ -381,100 +372,4 @@ def reset_second_factor(db: Database, staff_id: int) -> None:
             [staff_id],
         )
         db.execute("DELETE FROM recovery_codes WHERE staff_id = ?", [staff_id])
-        _end_sessions(db, staff_id)
-
-
-# Sessions --------------------------------------------------------------------------
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_session(db: Database, staff_id: int | None, data: dict, now: float) -> str:
-    """Start a session and return its id (only a hash of it is stored)."""
-    token = secrets.token_urlsafe(32)
-    with db.atomic():
-        db.execute(
-            "INSERT INTO sessions (id_hash, staff_id, data, created, last_seen) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [_hash(token), staff_id, json.dumps(data), now, now],
-        )
-    return token
-
-
-def get_session(
-    db: Database, token: str, now: float, idle_seconds: float, absolute_seconds: float
-) -> dict | None:
-    """The live session with this id, or None if unknown, idle too long or too old."""
-    found = get_row(db, "SELECT * FROM sessions WHERE id_hash = ?", [_hash(token)])
-    if found is None:
-        return None
-    if (
-        now - found["last_seen"] > idle_seconds
-        or now - found["created"] > absolute_seconds
-    ):
-        delete_session(db, token)
-        return None
-    found["data"] = json.loads(found["data"])
-    return found
-
-
-def save_session(db: Database, token: str, data: dict, now: float) -> None:
-    """Store a session's data and note that it was used now."""
-    with db.atomic():
-        db.execute(
-            "UPDATE sessions SET data = ?, last_seen = ? WHERE id_hash = ?",
-            [json.dumps(data), now, _hash(token)],
-        )
-
-
-def delete_session(db: Database, token: str) -> None:
-    """End a session: its id is refused from now on."""
-    with db.atomic():
-        db.execute("DELETE FROM sessions WHERE id_hash = ?", [_hash(token)])
-
-
-def delete_stale_sessions(
-    db: Database, now: float, idle_seconds: float, absolute_seconds: float
-) -> None:
-    """Remove sessions that have timed out."""
-    with db.atomic():
-        db.execute(
-            "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
-            [now - idle_seconds, now - absolute_seconds],
-        )
-
-
-# Audit -----------------------------------------------------------------------------
-
-
-def record(
-    db: Database, staff_email: str | None, action: str, detail: str = ""
-) -> None:
-    """Write one staff action to the audit log, with the time it happened."""
-    at = clock.stamp()  # a staff action's time
-    with db.atomic():
-        db.execute(
-            "INSERT INTO audit (at, staff_email, action, detail) VALUES (?, ?, ?, ?)",
-            [at, staff_email, action, detail],
-        )
-
-
-def tried_email(typed: str) -> str:
-    """The address typed at a failed login, made safe to keep in the audit log.
-
-    Whoever reads the log can see which account was tried (docs/privacy.md §4): the
-    text is cut short and stripped of control characters, so a long or crafted
-    entry cannot fill the log or fake a line of it. Whether the account exists is
-    never recorded beside it, nor shown to the person logging in.
-    """
-    printable = "".join(c if c.isprintable() else "?" for c in (typed or "").strip())
-    if len(printable) > AUDIT_EMAIL_MAX:
-        return printable[:AUDIT_EMAIL_MAX] + "…"
-    return printable
-
-
-def list_audit(db: Database, limit: int = 500) -> list[dict]:
-    """The latest entries of the audit log, newest first."""
-    return list_rows(db, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit])
+        session_store.end_staff_sessions(db, staff_id)

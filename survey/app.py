@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import (
+    auth,
     cli,
     dashboard,
     db,
@@ -96,8 +97,6 @@ DEFAULTS = {
 }
 MINIMUM_THRESHOLD = 5
 MOST_RETENTION_MONTHS = 1200
-# Where staff pages live: their errors get the staff error page.
-STAFF_PATHS = ("/staff", "/dashboard")
 # A respondent must never meet a help box with no number to ring, or a statement that
 # says "contact us" without saying how: the app does not start without these.
 CONTACT_SETTINGS = (
@@ -142,6 +141,7 @@ def create_app(test_config=None):
     app.session_interface = sessions.DatabaseSessionInterface()
     # First of all, before the CSRF check reads the session it could not read.
     app.before_request(sessions.refuse_without_session)
+    app.before_request(auth.load_staff)
     # CSRF tokens live in the staff session; respondent forms carry their own signed
     # token and must never cause a session (docs/privacy.md §1).
     csrf = CSRFProtect(app)
@@ -199,8 +199,7 @@ def _error_template(path: str) -> str:
     never mentions staff; that would only puzzle a member of staff who was refused a
     page or mistyped an address, so theirs says why and links to the staff pages.
     """
-    staff_area = any(path == p or path.startswith(p + "/") for p in STAFF_PATHS)
-    return "staff_error.html" if staff_area else "error.html"
+    return "staff_error.html" if auth.is_staff_path(path) else "error.html"
 
 
 def _template_loader() -> ChoiceLoader:

@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from analysis import periods
 from survey import (
     accounts,
+    audit_log,
     clock,
     comments,
     demo,
@@ -157,7 +158,7 @@ def create_link(label, channel, organisation):
             f"Created the channel {channel} for {organisation or 'no organisation'}.",
             err=True,
         )
-    accounts.record(
+    audit_log.record(
         db, None, "created a link (command line)", f"{link['code']} ({channel})"
     )
     click.echo(f"/s/{link['code']}")
@@ -178,7 +179,7 @@ def assign_channel(channel, organisation):
         raise click.BadParameter(f"there is no channel {channel!r}")
     owner = organisation or "no organisation"
     detail = f"{channel}: {owner}"
-    accounts.record(db, None, "assigned a channel (command line)", detail)
+    audit_log.record(db, None, "assigned a channel (command line)", detail)
     click.echo(f"The channel {channel} now belongs to {owner}.")
 
 
@@ -319,7 +320,7 @@ def release(period, period_type, today):
     except releases.Refused as refused:
         raise click.ClickException(str(refused)) from refused
     detail = f"{period_type} {period}, revision {revised['revision']}"
-    accounts.record(db, None, "revised a release (command line)", detail)
+    audit_log.record(db, None, "revised a release (command line)", detail)
     click.echo(f"Revised {detail}. {revised['note']}")
 
 
@@ -327,7 +328,7 @@ def _tell_batches(db, before: set[tuple]) -> None:
     """Print and audit each batch of comments fixed since `before` was read."""
     for code, number, first, last in sorted(_comment_batches(db) - before):
         detail = f"{code} batch {number}, {first} to {last}"
-        accounts.record(db, None, "fixed a batch of comments (command line)", detail)
+        audit_log.record(db, None, "fixed a batch of comments (command line)", detail)
         click.echo(f"Fixed comments {detail}.")
 
 
@@ -371,7 +372,7 @@ def create_user(email, role, organisation, password):
         raise click.ClickException(
             f"There is already an account for {email}."
         ) from error
-    accounts.record(db, None, "created an account (command line)", f"{email} ({role})")
+    audit_log.record(db, None, "created an account (command line)", f"{email} ({role})")
     click.echo(f"Created the {role} account {email}.")
     click.echo(
         "At its first sign-in it will be asked to set up its second factor: an "
@@ -393,7 +394,7 @@ def reset_second_factor(email):
     if staff is None:
         raise click.ClickException(f"There is no account for {email}.")
     accounts.reset_second_factor(db, staff["id"])
-    accounts.record(db, None, "reset a second factor (command line)", staff["email"])
+    audit_log.record(db, None, "reset a second factor (command line)", staff["email"])
     click.echo(
         f"The second factor of {staff['email']} is reset and its sessions ended: it "
         "sets up a new one at its next sign-in. Sign in as it straight away."

@@ -14,6 +14,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import Babel, Domain
 
 from survey import languages
+from survey.auth import STAFF_PATHS, under
 
 HERE = os.path.dirname(__file__)
 TRANSLATIONS = os.path.join(os.path.dirname(HERE), "translations")
@@ -29,7 +30,7 @@ RIGHT_TO_LEFT = frozenset({"ur"})
 # Pages never translated, whatever the address says: staff pages, and the public
 # results, whose figures and sentences exist in English only (its page would
 # otherwise claim a language its content is not in).
-ENGLISH_ONLY = ("/staff", "/dashboard", "/results")
+ENGLISH_ONLY = (*STAFF_PATHS, "/results")
 
 
 def offered() -> list[str]:
@@ -42,7 +43,7 @@ def language() -> str:
     """The code of the language this request is in; anything unknown is English."""
     if not has_request_context():
         return DEFAULT
-    if any(request.path == p or request.path.startswith(p + "/") for p in ENGLISH_ONLY):
+    if under(request.path, ENGLISH_ONLY):
         return DEFAULT
     try:
         code = request.values.get("lang", "")

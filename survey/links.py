@@ -40,9 +40,9 @@ from wtforms.validators import (
 
 from analysis import disclosure, perturbation
 from survey import accounts, cards, clock, i18n, releases, sharing, storage
+from survey.auth import audit, form_page, requires
 from survey.db import get_db
 from survey.i18n import N_
-from survey.staff import audit, form_page, requires
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
 

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from analysis import periods, perturbation
 from analysis.disclosure import shown_count
-from survey import accounts, comments, counts, questionnaire
+from survey import audit_log, comments, counts, questionnaire
 from survey.storage import get_row, list_rows
 
 # Financial periods only, for now; calendar quarters and years can follow.
@@ -181,7 +181,7 @@ def record_made(db: Database, made: list[dict], how: str) -> None:
     """Write each release made to the audit log, saying what made it."""
     for one in made:
         detail = f"{one['period_type']} {one['period']}"
-        accounts.record(db, None, f"made a release ({how})", detail)
+        audit_log.record(db, None, f"made a release ({how})", detail)
 
 
 def late_responses(db: Database, release: dict) -> int:

@@ -28,10 +28,10 @@ from wtforms import StringField
 
 from analysis import periods
 from survey import clock, published
+from survey.auth import audit, requires
 from survey.dashboard import PERIOD_TYPES, figures, tables
 from survey.db import get_db
 from survey.privacy import defuse_formula
-from survey.staff import audit, requires
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 staff_bp = Blueprint("publishing", __name__, url_prefix="/staff")

@@ -13,10 +13,9 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import ServiceUnavailable
 
-from survey import accounts, clock
+from survey import auth, clock, session_store
 from survey.db import get_db
 
-STAFF_PATHS = ("/staff", "/dashboard")
 # How long the password step is good for: the second step must follow within it.
 PENDING_SECONDS = 10 * 60
 
@@ -47,7 +46,7 @@ class StaffSession(CallbackDict, SessionMixin):
         """The password was right: a fresh session that grants only the second step.
 
         It names the account in its data, not as the session's staff member, so
-        nothing that reads who is logged in sees anyone (survey/staff.py).
+        nothing that reads who is logged in sees anyone (survey/auth.py).
         """
         self.clear()
         self.staff_id = None
@@ -82,14 +81,16 @@ class DatabaseSessionInterface(SessionInterface):
 
     def open_session(self, app, request):
         """The live session named by the cookie, or a new empty one."""
-        if not request.path.startswith(STAFF_PATHS):
+        if not auth.is_staff_path(request.path):
             return StaffSession()
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return StaffSession()
         idle, absolute = self._limits(app)
         try:
-            found = accounts.get_session(get_db(), token, clock.now(), idle, absolute)
+            found = session_store.get_session(
+                get_db(), token, clock.now(), idle, absolute
+            )
         except sqlite3.Error as error:
             # Read before any page runs, so no error handler would see this: the page
             # itself refuses (refuse_without_session) with the staff 503 page.
@@ -131,23 +132,23 @@ class DatabaseSessionInterface(SessionInterface):
         db = get_db() if stored else None
         if session.ended:
             if session.token:
-                accounts.delete_session(db, session.token)
+                session_store.delete_session(db, session.token)
             response.delete_cookie(name, domain=domain, path=path)
             return
         if session.rotate and session.token:
-            accounts.delete_session(db, session.token)
+            session_store.delete_session(db, session.token)
             session.token = None
         now = clock.now()
         if session.token is None:
             if not session and session.staff_id is None:
                 return  # nothing to keep: no cookie at all
             idle, absolute = self._limits(app)
-            accounts.delete_stale_sessions(db, now, idle, absolute)
-            session.token = accounts.create_session(
+            session_store.delete_stale_sessions(db, now, idle, absolute)
+            session.token = session_store.create_session(
                 db, session.staff_id, dict(session), now
             )
         else:
-            accounts.save_session(db, session.token, dict(session), now)
+            session_store.save_session(db, session.token, dict(session), now)
         response.set_cookie(
             name,
             session.token,

@@ -1,7 +1,6 @@
 """Blueprint "staff": logging in and out, staff accounts, organisations, the audit log.
 
-Every view declares who may use it with @requires(...), or @public; the access test
-reads those declarations from the URL map, so a new route without one fails it.
+Every view declares who may use it (survey/auth.py).
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import sqlite3
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -44,6 +42,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from survey import accounts, clock
+from survey.audit_log import list_entries, record, tried_email
+from survey.auth import audit, form_page, public, requires
 from survey.db import get_db
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -59,58 +59,6 @@ WRONG_LOGIN = (
 LOGIN_COOKIE = "staff_login"
 LOGIN_SALT = "staff-login-form"
 LOGIN_TOKEN_SECONDS = 3600
-
-
-def requires(*roles: str):
-    """Only logged-in staff with one of these roles may use the view."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(**kwargs):
-            if g.staff is None:
-                # Half signed in (the password only): every page leads to the second
-                # step and shows nothing else (survey/two_factor.py).
-                if session.pending_staff_id() is not None:
-                    return redirect(url_for("two_factor.second_step"))
-                return redirect(url_for("staff.login"))
-            if g.staff["role"] not in roles:
-                abort(403)
-            return view(**kwargs)
-
-        wrapped.allowed_roles = frozenset(roles)
-        return wrapped
-
-    return decorator
-
-
-def public(view):
-    """Anyone may use the view (logging in, for instance)."""
-    view.allowed_roles = None
-    return view
-
-
-@bp.before_app_request
-def load_staff():
-    """Who is logged in, from the server-side session; disabled accounts are not."""
-    g.staff = None
-    staff_id = getattr(session, "staff_id", None)
-    if staff_id is not None:
-        staff = accounts.get_staff(get_db(), staff_id)
-        if staff is None or staff["disabled"]:
-            session.end()
-        else:
-            g.staff = staff
-
-
-def form_page(template: str, form, **context):
-    """A page with a form: status 400 when the form came back with errors."""
-    return render_template(template, form=form, **context), 400 if form.errors else 200
-
-
-def audit(action: str, detail: str = "") -> None:
-    """Write what the logged-in member of staff did to the audit log."""
-    email = g.staff["email"] if g.get("staff") else None
-    accounts.record(get_db(), email, action, detail)
 
 
 class LoginForm(FlaskForm):
@@ -204,9 +152,7 @@ def login():
         if staff is not None:
             session.await_second_step(staff["id"])
             return redirect(url_for("two_factor.second_step"), 303)
-        accounts.record(
-            get_db(), None, "failed login", accounts.tried_email(form.email.data)
-        )
+        record(get_db(), None, "failed login", tried_email(form.email.data))
         form.password.errors.append(WRONG_LOGIN)
     return _login_page(form)
 
@@ -240,7 +186,7 @@ def audit_log():
     audit("read the audit log")
     return render_template(
         "staff/audit.html",
-        entries=accounts.list_audit(get_db()),
+        entries=list_entries(get_db()),
     )
 
 
@@ -370,43 +316,70 @@ def account(staff_id):
     form = AccountForm()
     form.organisation.choices = _organisation_choices()
     if form.validate_on_submit():
-        db = get_db()
-        own = staff_id == g.staff["id"]
-        if own and form.action.data in ("role", "disable"):
+        if staff_id == g.staff["id"] and form.action.data in ("role", "disable"):
             # Keeps at least one way in: an admin cannot lock themselves out.
             form.action.errors.append(
                 "You cannot disable your own account or change your own role"
             )
-        elif form.action.data == "role":
-            # Checked here, not by the field: it matters only when the role changes.
-            known = {c.value for c in form.organisation.choices}
-            given = form.organisation.data or ""
-            organisation = int(given) if given and given in known else None
-            if given not in known:
-                form.organisation.errors.append("Choose one of the organisations")
-            elif form.role.data not in accounts.ROLES:
-                form.role.errors.append("Choose the new role")
-            elif (form.role.data == "partner") != (organisation is not None):
-                form.organisation.errors.append(
-                    "Choose an organisation for a partner, and none for other roles"
-                )
-            else:
-                accounts.set_role(db, staff_id, form.role.data, organisation)
-                audit("changed a role", f"{found['email']} to {form.role.data}")
-                return redirect(url_for("staff.users"), 303)
-        elif form.action.data == "password":
-            problem = accounts.password_problem(form.password.data or "")
-            if problem:
-                form.password.errors.append(problem)
-            else:
-                accounts.set_password(db, staff_id, form.password.data)
-                audit("reset a password", found["email"])
-                return redirect(url_for("staff.users"), 303)
-        else:
-            accounts.set_disabled(db, staff_id, form.action.data == "disable")
-            audit(f"{form.action.data}d an account", found["email"])
+        elif ACCOUNT_CHANGES[form.action.data](found, form):
             return redirect(url_for("staff.users"), 303)
     return form_page("staff/account.html", form, account=found)
+
+
+def _change_role(found: dict, form: AccountForm) -> bool:
+    """Give the account the role chosen, with an organisation for a partner only."""
+    # Checked here, not by the field: it matters only when the role changes.
+    known = {c.value for c in form.organisation.choices}
+    given = form.organisation.data or ""
+    organisation = int(given) if given and given in known else None
+    if given not in known:
+        form.organisation.errors.append("Choose one of the organisations")
+    elif form.role.data not in accounts.ROLES:
+        form.role.errors.append("Choose the new role")
+    elif (form.role.data == "partner") != (organisation is not None):
+        form.organisation.errors.append(
+            "Choose an organisation for a partner, and none for other roles"
+        )
+    else:
+        accounts.set_role(get_db(), found["id"], form.role.data, organisation)
+        audit("changed a role", f"{found['email']} to {form.role.data}")
+        return True
+    return False
+
+
+def _set_password(found: dict, form: AccountForm) -> bool:
+    """Give the account the new password typed, if it is a good one."""
+    problem = accounts.password_problem(form.password.data or "")
+    if problem:
+        form.password.errors.append(problem)
+        return False
+    accounts.set_password(get_db(), found["id"], form.password.data)
+    audit("reset a password", found["email"])
+    return True
+
+
+def _disable(found: dict, form: AccountForm) -> bool:
+    """Disable the account, ending its sessions."""
+    accounts.set_disabled(get_db(), found["id"], True)
+    audit("disabled an account", found["email"])
+    return True
+
+
+def _enable(found: dict, form: AccountForm) -> bool:
+    """Let the account sign in again."""
+    accounts.set_disabled(get_db(), found["id"], False)
+    audit("enabled an account", found["email"])
+    return True
+
+
+# What the account page's "What to do" does: each returns whether it was done (else
+# it has put its errors on the form).
+ACCOUNT_CHANGES = {
+    "role": _change_role,
+    "disable": _disable,
+    "enable": _enable,
+    "password": _set_password,
+}
 
 
 class OrganisationForm(FlaskForm):

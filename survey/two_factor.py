@@ -23,9 +23,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from survey import accounts, clock
+from survey import accounts, audit_log, clock
+from survey.auth import audit, form_page, public, requires
 from survey.db import get_db
-from survey.staff import audit, form_page, public, requires
 
 bp = Blueprint("two_factor", __name__, url_prefix="/staff")
 
@@ -119,7 +119,7 @@ def second_step():
         if passed:
             _signed_in(found, f"with a {passed}")
             return redirect(url_for("staff.home"), 303)
-        accounts.record(db, found["email"], "failed second step")
+        audit_log.record(db, found["email"], "failed second step")
         form.code.errors.append(WRONG_CODE)
     return form_page("staff/second_step.html", form)
 
@@ -160,7 +160,7 @@ def enrol():
             _signed_in(found, "with a new second factor")
             audit("set up a second factor")
             return render_template("staff/recovery_codes.html", codes=codes, new=True)
-        accounts.record(db, found["email"], "failed second step", "setting it up")
+        audit_log.record(db, found["email"], "failed second step", "setting it up")
         form.code.errors.append(WRONG_FIRST_CODE)
     uri = accounts.totp_uri(secret, found["email"], current_app.config["SERVICE_NAME"])
     return form_page(

@@ -10,7 +10,14 @@ from werkzeug.datastructures import MultiDict
 from analysis import periods
 from analysis.periods import months_before
 from analysis.perturbation import KEY_RANGE
-from survey import accounts, checking, demo, languages, questionnaire, storage
+from survey import (
+    audit_log,
+    checking,
+    demo,
+    languages,
+    questionnaire,
+    storage,
+)
 
 # Paper forms here carry fixed weeks: the clock stays on one day.
 pytestmark = pytest.mark.usefixtures("fixed_day")
@@ -117,7 +124,7 @@ def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
     assert runner.invoke(args=["assign-channel", "shared"]).exit_code == 0
     assert storage.get_channel(db, "shared")["organisation_id"] is None
     assert runner.invoke(args=["assign-channel", "nowhere"]).exit_code == 2
-    actions = [entry["action"] for entry in accounts.list_audit(db)]
+    actions = [entry["action"] for entry in audit_log.list_entries(db)]
     assert actions.count("assigned a channel (command line)") == 2
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analysis import periods, wording
 from analysis.periods import week_of
-from survey import accounts, clock, demo, questionnaire, releases, storage
+from survey import audit_log, clock, demo, questionnaire, releases, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -168,7 +168,7 @@ def test_figures_come_from_releases_and_move_only_with_a_revision(
 def test_reading_the_dashboard_is_audited(db, personas, demo_rows):
     personas["analyst"].get("/dashboard/?offence=da")
     [entry] = [
-        e for e in accounts.list_audit(db) if e["action"] == "read the dashboard"
+        e for e in audit_log.list_entries(db) if e["action"] == "read the dashboard"
     ]
     assert entry["staff_email"] == "analyst@example.org" and "da" in entry["detail"]
 
@@ -524,7 +524,9 @@ def test_reading_comments_changes_nothing(db, personas):
 def test_reading_comments_is_audited(db, personas):
     personas["analyst"].get("/dashboard/comments?question=D3_other_text")
     assert [
-        e["detail"] for e in accounts.list_audit(db) if e["action"] == "read comments"
+        e["detail"]
+        for e in audit_log.list_entries(db)
+        if e["action"] == "read comments"
     ] == ["D3_other_text batch none 1"]
 
 

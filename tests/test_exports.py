@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from markupsafe import escape
 
-from survey import accounts, clock, demo, questionnaire, storage
+from survey import audit_log, clock, demo, questionnaire, storage
 from survey.dashboard import document, figures
 
 MEASURES = [measure.name for measure in questionnaire.MEASURES]
@@ -156,7 +156,7 @@ def test_every_export_is_audited(db, personas, demo_rows):
     client.get("/dashboard/report")
     exported = [
         (e["action"], e["detail"])
-        for e in accounts.list_audit(db)
+        for e in audit_log.list_entries(db)
         if e["action"].startswith("exported")
     ]
     assert sorted(exported) == sorted(

@@ -18,7 +18,7 @@ from pathlib import Path
 from helpers import log_in, walk_survey
 from scipy.stats import kendalltau
 
-from survey import accounts, storage
+from survey import audit_log, storage
 from survey.files import RESPONSES_FILE_TABLES, STAFF_SCHEMA, staff_path
 from survey.schema import migrations
 
@@ -92,7 +92,7 @@ def test_responses_between_staff_actions_leave_no_time_and_no_order(
     assert log_in(admin, "admin@example.org").status_code == 303  # a session row
     texts = []
     for number in range(6):
-        accounts.record(db, "admin@example.org", "looked", f"step {number}")
+        audit_log.record(db, "admin@example.org", "looked", f"step {number}")
         texts.append(f"Lanternfish{number} came by")
         response = walk_survey(
             app.test_client(), link["code"], {**ANSWERS, "F1_comments": texts[-1]}
@@ -101,7 +101,7 @@ def test_responses_between_staff_actions_leave_no_time_and_no_order(
         # Each response's pages are in the file itself: its log is empty again.
         assert wal_frames(database + "-wal") == []
         assert admin.get("/staff/").status_code == 200  # the session's last_seen
-    accounts.record(db, "admin@example.org", "looked", "at the end")
+    audit_log.record(db, "admin@example.org", "looked", "at the end")
 
     responses_file = on_disk(database)
     staff_file = on_disk(staff_path(database))
@@ -164,7 +164,7 @@ def test_an_older_single_file_database_is_split_and_compacted(tmp_path):
     db = storage.connect(path)
     migrations.apply(db, stop_before="m014_staff_file")
     assert db.execute("SELECT count(*) FROM main.audit").fetchone() == (0,)
-    accounts.record(db, "old@example.org", "audited", "Periwinkle detail")
+    audit_log.record(db, "old@example.org", "audited", "Periwinkle detail")
     code = storage.add_link(db, label="Old", channel="old", today=date(2026, 1, 5))
     # The columns of the time: storage's rows have columns later migrations added.
     db.execute(

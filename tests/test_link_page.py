@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from survey import accounts, sharing, storage
+from survey import audit_log, sharing, storage
 
 PUBLIC = "https://survey.example.org"  # SURVEY_PUBLIC_BASE_URL, as conftest sets it
 # Words a message must not carry: it may be read by the person who hurts the reader.
@@ -189,7 +189,7 @@ def test_closing_asks_first_and_the_get_changes_nothing(db, personas, link_a):
     assert f"{PUBLIC}/s/{code}" in html
     # Only asked: the link still works and nothing is in the audit log.
     assert storage.get_link(db, code)["is_open"] == 1
-    assert "closed a link" not in [e["action"] for e in accounts.list_audit(db)]
+    assert "closed a link" not in [e["action"] for e in audit_log.list_entries(db)]
     done = client.post(
         f"/staff/links/{code}/close",
         data={"csrf_token": csrf_token(client, f"/staff/links/{code}/close")},
@@ -198,7 +198,7 @@ def test_closing_asks_first_and_the_get_changes_nothing(db, personas, link_a):
     assert done.headers["Location"] == f"/staff/links/{code}"
     assert storage.get_link(db, code)["is_open"] == 0
     assert ("closed a link", code) in [
-        (e["action"], e["detail"]) for e in accounts.list_audit(db)
+        (e["action"], e["detail"]) for e in audit_log.list_entries(db)
     ]
     # Closed: asking to close again goes back to the link, which offers reopening.
     again = client.get(f"/staff/links/{code}/close")
@@ -221,7 +221,7 @@ def test_reopening_asks_first_too(db, personas, link_a):
         data={"csrf_token": csrf_token(client, f"/staff/links/{code}/reopen")},
     )
     assert done.status_code == 303 and storage.get_link(db, code)["is_open"] == 1
-    assert "reopened a link" in [e["action"] for e in accounts.list_audit(db)]
+    assert "reopened a link" in [e["action"] for e in audit_log.list_entries(db)]
     assert client.get(f"/staff/links/{code}/reopen").status_code == 303
 
 

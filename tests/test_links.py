@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import perturbation
-from survey import accounts, storage
+from survey import audit_log, storage
 from survey.links import CHANNEL_TAKEN
 
 
@@ -48,7 +48,7 @@ def test_partner_creates_a_link_for_its_own_organisation(personas, db):
     assert "(until 31 March 2027)" in client.get("/staff/links").text
     shown = client.get(f"/staff/links/{link['code']}").text
     assert "works until 31 March 2027" in shown and "2027-03-31" not in shown
-    assert "created a link" in [e["action"] for e in accounts.list_audit(db)]
+    assert "created a link" in [e["action"] for e in audit_log.list_entries(db)]
 
 
 def new_link(client, channel, organisation="", label="Drop-in"):
@@ -97,7 +97,7 @@ def test_a_partner_cannot_make_a_link_on_another_organisations_channel(
     assert [link["code"] for link in storage.list_links(db)] == [link_a["code"]]
     assert "outreach-north" not in other.get("/staff/links").get_data(as_text=True)
     assert storage.get_channel(db, "outreach-north")["organisation"] == "Service A"
-    refusals = [e for e in accounts.list_audit(db) if e["action"] != "logged in"]
+    refusals = [e for e in audit_log.list_entries(db) if e["action"] != "logged in"]
     assert [(e["action"], e["detail"]) for e in refusals] == [
         ("was refused a channel", "outreach-north")
     ]
@@ -259,7 +259,7 @@ def test_closing_and_expiry_give_the_same_404_as_an_unknown_link(
     )
     gone = respondent.get(f"/s/{expired['code']}")
     assert gone.status_code == 404 and gone.get_data() == unknown
-    actions = [e["action"] for e in accounts.list_audit(db)]
+    actions = [e["action"] for e in audit_log.list_entries(db)]
     assert "closed a link" in actions and "reopened a link" in actions
 
 

@@ -17,7 +17,7 @@ from analysis import periods
 from analysis import report as reports
 from analysis.__main__ import main
 from analysis.periods import months_before
-from survey import accounts, demo, questionnaire, releases, storage
+from survey import audit_log, demo, questionnaire, releases, storage
 from survey.counts import read_report_counts
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
@@ -324,7 +324,7 @@ def test_a_revision_needs_the_threshold_of_late_forms_and_says_what_changed(
     assert releases.get_release(db, "quarter", quarter, 1) == first
     assert _report(app, capsys, today) != before
     assert releases.late_responses(db, revised) == 0
-    actions = [entry["action"] for entry in accounts.list_audit(db)]
+    actions = [entry["action"] for entry in audit_log.list_entries(db)]
     assert "revised a release (command line)" in actions
     assert "made a release (command line)" in actions
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import SECRET, copy_database, log_in
 
-from survey import accounts, create_app, storage
+from survey import audit_log, create_app, storage
 from survey.dashboard import pdf
 
 # WeasyPrint lays pages out in CSS pixels (96 to the inch); a millimetre is 96 / 25.4.
@@ -77,7 +77,7 @@ def printed(tmp_path_factory, demo_database, compiled_templates):
         text=True,
     ).stdout
     db = storage.connect(str(path))
-    audit = [(e["action"], e["detail"]) for e in accounts.list_audit(db)]
+    audit = [(e["action"], e["detail"]) for e in audit_log.list_entries(db)]
     db.close()
     return Printed(
         response, made[0], sorted(folder.glob("page-*.png")), text.split("\f"), audit

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from test_privacy import REQUIRED_HEADERS
 
 from analysis import periods
-from survey import accounts, published, results
+from survey import audit_log, published, results
 from survey.dashboard import figures, tables
 
 LICENCE = "Open Government Licence v3.0"
@@ -108,13 +108,13 @@ def test_withdrawing_takes_a_release_off_the_page(
     for path in (f"/results/quarter/{slug}.csv", f"/results/quarter/{slug}.json"):
         assert client.get(path).status_code == 404
     assert client.get(f"/results/quarter/{slug}/confidence.svg").status_code == 404
-    actions = [(e["action"], e["detail"]) for e in accounts.list_audit(db)]
+    actions = [(e["action"], e["detail"]) for e in audit_log.list_entries(db)]
     assert ("withdrew a published release", f"quarter {newer}") in actions
     assert ("published a release", f"quarter {older}") in actions
     assert ("published a release", f"quarter {newer}") in actions
     assert all(
         e["staff_email"] == "admin@example.org"
-        for e in accounts.list_audit(db)
+        for e in audit_log.list_entries(db)
         if "release" in e["action"]
     )
 
@@ -137,13 +137,13 @@ def test_publishing_twice_or_withdrawing_nothing_changes_nothing(
 ):
     older, _ = two_published
     admin = personas["admin"]
-    before = len(accounts.list_audit(db))
+    before = len(audit_log.list_entries(db))
     assert change(admin, "publish", "quarter", older).status_code == 303
     other = released(app)[0]
     assert change(admin, "withdraw", "quarter", other).status_code == 303
     assert len(published.list_published(db)) == 2
     # Only the reads of the form page were written to the log.
-    added = accounts.list_audit(db)[: len(accounts.list_audit(db)) - before]
+    added = audit_log.list_entries(db)[: len(audit_log.list_entries(db)) - before]
     assert {e["action"] for e in added} == {"read the published releases"}
 
 

@@ -20,10 +20,10 @@ from flask import (
 
 from analysis import wording
 from survey import questionnaire
+from survey.auth import audit, requires
 from survey.comments import read_comments
 from survey.dashboard import figures, tables
 from survey.db import get_db
-from survey.staff import audit, requires
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

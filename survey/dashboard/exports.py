@@ -15,9 +15,9 @@ import json
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from survey import dashboard
+from survey.auth import audit, requires
 from survey.dashboard import document, pdf, tables
 from survey.privacy import defuse_formula
-from survey.staff import audit, requires
 
 bp = Blueprint("exports", __name__, url_prefix="/dashboard")
 
