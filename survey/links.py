@@ -42,6 +42,7 @@ from analysis import disclosure, perturbation
 from survey import accounts, cards, clock, i18n, releases, sharing, storage
 from survey.auth import audit, form_page, requires
 from survey.db import get_db
+from survey.downloads import download
 from survey.i18n import N_
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
@@ -439,9 +440,5 @@ def qr_download(code, fmt):
     link = get_link_or_404(code)
     if fmt not in sharing.QR_FORMATS:
         abort(404)
-    response = Response(
-        sharing.qr_image(_survey_url(link), fmt), mimetype=sharing.QR_FORMATS[fmt]
-    )
-    filename = sharing.qr_filename(link, fmt)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    body = sharing.qr_image(_survey_url(link), fmt)
+    return download(body, fmt, sharing.qr_filename(link, fmt))

@@ -473,10 +473,3 @@ def add_security_headers(headers, *, https: bool) -> None:
     headers.update(SECURITY_HEADERS)
     if https:
         headers["Strict-Transport-Security"] = HSTS
-
-
-def defuse_formula(value):
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

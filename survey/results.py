@@ -16,8 +16,6 @@ published.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import date
@@ -31,7 +29,7 @@ from survey import clock, published
 from survey.auth import audit, requires
 from survey.dashboard import PERIOD_TYPES, figures, tables
 from survey.db import get_db
-from survey.privacy import defuse_formula
+from survey.downloads import download as file_download
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 staff_bp = Blueprint("publishing", __name__, url_prefix="/staff")
@@ -43,7 +41,7 @@ LICENCE_URL = (
 LICENCE_STATEMENT = f"Contains public sector information licensed under the {LICENCE}."
 # The measure whose trend the public page draws.
 TREND_MEASURE = "confidence"
-FORMATS = {"csv": "text/csv", "json": "application/json"}
+FORMATS = ("csv", "json")
 
 
 def slug(period: str) -> str:
@@ -142,10 +140,7 @@ def download(period_type: str, period_slug: str, fmt: str):
         abort(404)
     table = tables.headline(built)
     body = _json(table, row) if fmt == "json" else _csv(table)
-    response = Response(body, mimetype=FORMATS[fmt])
-    filename = f"headline-{period_type}-{period_slug}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_download(body, fmt, f"headline-{period_type}-{period_slug}.{fmt}")
 
 
 def _json(table: tables.Table, row: dict) -> str:
@@ -156,12 +151,7 @@ def _json(table: tables.Table, row: dict) -> str:
         "attribution": LICENCE_STATEMENT,
         "period_type": row["period_type"],
         "period": row["period"],
-        "title": table.title,
-        "columns": [
-            {"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns
-        ],
-        "rows": table.as_dicts(),
-        "notes": table.notes,
+        **table.to_json(),
     }
     return json.dumps(body, indent=1, ensure_ascii=False)
 
@@ -172,19 +162,7 @@ def _csv(table: tables.Table) -> str:
     A column rather than a line before or after the table, so a spreadsheet or a
     CSV reader sees one rectangular table, and a row copied on its own keeps it.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.key for column in table.columns] + ["licence"])
-    for values in table.rows:
-        writer.writerow(
-            # A hidden figure reads "not shown"; no text may start a formula.
-            [
-                tables.NOT_SHOWN if value is None else defuse_formula(value)
-                for value in values
-            ]
-            + [LICENCE]
-        )
-    return buffer.getvalue()
+    return table.to_csv({"licence": LICENCE})
 
 
 # Publishing: admins only ------------------------------------------------------------

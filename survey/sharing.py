@@ -27,7 +27,7 @@ EMAIL_TEXT = (
     "Thank you."
 )
 
-QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+QR_FORMATS = ("png", "svg")
 
 
 def sms_text(url: str) -> str:

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from analysis import periods
 from survey import checking, clock, languages, privacy, questionnaire, storage
 from survey.db import get_db
+from survey.downloads import defuse_formula
 
 MOST_ERRORS_SHOWN = 50
 # Paper forms are from this survey's years: an earlier week in an import is a slip.
@@ -174,8 +175,6 @@ def export_responses(file):
     writer.writeheader()
     count = 0
     for row in storage.iter_export_rows(get_db()):
-        writer.writerow(
-            {key: privacy.defuse_formula(value) for key, value in row.items()}
-        )
+        writer.writerow({key: defuse_formula(value) for key, value in row.items()})
         count += 1
     click.echo(f"Exported {count:,} responses.", err=True)

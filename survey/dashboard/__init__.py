@@ -24,6 +24,7 @@ from survey.auth import audit, requires
 from survey.comments import read_comments
 from survey.dashboard import figures, tables
 from survey.db import get_db
+from survey.downloads import download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -252,8 +253,6 @@ def _chart_description(name: str, built: dict, chosen: dict) -> str:
     )
 
 
-# A chart's formats: SVG for the page and print, PNG for slides and documents.
-CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 # The ranked charts of the reasons page: the report's key and the chart's heading.
 RANKED = {
     "reasons": ("reasons", "Why people declined the safety questions"),
@@ -346,10 +345,7 @@ def _chart_response(body, stem: str, chosen: dict, built: dict, fmt: str) -> Res
     Its file name, like an export's, says what it shows, the period type and the
     filters, so charts saved side by side for a meeting can be told apart.
     """
-    response = Response(body, mimetype=CHART_FORMATS[fmt])
-    filename = f"{file_stem(stem, chosen, built)}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(body, fmt, f"{file_stem(stem, chosen, built)}.{fmt}")
 
 
 def filter_line(chosen: dict) -> str:

@@ -41,7 +41,6 @@ SETTINGS = {
 # on a projector. The SVG keeps the inches, so its text stays the size it was drawn.
 SIZE = (8, 4.5)
 PNG_DPI = 200
-FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 @dataclass(frozen=True)

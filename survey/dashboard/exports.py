@@ -8,26 +8,18 @@ free text), and every one is written to the audit log.
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 
 from survey import dashboard
 from survey.auth import audit, requires
 from survey.dashboard import document, pdf, tables
-from survey.privacy import defuse_formula
+from survey.downloads import download
 
 bp = Blueprint("exports", __name__, url_prefix="/dashboard")
 
-FORMATS = {"csv": "text/csv", "json": "application/json"}
-
-
-def _download(body: str, fmt: str, filename: str) -> Response:
-    response = Response(body, mimetype=FORMATS[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+FORMATS = ("csv", "json")
 
 
 def _filename(name: str, chosen: dict, built: dict, fmt: str) -> str:
@@ -51,8 +43,9 @@ def _filters(chosen: dict) -> dict:
 CSV_FILTER_COLUMNS = ("period_type", "offence", "channel")
 
 
-def _csv_filters(chosen: dict) -> list[str]:
-    return [chosen["period"], chosen["offence"] or "all", chosen["channel"] or "all"]
+def _csv_filters(chosen: dict) -> dict[str, str]:
+    values = [chosen["period"], chosen["offence"] or "all", chosen["channel"] or "all"]
+    return dict(zip(CSV_FILTER_COLUMNS, values, strict=True))
 
 
 def _about(chosen: dict, built: dict) -> dict:
@@ -68,17 +61,6 @@ def _about(chosen: dict, built: dict) -> dict:
         # (docs/disclosure.md); percentages are worked out from the published counts.
         "counts_perturbed_by_at_most": 2,
         "minimum_base_for_percentages": current_app.config["PERCENT_MINIMUM_BASE"],
-    }
-
-
-def _table_json(table: tables.Table) -> dict:
-    return {
-        "title": table.title,
-        "columns": [
-            {"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns
-        ],
-        "rows": table.as_dicts(),
-        "notes": table.notes,
     }
 
 
@@ -101,27 +83,16 @@ def table(name: str, fmt: str):
     if fmt == "json":
         body = {
             **_about(chosen, built),
-            "tables": {key: _table_json(t) for key, t in selected.items()},
+            "tables": {key: t.to_json() for key, t in selected.items()},
         }
-        return _download(
+        return download(
             json.dumps(body, indent=1, ensure_ascii=False),
             fmt,
             _filename(name, chosen, built, fmt),
         )
     [only] = selected.values()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.key for column in only.columns] + list(CSV_FILTER_COLUMNS))
-    filters = _csv_filters(chosen)
-    for row in only.rows:
-        writer.writerow(
-            # A suppressed figure reads "not shown"; no text may start a formula.
-            [
-                tables.NOT_SHOWN if value is None else defuse_formula(value)
-                for value in [*row, *filters]
-            ]
-        )
-    return _download(buffer.getvalue(), fmt, _filename(name, chosen, built, fmt))
+    body = only.to_csv(_csv_filters(chosen))
+    return download(body, fmt, _filename(name, chosen, built, fmt))
 
 
 @bp.get("/report")
@@ -150,10 +121,8 @@ def printable_pdf():
         chosen, built, lambda name: _chart_data_uri(name, chosen, built)
     )
     laid_out = pdf.render(html, request.url_root, current_app.static_folder)
-    response = Response(laid_out.write_pdf(), mimetype="application/pdf")
     name = _filename("quarterly-report", chosen, built, "pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(laid_out.write_pdf(), "pdf", name)
 
 
 def _chart_data_uri(name: str, chosen: dict, built: dict) -> str:

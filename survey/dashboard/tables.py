@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from analysis import disclosure, wording
 from survey import questionnaire
+from survey.downloads import csv_text
 
 NOT_SHOWN = "not shown"
 OFFENCES = dict(questionnaire.BY_CODE["A1_offence"].options)
@@ -47,6 +48,29 @@ class Table:
         """The rows keyed by column, as the JSON export gives them."""
         keys = [column.key for column in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]
+
+    def to_json(self) -> dict:
+        """The table as a JSON export holds it: title, columns, rows and notes."""
+        return {
+            "title": self.title,
+            "columns": [
+                {"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns
+            ],
+            "rows": self.as_dicts(),
+            "notes": self.notes,
+        }
+
+    def to_csv(self, extra: dict[str, str] | None = None) -> str:
+        """The table as CSV: a hidden figure reads "not shown", and every row ends
+        with the `extra` columns' values (a filter or the licence, say)."""
+        extra = extra or {}
+        header = [column.key for column in self.columns] + list(extra)
+        rows = (
+            [NOT_SHOWN if value is None else value for value in row]
+            + list(extra.values())
+            for row in self.rows
+        )
+        return csv_text(header, rows)
 
 
 def cell_text(value, column: Column) -> str:
