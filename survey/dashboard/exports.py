@@ -91,8 +91,8 @@ def table(name: str, fmt: str):
             _filename(name, chosen, built, fmt),
         )
     [only] = selected.values()
-    body = only.to_csv(_csv_filters(chosen))
-    return download(body, fmt, _filename(name, chosen, built, fmt))
+    text = only.to_csv(_csv_filters(chosen))
+    return download(text, fmt, _filename(name, chosen, built, fmt))
 
 
 @bp.get("/report")
