@@ -191,13 +191,16 @@ def _import(runner, tmp_path, header, rows):
 
 
 def _csv_row(header, **values):
-    """One import row for `header`: a valid answer unless `values` say otherwise."""
+    """One import row for `header`: a valid answer unless `values` say otherwise
+    (its week is in the past and kept on the tests' fixed day, fixed_day)."""
     row = {"period": "2026-W10", "channel": "outreach-north", "version": "1"}
     row |= {"A1_offence": "da", "A2_contact": "none", **values}
     return [row.get(column, "") for column in header]
 
 
-def test_import_refuses_a_file_with_a_column_named_twice(runner, db, link, tmp_path):
+def test_import_refuses_a_file_with_a_column_named_twice(
+    runner, db, link, tmp_path, fixed_day
+):
     header = [*storage.CSV_COLUMNS, "A1_offence"]
     row = _csv_row(header)
     row[-1] = "stalking"  # read alone, the second cell would silently win
@@ -209,8 +212,11 @@ def test_import_refuses_a_file_with_a_column_named_twice(runner, db, link, tmp_p
 
 @pytest.mark.parametrize("period", ["1900-W01", "2019-W52"])
 def test_import_refuses_a_week_before_2020_naming_the_row(
-    runner, db, link, tmp_path, period
+    app, runner, db, link, tmp_path, period, fixed_day
 ):
+    # With a century's retention the floor is 2020, the survey's first year; with
+    # the usual 36 months the retention period ends first (test_cli.py).
+    app.config["RETENTION_MONTHS"] = 1200
     header = storage.CSV_COLUMNS
     rows = [_csv_row(header), _csv_row(header, period=period)]
     result = _import(runner, tmp_path, header, rows)
@@ -220,7 +226,10 @@ def test_import_refuses_a_week_before_2020_naming_the_row(
     assert storage.count_responses(db) == 0
 
 
-def test_import_takes_the_first_week_of_2020(runner, db, link, tmp_path):
+def test_import_takes_the_first_week_of_2020(
+    app, runner, db, link, tmp_path, fixed_day
+):
+    app.config["RETENTION_MONTHS"] = 1200
     header = storage.CSV_COLUMNS
     result = _import(runner, tmp_path, header, [_csv_row(header, period="2020-W01")])
     assert result.exit_code == 0, result.output
