@@ -7,7 +7,7 @@ Run by hand (CI times nothing), on databases made with demo-data:
     .venv/bin/flask --app survey demo-data --responses 1000000
     .venv/bin/python bench/report.py /tmp/m1.db [/tmp/m100k.db ...] [--runs 3]
 
-For each file it times, best of --runs: the whole command (`python -m analysis report
+For each file it times, best of --runs: the whole command (`python -m survey report
 --format json`, a fresh process each time, so imports count) with its peak memory (the
 first run makes any due releases and builds and stores the report; later runs print
 the stored report, so with --runs 2 or more the best is that);
@@ -51,7 +51,7 @@ def command(path):
         [
             sys.executable,
             "-m",
-            "analysis",
+            "survey",
             "report",
             "--db",
             path,

@@ -1,7 +1,7 @@
 """The survey service: the web application (survey.app) and what it stores.
 
 `create_app` is imported from survey.app only when it is called, so that a command
-that needs only storage and releases (`python -m analysis report`) does not load
+that needs only storage and releases (`python -m survey report`) does not load
 Flask, the dashboard and SciPy first: that would cost it a second at every run
 (docs/performance.md, the report).
 """

@@ -3,7 +3,7 @@
 A report is fixed by what it is built from: the releases of its period type (each
 period's latest revision), the options (threshold, minimum base, filters) and the code
 that builds it. Each built report is stored under a key made of all of these, so the
-dashboard's first request after a worker starts, and `python -m analysis report`, read
+dashboard's first request after a worker starts, and `python -m survey report`, read
 it in a few milliseconds instead of building it again (docs/performance.md). A new or
 revised release, a purge, other options or another version of the code make another
 key: a stored report is never out of date, only unused, and the one it replaces is

@@ -30,10 +30,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis import disclosure, periods, perturbation, scale, stats, volume
 from analysis import report as reports
-from analysis.__main__ import main
 from analysis.measures import ReportSpec
 from analysis.periods import months_before
 from survey import clock, counts, questionnaire, releases, storage, stored
+from survey.report_command import main
 
 K = 10
 CONFIDENCE = ReportSpec(
@@ -82,7 +82,7 @@ def database(path):
 
 def released(db, period_type, channel="", today=DAY, perturb=True, spec=CONFIDENCE):
     """The report of one period type and channel filter, built from the releases as
-    the dashboard builds it (figures._report filters the released rows and reports
+    the dashboard builds it (reports.build filters the released rows and reports
     every released period, whatever the filter)."""
     rows = releases.read_release_rows(db, period_type, until=today)["measures"]
     if channel:

@@ -619,16 +619,17 @@ def test_no_choice_in_the_address_gives_a_server_error(
 def test_counts_read_at_start_up_serve_the_first_request(
     app, personas, demo_rows, monkeypatch
 ):
+    from survey import reports
     from survey.dashboard import figures
 
     analyst = personas["analyst"]  # logged in before the workers start
     reads = []
-    read = figures._read
+    read = reports.read_counts
     monkeypatch.setattr(
-        figures,
-        "_read",
-        lambda db, kind, today, *more: (
-            reads.append(kind) or read(db, kind, today, *more)
+        reports,
+        "read_counts",
+        lambda db, choice, today: (
+            reads.append(choice.period_type) or read(db, choice, today)
         ),
     )
     figures.warm_up(app)  # gunicorn calls this as each worker starts
@@ -638,16 +639,17 @@ def test_counts_read_at_start_up_serve_the_first_request(
 
 
 def test_gunicorn_warms_up_the_dashboard_only_in_an_app_that_has_one(app, monkeypatch):
+    from survey import reports
     from survey.dashboard import figures
 
     hooks = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
     reads = []
-    read = figures._read
+    read = reports.read_counts
     monkeypatch.setattr(
-        figures,
-        "_read",
-        lambda db, kind, today, *more: (
-            reads.append(kind) or read(db, kind, today, *more)
+        reports,
+        "read_counts",
+        lambda db, choice, today: (
+            reads.append(choice.period_type) or read(db, choice, today)
         ),
     )
     # The benchmark's bare app has no dashboard and no DATABASE setting.

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from analysis import periods
 from analysis import report as reports
-from analysis.__main__ import main
 from analysis.periods import months_before
 from survey import audit_log, demo, questionnaire, releases, storage
 from survey.counts import read_report_counts
+from survey.report_command import main
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]

@@ -1,4 +1,4 @@
-"""`python -m analysis report`: its formats, its errors, and one run as a process."""
+"""`python -m survey report`: its formats, its errors, and one run as a process."""
 
 import json
 import os
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from analysis import periods
-from analysis.__main__ import main
 from survey import questionnaire, storage
+from survey.report_command import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +35,7 @@ def test_command_runs_in_its_own_process_and_prints_only_json(demo_db):
     # this one runs it as an operator does.
     command = ["report", "--db", demo_db, "--format", "json", "--today", "2026-11-23"]
     result = subprocess.run(
-        [sys.executable, "-m", "analysis", *command],
+        [sys.executable, "-m", "survey", *command],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -8,8 +8,8 @@ import sys
 import pytest
 from helpers import REPORT_TODAY
 
-from analysis import __main__ as command
 from survey import releases, stored
+from survey import report_command as command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARGS = ["--format", "json", "--today", REPORT_TODAY.isoformat()]
@@ -41,7 +41,7 @@ def test_a_stored_report_is_printed_without_loading_scipy_or_flask(app, demo_row
     args = ["report", "--db", path, *ARGS]
     assert command.main(args) == 0  # builds and stores it
     probe = (
-        "import sys; from analysis.__main__ import main; main(sys.argv[1:]); "
+        "import sys; from survey.report_command import main; main(sys.argv[1:]); "
         "print(sorted(m for m in ('scipy', 'flask', 'sqlite_utils') "
         "if m in sys.modules), file=sys.stderr)"
     )
@@ -91,13 +91,13 @@ def test_a_purge_deletes_every_stored_report(app, runner, demo_rows, db, capsys)
 def test_the_dashboard_reads_a_stored_report_in_a_new_worker(
     app, personas, demo_rows, monkeypatch
 ):
-    from survey.dashboard import figures
+    from survey import reports
 
     analyst = personas["analyst"]
     first = analyst.get("/dashboard/").get_data(as_text=True)
     # A worker that starts now finds the report stored: it reads no counts.
     app.extensions.pop("dashboard_cache")
-    monkeypatch.setattr(figures, "_read", lambda *a: pytest.fail("counts read"))
+    monkeypatch.setattr(reports, "read_counts", lambda *a: pytest.fail("counts read"))
     again = analyst.get("/dashboard/").get_data(as_text=True)
     table = slice(first.index("<table"), first.index("</table>"))
     assert again[table] == first[table]

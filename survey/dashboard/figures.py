@@ -27,8 +27,8 @@ from datetime import date
 
 from flask import current_app
 
-from analysis import periods, report, volume
-from survey import clock, comments, counts, questionnaire, releases, storage, stored
+from analysis import periods, volume
+from survey import clock, comments, counts, releases, reports, storage, stored
 from survey.db import get_db
 
 # The comments pages show batches of whole financial quarters (survey.comments).
@@ -60,13 +60,6 @@ def _release_due(db, cache: dict, today: date, threshold: int) -> None:
             cache["released_in"] = month
 
 
-def _read(db, period_type: str, today: date, through: str | None = None) -> dict:
-    """The released counts of one period type (up to `through`), for the report."""
-    counts = releases.read_release_rows(db, period_type, until=today, through=through)
-    counts["rows"] = counts["measures"] + counts["reasons"]
-    return counts
-
-
 def _made(
     cache: dict, db, period_type: str, today: date, through: str | None = None
 ) -> dict:
@@ -83,31 +76,22 @@ def _made(
     return held[2]
 
 
-def _build(made: dict, db, options: report.Options, offence: str, channel: str) -> dict:
+def _build(made: dict, db, choice: reports.Choice, today: date) -> dict:
     """The report for the release set: kept, else stored, else built and stored."""
-    key = ("report", offence, channel)
+    key = ("report", choice.offence, choice.channel)
     if key in made:
         return made[key]
-    choices = {
-        "threshold": options.threshold,
-        "min_base": options.min_base,
-        "offence": offence,
-        "channel": channel,
-    }
-    stored_key = stored.report_key(options.period_type, choices, made["released"])
-    built = stored.get_report(db.conn, stored_key)
-    if built is None:
+
+    def counts() -> dict:
+        # Read once per release set, for every filter of it.
         if "counts" not in made:
-            made["counts"] = _read(
-                db, options.period_type, options.today, made["through"]
-            )
-        span = [period for period, _ in made["released"]]
-        built = _report(made["counts"], options, offence, channel, span)
-        if made["released"]:
-            stored.put_report(db.conn, stored_key, options.period_type, choices, built)
-        if made["through"] is not None:
-            # A past release's counts are seldom asked for twice: keep its reports only.
-            made.pop("counts")
+            made["counts"] = reports.read_counts(db, choice, today)
+        return made["counts"]
+
+    built = reports.report(db, choice, today, counts)
+    if choice.through is not None:
+        # A past release's counts are seldom asked for twice: keep its reports only.
+        made.pop("counts", None)
     made[key] = built
     return built
 
@@ -116,14 +100,14 @@ def warm_up(app) -> None:
     """Make due releases and build the default report, in the background."""
     with app.app_context():
         cache, path = _cache(), app.config["DATABASE"]
-        options = _options(DEFAULT_PERIOD)
+        choice, today = _choice(DEFAULT_PERIOD), clock.today()
 
         def prepare():
             db = storage.connect(path)
             try:
-                _release_due(db, cache, options.today, options.threshold)
-                made = _made(cache, db, DEFAULT_PERIOD, options.today)
-                _build(made, db, options, "", "")
+                _release_due(db, cache, today, choice.threshold)
+                made = _made(cache, db, DEFAULT_PERIOD, today)
+                _build(made, db, choice, today)
             except sqlite3.Error as error:  # the first request tries again
                 logging.getLogger(__name__).warning("could not warm up: %s", error)
             finally:
@@ -184,12 +168,18 @@ def channels(period_type: str) -> set[str]:
     )
 
 
-def _options(period_type: str) -> report.Options:
-    return report.Options(
-        today=clock.today(),
-        period_type=period_type,
-        threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-        min_base=current_app.config["PERCENT_MINIMUM_BASE"],
+def _choice(
+    period_type: str, offence: str = "", channel: str = "", through: str | None = None
+) -> reports.Choice:
+    """A report's choice, with the rules this app publishes under."""
+    config = current_app.config
+    return reports.Choice(
+        period_type,
+        offence,
+        channel,
+        through,
+        threshold=int(config["SUPPRESSION_THRESHOLD"]),
+        min_base=int(config["PERCENT_MINIMUM_BASE"]),
     )
 
 
@@ -202,26 +192,8 @@ def build_report(
     latest (none: the latest released period).
     """
     made = _current(period_type, through)
-    return _build(made, get_db(), _options(period_type), offence, channel)
-
-
-def _report(
-    counts: dict, options: report.Options, offence: str, channel: str, span: list
-):
-    rows = counts["rows"]
-    if offence:
-        rows = [row for row in rows if row["offence"] == offence]
-    if channel:
-        rows = [row for row in rows if row["channel"] == channel]
-    # About-you bands are counted for every response, not per channel or offence type
-    # (that many small groups would mostly be suppressed): with a filter on, those
-    # breakdowns are left out rather than shown for the wrong responses.
-    about = None if offence or channel else counts["about"]
-    # Cronbach's alpha describes the whole scale, not a filtered slice of it.
-    # Every released period, whatever the filter (report.build, span).
-    return report.build(
-        rows, questionnaire.REPORT, options, counts["patterns"], about, span
-    )
+    choice = _choice(period_type, offence, channel, through)
+    return _build(made, get_db(), choice, clock.today())
 
 
 def volume_flags() -> list[dict]:

@@ -1,0 +1,132 @@
+"""The one report recipe: read a period type's released counts, build the report
+from them, and keep it.
+
+The dashboard with its exports and PDF, the public results page (through
+survey/dashboard/figures.py, which keeps reports in the process as well) and the
+report command (survey/report_command.py) all get their reports here. A report is
+built only from releases (survey/releases.py), never from the responses, and stored
+(survey/stored.py) under a key of everything it depends on, so none is built twice.
+
+Only the standard library and survey.stored are imported at the top: printing a
+stored report loads neither SciPy nor sqlite-utils (docs/performance.md, the report).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from survey import stored
+
+PERIOD_TYPES = ("month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a report is of: the period type, the filters, the release, the rules.
+
+    `through` is a released period: the report as it was when that period was the
+    latest released one (None: the latest).
+    """
+
+    period_type: str = "quarter"
+    offence: str = ""
+    channel: str = ""
+    through: str | None = None
+    threshold: int = 10
+    min_base: int = 50
+
+    def options(self) -> dict:
+        """The rules and filters, as a stored report's key and options hold them."""
+        return {
+            "threshold": self.threshold,
+            "min_base": self.min_base,
+            "offence": self.offence,
+            "channel": self.channel,
+        }
+
+
+@dataclass
+class Released:
+    """The releases a report of a choice is built from, and its stored key."""
+
+    periods: list = field(default_factory=list)
+    key: str = ""
+
+
+def released(conn: sqlite3.Connection, choice: Choice, today: date) -> Released:
+    """The releases the choice's report is built from as of `today`, and its key."""
+    signature = stored.signature(conn, choice.period_type, today, choice.through)
+    key = stored.report_key(choice.period_type, choice.options(), signature)
+    return Released(signature, key)
+
+
+def stored_report(conn: sqlite3.Connection, choice: Choice, today: date) -> dict | None:
+    """The report as stored for the choice's current releases, or None."""
+    return stored.get_report(conn, released(conn, choice, today).key)
+
+
+def report(
+    db,
+    choice: Choice,
+    today: date,
+    counts: Callable[[], dict] | None = None,
+) -> dict:
+    """The choice's report: stored, else built from the released counts and stored.
+
+    `counts` gives the released counts of the choice's period type (up to
+    `through`) when they must be read; the dashboard passes the ones it keeps, so
+    that every filter of one release set reads them once. A report of no release
+    (a fresh database) is built but not stored.
+    """
+    found = released(db.conn, choice, today)
+    built = stored.get_report(db.conn, found.key)
+    if built is not None:
+        return built
+    rows = counts() if counts is not None else read_counts(db, choice, today)
+    built = build(rows, choice, today, [period for period, _ in found.periods])
+    if found.periods:
+        stored.put_report(
+            db.conn, found.key, choice.period_type, choice.options(), built
+        )
+    return built
+
+
+def read_counts(db, choice: Choice, today: date) -> dict:
+    """The released counts of the choice's period type, complete by `today`."""
+    from survey import releases  # here: see the module's docstring
+
+    counts = releases.read_release_rows(
+        db, choice.period_type, until=today, through=choice.through
+    )
+    counts["rows"] = counts["measures"] + counts["reasons"]
+    return counts
+
+
+def build(counts: dict, choice: Choice, today: date, span: list) -> dict:
+    """Build the report for the choice from released counts (analysis.report)."""
+    from analysis import report as analysis_report  # here: see the docstring
+    from survey import questionnaire
+
+    rows = counts["rows"]
+    if choice.offence:
+        rows = [row for row in rows if row["offence"] == choice.offence]
+    if choice.channel:
+        rows = [row for row in rows if row["channel"] == choice.channel]
+    # About-you bands are counted for every response, not per channel or offence type
+    # (that many small groups would mostly be suppressed): with a filter on, those
+    # breakdowns are left out rather than shown for the wrong responses.
+    about = None if choice.offence or choice.channel else counts["about"]
+    options = analysis_report.Options(
+        today=today,
+        period_type=choice.period_type,
+        threshold=choice.threshold,
+        min_base=choice.min_base,
+    )
+    # Cronbach's alpha describes the whole scale, not a filtered slice of it: every
+    # released period, whatever the filter (report.build, span).
+    return analysis_report.build(
+        rows, questionnaire.REPORT, options, counts["patterns"], about, span
+    )
