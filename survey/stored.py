@@ -24,13 +24,11 @@ from pathlib import Path
 from analysis import periods
 
 ROOT = Path(__file__).resolve().parent.parent
-# Everything a report's figures and words depend on besides its releases and options.
-SOURCES = (
-    "analysis/*.py",
-    "analysis/*.csv",
-    "survey/questionnaire.py",
-    "survey/languages.py",
-)
+# Everything a report's figures and words can depend on besides its releases and
+# options: all of both packages' code and data, rather than a list kept by hand that
+# would miss the next module the recipe comes to import. A release of new code makes
+# every stored report unused; each is built again once, when it is first asked for.
+SOURCES = ("analysis/**/*.py", "analysis/**/*.csv", "survey/**/*.py")
 
 
 @cache
@@ -39,7 +37,8 @@ def code_version() -> str:
     digest = hashlib.sha256()
     for pattern in SOURCES:
         for path in sorted(ROOT.glob(pattern)):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(ROOT).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

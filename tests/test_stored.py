@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import REPORT_TODAY
@@ -142,3 +144,42 @@ def test_a_past_release_s_report_does_not_push_out_the_latest_one(db):
     stored.put_report(db.conn, "revised", "quarter", choices, latest)
     assert stored.get_report(db.conn, "latest") is None
     assert stored.get_report(db.conn, "past") == past
+
+
+def test_every_module_the_recipe_imports_is_in_the_stored_reports_key():
+    # A module the report recipe reads that the key left out could change the
+    # figures and still serve the reports stored before (docs/performance.md).
+    import importlib
+
+    for name in ("survey.reports", "survey.releases", "analysis.report"):
+        importlib.import_module(name)
+    hashed = {
+        path.resolve()
+        for pattern in stored.SOURCES
+        for path in stored.ROOT.glob(pattern)
+    }
+    ours = [
+        Path(module.__file__).resolve()
+        for module in list(sys.modules.values())
+        if getattr(module, "__file__", None)
+        and Path(module.__file__).resolve().is_relative_to(stored.ROOT)
+        and ".venv" not in Path(module.__file__).parts
+        and "tests" not in Path(module.__file__).relative_to(stored.ROOT).parts
+    ]
+    assert ours and all(path in hashed for path in ours), set(ours) - hashed
+
+
+def test_changing_any_file_of_the_recipe_changes_the_key(tmp_path, monkeypatch):
+    for folder in ("survey", "analysis"):
+        shutil.copytree(stored.ROOT / folder, tmp_path / folder)
+    monkeypatch.setattr(stored, "ROOT", tmp_path)
+    stored.code_version.cache_clear()
+    before = stored.report_key("quarter", {}, [])
+    for changed in ("survey/releases.py", "survey/reports.py", "analysis/wording.py"):
+        path = tmp_path / changed
+        path.write_text(path.read_text() + "\n# changed\n")
+        stored.code_version.cache_clear()
+        after = stored.report_key("quarter", {}, [])
+        assert after != before, changed
+        before = after
+    stored.code_version.cache_clear()
