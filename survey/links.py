@@ -201,7 +201,6 @@ def show(code):
     # a count for the month under way could single out one response as it arrives,
     # and a late paper form does not move a month once it is released.
     db = get_db()
-    releases.record_made(db, releases.make_due_releases(db, today, k), "links page")
     ptable = perturbation.ptable_for(k)
     rows = [
         {
@@ -212,11 +211,16 @@ def show(code):
         }
         for month, total in releases.channel_totals(db, link["channel"], "month")
     ]
+    # Made by `flask release`, never by a page: a month not released yet is named.
+    unreleased = [
+        period for kind, period in releases.due_releases(db, today) if kind == "month"
+    ]
     url = _survey_url(link)
     return render_template(
         "links/show.html",
         link=link,
         rows=rows,
+        unreleased=unreleased,
         threshold=k,
         open_now=storage.get_open_link(get_db(), link["code"], today) is not None,
         url=url,

@@ -149,19 +149,20 @@ def make_due_releases(db: Database, today: date, threshold: int) -> list[dict]:
     return made
 
 
-def _make_due_releases(db: Database, today: date) -> list[dict]:
+def due_releases(db: Database, today: date) -> list[tuple[str, str]]:
+    """Every complete period with no release yet, as (period type, period), oldest
+    first in each type: what make_due_releases would make. Reads only."""
     earliest = db.execute("SELECT min(period) FROM responses").fetchone()[0]
     if earliest is None:
         return []
-    made = []
+    due = []
     for period_type in PERIOD_TYPES:
         first = periods.period_of_week(earliest, period_type)
-        # The period of the week under way (by its Thursday), as periods.complete
-        # has it: on 30 April 2025 the week is May's, so April is due.
-        current = periods.period_of_week(periods.week_of(today), period_type)
         if not periods.complete(first, period_type, today):
             continue
-        latest = periods.shift(current, period_type, -1)
+        # By the week under way, as periods.complete has it: on 30 April 2025 the
+        # week is May's, so April is due.
+        latest = periods.latest_complete(today, period_type)
         released = {
             row[0]
             for row in db.execute(
@@ -169,11 +170,20 @@ def _make_due_releases(db: Database, today: date) -> list[dict]:
                 [period_type],
             )
         }
-        for period in periods.span(first, latest, period_type):
-            if period not in released:
-                release, new = _store(db, period_type, period, today, revision=1)
-                if new:
-                    made.append(release)
+        due += [
+            (period_type, period)
+            for period in periods.span(first, latest, period_type)
+            if period not in released
+        ]
+    return due
+
+
+def _make_due_releases(db: Database, today: date) -> list[dict]:
+    made = []
+    for period_type, period in due_releases(db, today):
+        release, new = _store(db, period_type, period, today, revision=1)
+        if new:
+            made.append(release)
     return made
 
 

@@ -12,7 +12,7 @@ import pyotp
 import time_machine
 from werkzeug.datastructures import MultiDict
 
-from survey import accounts, storage
+from survey import accounts, clock, releases, storage
 from survey.files import staff_path
 
 SECRET = "test-secret-key"
@@ -285,3 +285,8 @@ def copy_database(source, target) -> None:
 def pinned(day: date):
     """The clock (survey/clock.py) pinned to noon on `day`, time running on from it."""
     return time_machine.travel(datetime.combine(day, clock_time(12)).astimezone())
+
+
+def release_due(db, day: date | None = None) -> list[dict]:
+    """Make the releases due, as `flask release` does each night: a page never does."""
+    return releases.make_due_releases(db, day or clock.today(), 10)

@@ -9,6 +9,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from flask import Flask
+from helpers import release_due
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def test_a_significant_year_on_year_change_alone_is_on_the_main_page(db, persona
     for quarter, confident in zip(quarters, (300, 228, 228, 228, 228), strict=True):
         week = periods.first_week(quarter, "quarter")
         storage.add_rows(db, respondents(week, "a", 600, confident))
+    release_due(db)
     page = personas["analyst"].get("/dashboard/").get_data(as_text=True)
     text = html.unescape(page)
     # Bases are published perturbed: 600 may show as 598 to 602.
@@ -133,6 +135,23 @@ def test_each_period_type_shows_its_latest_complete_period(personas, demo_rows, 
         offered = re.findall(r'<option value="([^"]+)"', select)
         assert latest in offered, period_type
         assert all(periods.complete(p, period_type, today) for p in offered if p)
+
+
+def test_a_page_never_makes_a_release_and_says_which_are_not_made(db, personas, runner):
+    # Releases are made by `flask release` (cron) and as a worker starts; until
+    # then the dashboard shows the releases there are, and says what is missing.
+    storage.add_rows(db, demo.generate(600, 4, clock.today()))
+    client = personas["analyst"]
+    for path in ("/dashboard/", "/dashboard/?period=month", "/dashboard/reasons"):
+        text = " ".join(client.get(path).get_data(as_text=True).split())
+        assert "periods that have ended are not released yet" in text, path
+        assert "Releases are made each night by <code>flask release</code>" in text
+    assert client.get("/dashboard/export/all.json").status_code == 200
+    assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 0
+    assert runner.invoke(args=["release"]).exit_code == 0
+    # Seen at once: each request reads which releases there are.
+    text = client.get("/dashboard/?period=month").get_data(as_text=True)
+    assert "not released yet" not in text and "<table" in text
 
 
 def test_a_channel_with_a_link_is_offered_before_it_has_responses(db, personas):
@@ -317,6 +336,7 @@ def test_a_large_language_group_is_shown_with_its_own_figures(db, personas):
     for row in welsh:
         row["language"] = "cy"
     storage.add_rows(db, english + welsh)
+    release_due(db)
     body = personas["analyst"].get("/dashboard/export/all.json").get_json()
     table = body["tables"]["breakdown-confidence-language"]
     groups = {row["group"]: row for row in table["rows"]}
@@ -692,6 +712,7 @@ def test_an_empty_latest_month_is_named_as_the_latest_and_as_too_few(db, persona
         month = periods.shift(latest, "month", -back)
         week = periods.first_week(month, "month")
         storage.add_rows(db, respondents(week, "a", 200, 90))
+    release_due(db)
     page = personas["analyst"].get("/dashboard/?period=month").get_data(as_text=True)
     text = re.sub(r"\s+", " ", page)
     name = wording.period_name(latest)

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from helpers import release_due
 from markupsafe import escape
 
 from survey import audit_log, clock, demo, questionnaire, storage
@@ -138,6 +139,7 @@ def test_exports_defuse_spreadsheet_formulas(db, personas):
         row["channel"] = "=HYPERLINK(1)"
     storage.add_rows(db, rows)
     storage.add_link(db, label="x", channel="=HYPERLINK(1)", today=date(2024, 4, 1))
+    release_due(db)
     text = (
         personas["analyst"]
         .get("/dashboard/export/breakdown-confidence-channel.csv")

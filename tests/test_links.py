@@ -8,7 +8,7 @@ from html import unescape
 import pseudo_locale
 import pytest
 import segno
-from helpers import csrf_token, log_in
+from helpers import csrf_token, log_in, release_due
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,6 +151,7 @@ def test_a_partner_sees_counts_only_for_its_own_channels(
     add_responses(db, "outreach-north", "2026-W02", 23)
     add_responses(db, "helpline-b", "2026-W02", 12)
     add_responses(db, "shared", "2026-W02", 31)
+    release_due(db)
     other = personas["partner_b"]
     html = other.get(f"/staff/links/{link_b['code']}").get_data(as_text=True)
     cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]+)</td>', html)
@@ -276,6 +277,7 @@ def test_monthly_counts_are_suppressed_and_rounded(db, personas, link_a):
             for _ in range(count)
         ]
     storage.add_rows(db, rows)
+    release_due(db)
     html = (
         personas["partner_a"]
         .get(f"/staff/links/{link_a['code']}")

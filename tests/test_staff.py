@@ -7,7 +7,7 @@ from helpers import PASSWORD, csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey import accounts, audit_log, storage
+from survey import accounts, audit_log, clock, demo, releases, storage
 
 
 def staff_rules(app):
@@ -130,6 +130,10 @@ def test_every_staff_form_refuses_a_missing_csrf_token(
 
 def test_no_state_changes_on_get(app, db, personas, sample_arguments):
     clients = list(personas.values())  # all logged in before the state is read
+    # Responses of periods that have ended: no page may release them (flask release
+    # does, from cron), nor fix their batches of comments.
+    storage.add_rows(db, demo.generate(300, 2, clock.today()))
+    assert releases.due_releases(db, clock.today())
 
     def state():
         return [
@@ -139,6 +143,8 @@ def test_no_state_changes_on_get(app, db, personas, sample_arguments):
                 "organisations",
                 "links",
                 "responses",
+                "releases",
+                "comment_batches",
                 "published_releases",
                 "recovery_codes",
             )

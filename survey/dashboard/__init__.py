@@ -124,6 +124,7 @@ def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str
         channels=sorted(figures.channels(chosen["period"])) if filters else [],
         # Newest first: the latest is what one opens on.
         releases=figures.released_periods(chosen["period"])[::-1] if filters else [],
+        unreleased=figures.unreleased(chosen["period"]) if filters else [],
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
         **context,

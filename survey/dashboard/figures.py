@@ -2,9 +2,9 @@
 
 Every figure the dashboard shows is of a complete period, built from the releases of
 its period type (survey.releases), never from the responses: a late paper form or a
-purge cannot move it. Releases are made when a period ends, by whichever comes first:
-the first request after that (here, once per process and month), or `flask release`
-from cron (docs/disclosure.md, releases).
+purge cannot move it. Releases are made when a period ends by `flask release` from
+cron, or by a worker as it starts (warm_up), never by a request: a page says which
+complete periods are not released yet (docs/disclosure.md, releases).
 
 A report built from a set of releases is stored in the database (survey.stored), so
 no worker builds it twice, and kept in the process, with every chart made from it,
@@ -45,7 +45,7 @@ def _cache() -> dict:
 
 
 def _release_due(db, cache: dict, today: date, threshold: int) -> None:
-    """Make the releases due since this process last looked: once a month at most.
+    """Make the releases due since this process last looked, as a worker starts.
 
     A period ends with a month, so while the week under way is in the same month (a
     week belongs to the month holding its Thursday) nothing new is due.
@@ -126,11 +126,20 @@ def wait_for_warm_up() -> None:
 
 
 def _current(period_type: str, through: str | None = None) -> dict:
-    """What is kept for the type's releases (up to `through`), due ones made first."""
-    wait_for_warm_up()  # rather than make the same releases twice
-    cache, db, today = _cache(), get_db(), clock.today()
-    _release_due(db, cache, today, current_app.config["SUPPRESSION_THRESHOLD"])
-    return _made(cache, db, period_type, today, through)
+    """What is kept for the type's releases (up to `through`).
+
+    A request never makes a release: `flask release` does, from cron, and each worker
+    as it starts (warm_up). Until then a page shows the releases there are, and says
+    which periods are not released yet (unreleased).
+    """
+    wait_for_warm_up()  # rather than read the same counts twice
+    return _made(_cache(), get_db(), period_type, clock.today(), through)
+
+
+def unreleased(period_type: str) -> list[str]:
+    """The type's complete periods with no release yet, oldest first (reads only)."""
+    due = releases.due_releases(get_db(), clock.today())
+    return [period for kind, period in due if kind == period_type]
 
 
 def released_periods(period_type: str) -> list[str]:
