@@ -6,8 +6,6 @@ and every table from tables; nothing is computed here.
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -23,12 +21,12 @@ from survey import questionnaire
 from survey.auth import audit, requires
 from survey.comments import read_comments
 from survey.dashboard import figures, tables
+from survey.dashboard.choice import PERIOD_TYPES, Choice
 from survey.db import get_db
 from survey.downloads import download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-PERIOD_TYPES = {"month": "Month", "quarter": "Quarter", "year": "Financial year"}
 INDEX = "confidence_index"
 COMMENTS_PER_PAGE = 100
 COMMENT_QUESTIONS = {
@@ -37,79 +35,7 @@ COMMENT_QUESTIONS = {
 }
 
 
-def choices(period: str | None = None) -> dict:
-    """The period type, filters and release from the URL, checked; a bad one is a 400.
-
-    `release` is a released period: the figures as they were when it was the latest
-    (none: the latest released period). A released period of another type (left in
-    the address when the period type is changed) means the latest. `period` fixes the
-    period type whatever the address says (the quarterly report's).
-    """
-    chosen = {
-        "period": period or request.args.get("period", "quarter"),
-        "offence": request.args.get("offence", ""),
-        "channel": request.args.get("channel", ""),
-        "release": request.args.get("release", ""),
-    }
-    if chosen["period"] not in PERIOD_TYPES:
-        abort(400, "Choose a month, quarter or financial year.")
-    if chosen["release"] not in ("", *figures.released_periods(chosen["period"])):
-        others = [figures.released_periods(kind) for kind in PERIOD_TYPES]
-        if not any(chosen["release"] in periods for periods in others):
-            abort(400, "Choose one of the released periods offered.")
-        chosen["release"] = ""
-    if chosen["offence"] and chosen["offence"] not in tables.OFFENCES:
-        abort(400, "Choose one of the offence types offered.")
-    if chosen["channel"] and chosen["channel"] not in figures.channels(
-        chosen["period"]
-    ):
-        abort(400, "Choose one of the channels offered.")
-    return chosen
-
-
-def chosen_report(chosen: dict) -> dict:
-    """The report for the chosen period type and filters."""
-    return figures.build_report(
-        chosen["period"],
-        chosen["offence"],
-        chosen["channel"],
-        chosen["release"] or None,
-    )
-
-
-def describe(chosen: dict) -> str:
-    return (
-        f"{chosen['period']} {chosen['offence'] or 'all'} {chosen['channel'] or 'all'}"
-        f" {chosen['release'] or 'latest'}"
-    )
-
-
-def filter_text(chosen: dict) -> str:
-    """The filters in words, for a chart's title and an export's `filters`.
-
-    An export or a chart is read away from the page that made it, so it says itself
-    which responses it counts.
-    """
-    parts = []
-    if chosen["offence"]:
-        parts.append(f"offence type: {tables.OFFENCES[chosen['offence']]}")
-    if chosen["channel"]:
-        parts.append(f"channel: {chosen['channel']}")
-    return "; ".join(parts) or "all responses"
-
-
-def file_stem(name: str, chosen: dict, built: dict) -> str:
-    """A download's file name without its extension: what it holds, the period type,
-    each filter and the latest period, so two downloads never share a name."""
-    parts = [name, chosen["period"]]
-    for key in ("offence", "channel"):
-        if chosen[key]:
-            parts += [key, chosen[key]]
-    parts.append(built.get("latest_complete_period") or "none")
-    return re.sub(r"[^A-Za-z0-9_.]+", "-", "-".join(parts)).strip("-.")
-
-
-def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str:
+def page(template: str, chosen: Choice, *, filters: bool = True, **context) -> str:
     """A dashboard page with the filter form's choices and the links that keep them.
 
     A page without the filter form (comments) does not list the channels: that reads
@@ -118,13 +44,13 @@ def page(template: str, chosen: dict, *, filters: bool = True, **context) -> str
     return render_template(
         template,
         chosen=chosen,
-        query={key: value for key, value in chosen.items() if value},
+        query=chosen.query,
         period_types=PERIOD_TYPES,
         offences=tables.OFFENCES,
-        channels=sorted(figures.channels(chosen["period"])) if filters else [],
+        channels=sorted(figures.channels(chosen.period)) if filters else [],
         # Newest first: the latest is what one opens on.
-        releases=figures.released_periods(chosen["period"])[::-1] if filters else [],
-        unreleased=figures.unreleased(chosen["period"]) if filters else [],
+        releases=figures.released_periods(chosen.period)[::-1] if filters else [],
+        unreleased=figures.unreleased(chosen.period) if filters else [],
         measure_names=_measure_titles(),
         cell_text=tables.cell_text,
         **context,
@@ -140,9 +66,9 @@ def _measure_titles() -> dict[str, str]:
 @requires("admin", "analyst")
 def index():
     """The headline measures for the latest complete period, with their changes."""
-    chosen = choices()
-    built = chosen_report(chosen)
-    audit("read the dashboard", describe(chosen))
+    chosen = Choice.from_args()
+    built = chosen.report()
+    audit("read the dashboard", chosen.describe())
     headline = tables.headline(built) if built["measures"] else None
     return page(
         "dashboard/index.html",
@@ -190,7 +116,7 @@ def _significant(built: dict) -> list[str]:
 def measure(name: str):
     """One measure over time: chart, the same figures as a table, trend sentences."""
     chosen, built = _measure_report(name)
-    audit("read a measure", f"{name} {describe(chosen)}")
+    audit("read a measure", f"{name} {chosen.describe()}")
     if not built["measures"]:
         return page("dashboard/measure.html", chosen, report=built, name=name)
     control_chart = None
@@ -215,10 +141,10 @@ def measure(name: str):
 
 def _measure_report(name: str) -> tuple[dict, dict]:
     """The choices and report for a measure's page or chart; an unknown one is a 404."""
-    chosen = choices()
+    chosen = Choice.from_args()
     if name not in _measure_titles():
         abort(404)
-    return chosen, chosen_report(chosen)
+    return chosen, chosen.report()
 
 
 def _sentences(name: str, built: dict) -> list[str]:
@@ -238,7 +164,7 @@ def _sentences(name: str, built: dict) -> list[str]:
     return sentences
 
 
-def _chart_description(name: str, built: dict, chosen: dict) -> str:
+def _chart_description(name: str, built: dict, chosen: Choice) -> str:
     """The chart's alt text: what it shows, for whom, and where its figures are."""
     periods = built["periods"]
     what = "95% intervals"
@@ -249,7 +175,7 @@ def _chart_description(name: str, built: dict, chosen: dict) -> str:
         subject = wording.share(questionnaire.BY_MEASURE[name])
     return (
         f"Chart of {subject} by {built['period_type']}, "
-        f"{periods[0]} to {periods[-1]} ({filter_text(chosen)}), with {what}. "
+        f"{periods[0]} to {periods[-1]} ({chosen.filter_text()}), with {what}. "
         "The same figures are in the table below."
     )
 
@@ -275,17 +201,17 @@ def chart(name: str, fmt: str):
     chosen, built = _measure_report(name)
     if not built["measures"]:
         abort(404)
-    audit("read a chart", f"{name}.{fmt} {describe(chosen)}")
+    audit("read a chart", f"{name}.{fmt} {chosen.describe()}")
     body = measure_chart_body(name, chosen, built, fmt)
     return _chart_response(body, f"chart-{name}", chosen, built, fmt)
 
 
-def measure_chart_body(name: str, chosen: dict, built: dict, fmt: str):
+def measure_chart_body(name: str, chosen: Choice, built: dict, fmt: str):
     """A measure's chart with its caption, drawn once per release set: the page's,
     the download's and the PDF's are one drawing."""
     periods = built["periods"]
     title = (
-        f"{_measure_titles()[name]}, by {PERIOD_TYPES[chosen['period']].lower()}, "
+        f"{_measure_titles()[name]}, by {PERIOD_TYPES[chosen.period].lower()}, "
         f"{periods[0]} to {periods[-1]}"
     )
 
@@ -304,13 +230,13 @@ def measure_chart_body(name: str, chosen: dict, built: dict, fmt: str):
 @requires("admin", "analyst")
 def ranked_chart(key: str, fmt: str):
     """The decline reasons (or what would have helped) as a bar chart, SVG or PNG."""
-    chosen = choices()
+    chosen = Choice.from_args()
     if key not in RANKED:
         abort(404)
-    built = chosen_report(chosen)
+    built = chosen.report()
     if not built["measures"]:
         abort(404)
-    audit("read a chart", f"{key}.{fmt} {describe(chosen)}")
+    audit("read a chart", f"{key}.{fmt} {chosen.describe()}")
     entry = built[RANKED[key][0]]
     title = f"{RANKED[key][1]}, {entry['period']}"
     base = None
@@ -325,35 +251,28 @@ def ranked_chart(key: str, fmt: str):
 
 
 def _chart_body(
-    stem: str, title: str, chosen: dict, fmt: str, draw, base: str | None = None
+    stem: str, title: str, chosen: Choice, fmt: str, draw, base: str | None = None
 ):
     """A chart with its caption, made once per release set (SVG text or PNG bytes)."""
     # Matplotlib loads only when a chart is first drawn.
     from survey.dashboard import charts
 
-    filters = "; ".join(filter(None, [filter_line(chosen), base]))
+    filters = "; ".join(filter(None, [chosen.filter_line(), base]))
     caption = charts.Caption(title, filters, source_line())
     return figures.kept(
-        chosen["period"],
-        ("chart", stem, fmt, *chosen.values()),
+        chosen.period,
+        ("chart", stem, fmt, chosen),
         lambda: draw(charts, caption),
     )
 
 
-def _chart_response(body, stem: str, chosen: dict, built: dict, fmt: str) -> Response:
+def _chart_response(body, stem: str, chosen: Choice, built: dict, fmt: str) -> Response:
     """A chart as a named download.
 
     Its file name, like an export's, says what it shows, the period type and the
     filters, so charts saved side by side for a meeting can be told apart.
     """
-    return download(body, fmt, f"{file_stem(stem, chosen, built)}.{fmt}")
-
-
-def filter_line(chosen: dict) -> str:
-    """The filters as a chart's second line."""
-    if not (chosen["offence"] or chosen["channel"]):
-        return "All responses"
-    return f"Only responses with {filter_text(chosen)}"
+    return download(body, fmt, f"{chosen.file_stem(stem, built)}.{fmt}")
 
 
 def source_line() -> str:
@@ -371,9 +290,9 @@ def source_line() -> str:
 @requires("admin", "analyst")
 def reasons():
     """Why people declined the safety questions, and what would have helped."""
-    chosen = choices()
-    built = chosen_report(chosen)
-    audit("read the decline reasons", describe(chosen))
+    chosen = Choice.from_args()
+    built = chosen.report()
+    audit("read the decline reasons", chosen.describe())
     context = {}
     if built["measures"]:
         context["tables"] = [
@@ -387,13 +306,13 @@ def reasons():
     return page("dashboard/reasons.html", chosen, report=built, **context)
 
 
-def _ranked_description(key: str, built: dict, chosen: dict) -> str:
+def _ranked_description(key: str, built: dict, chosen: Choice) -> str:
     """A ranked chart's alt text; the answers not shown are named under the chart."""
     entry = built[RANKED[key][0]]
     hidden = [item for item in entry["ranked"] if item.get("suppressed", True)]
     text = (
         f"Bar chart: {RANKED[key][1].lower()}, {entry['period']} "
-        f"({filter_text(chosen)}), the share who ticked each answer with its 95% "
+        f"({chosen.filter_text()}), the share who ticked each answer with its 95% "
         "interval, most often ticked first."
     )
     if hidden:
@@ -418,13 +337,13 @@ def _ranked_changes(built: dict) -> list[str]:
 @requires("admin", "analyst")
 def breakdowns():
     """One measure in the latest period by channel, offence type and About-you band."""
-    chosen = choices()
+    chosen = Choice.from_args()
     name = request.args.get("measure", "confidence")
     titles = _measure_titles()
     if name not in titles or name == INDEX:
         abort(400, "Choose one of the measures offered.")
-    built = chosen_report(chosen)
-    audit("read the breakdowns", f"{name} {describe(chosen)}")
+    built = chosen.report()
+    audit("read the breakdowns", f"{name} {chosen.describe()}")
     found = []
     if built["measures"]:
         entry = built["measures"][name]
@@ -467,7 +386,7 @@ def comments():
     audit("read comments", f"{question} batch {number if batch else 'none'} {part}")
     return page(
         "dashboard/comments.html",
-        {"period": figures.COMMENT_PERIOD, "offence": "", "channel": ""},
+        Choice(period=figures.COMMENT_PERIOD),
         filters=False,
         questions=COMMENT_QUESTIONS,
         question=question,

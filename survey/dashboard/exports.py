@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from survey import dashboard
 from survey.auth import audit, requires
 from survey.dashboard import document, pdf, tables
+from survey.dashboard.choice import Choice
 from survey.downloads import download
 
 bp = Blueprint("exports", __name__, url_prefix="/dashboard")
@@ -22,19 +23,19 @@ bp = Blueprint("exports", __name__, url_prefix="/dashboard")
 FORMATS = ("csv", "json")
 
 
-def _filename(name: str, chosen: dict, built: dict, fmt: str) -> str:
-    return f"{dashboard.file_stem(name, chosen, built)}.{fmt}"
+def _filename(name: str, chosen: Choice, built: dict, fmt: str) -> str:
+    return f"{chosen.file_stem(name, built)}.{fmt}"
 
 
-def _filters(chosen: dict) -> dict:
+def _filters(chosen: Choice) -> dict:
     """The period type and filters an export was cut by, said inside it too."""
     return {
-        "period_type": chosen["period"],
-        "offence": chosen["offence"] or None,
-        "channel": chosen["channel"] or None,
+        "period_type": chosen.period,
+        "offence": chosen.offence or None,
+        "channel": chosen.channel or None,
         # The released period the figures are "as of" (None: the latest).
-        "release": chosen.get("release") or None,
-        "description": dashboard.filter_text(chosen),
+        "release": chosen.release or None,
+        "description": chosen.filter_text(),
     }
 
 
@@ -43,17 +44,17 @@ def _filters(chosen: dict) -> dict:
 CSV_FILTER_COLUMNS = ("period_type", "offence", "channel")
 
 
-def _csv_filters(chosen: dict) -> dict[str, str]:
-    values = [chosen["period"], chosen["offence"] or "all", chosen["channel"] or "all"]
+def _csv_filters(chosen: Choice) -> dict[str, str]:
+    values = [chosen.period, chosen.offence or "all", chosen.channel or "all"]
     return dict(zip(CSV_FILTER_COLUMNS, values, strict=True))
 
 
-def _about(chosen: dict, built: dict) -> dict:
+def _about(chosen: Choice, built: dict) -> dict:
     """What every JSON export says about how its figures were cut and published."""
     return {
-        "period_type": chosen["period"],
-        "offence": chosen["offence"] or None,
-        "channel": chosen["channel"] or None,
+        "period_type": chosen.period,
+        "offence": chosen.offence or None,
+        "channel": chosen.channel or None,
         "filters": _filters(chosen),
         "latest_complete_period": built.get("latest_complete_period"),
         "threshold": built["threshold"],
@@ -70,8 +71,8 @@ def table(name: str, fmt: str):
     """One table of the dashboard (or, as all.json, every one) for download."""
     if fmt not in FORMATS:
         abort(404)
-    chosen = dashboard.choices()
-    built = dashboard.chosen_report(chosen)
+    chosen = Choice.from_args()
+    built = chosen.report()
     found = tables.every_table(built)
     if name == "all" and fmt == "json":
         selected = found
@@ -79,7 +80,7 @@ def table(name: str, fmt: str):
         selected = {name: found[name]}
     else:
         abort(404)
-    audit("exported figures", f"{name}.{fmt} {dashboard.describe(chosen)}")
+    audit("exported figures", f"{name}.{fmt} {chosen.describe()}")
     if fmt == "json":
         body = {
             **_about(chosen, built),
@@ -99,10 +100,10 @@ def table(name: str, fmt: str):
 @requires("admin", "analyst")
 def printable():
     """The quarterly report for a performance meeting, laid out to print on A4."""
-    chosen = dashboard.choices(period="quarter")
-    built = dashboard.chosen_report(chosen)
-    audit("exported the printable report", dashboard.describe(chosen))
-    query = {key: value for key, value in chosen.items() if value}
+    chosen = Choice.from_args(period="quarter")
+    built = chosen.report()
+    audit("exported the printable report", chosen.describe())
+    query = chosen.query
 
     def chart_src(name: str) -> str:
         return url_for("dashboard.chart", name=name, **query)
@@ -114,9 +115,9 @@ def printable():
 @requires("admin", "analyst")
 def printable_pdf():
     """The same report as a PDF to download, laid out by WeasyPrint on A4."""
-    chosen = dashboard.choices(period="quarter")
-    built = dashboard.chosen_report(chosen)
-    audit("exported the report as a PDF", dashboard.describe(chosen))
+    chosen = Choice.from_args(period="quarter")
+    built = chosen.report()
+    audit("exported the report as a PDF", chosen.describe())
     html = _report_page(
         chosen, built, lambda name: _chart_data_uri(name, chosen, built)
     )
@@ -125,7 +126,7 @@ def printable_pdf():
     return download(laid_out.write_pdf(), "pdf", name)
 
 
-def _chart_data_uri(name: str, chosen: dict, built: dict) -> str:
+def _chart_data_uri(name: str, chosen: Choice, built: dict) -> str:
     """A measure's chart inside the PDF itself, so WeasyPrint need fetch nothing.
 
     The chart route's own drawing (dashboard.measure_chart_body), so the page's
@@ -135,7 +136,7 @@ def _chart_data_uri(name: str, chosen: dict, built: dict) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _report_page(chosen: dict, built: dict, chart_src) -> str:
+def _report_page(chosen: Choice, built: dict, chart_src) -> str:
     """The report's HTML, the same for the page and the PDF but for the charts."""
     found = tables.every_table(built)
     sections = []
