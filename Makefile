@@ -22,6 +22,7 @@ run: setup instance
 test: setup browser-deps proxy-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 setup: pdf-deps $(VENV)/.installed assets messages-compile

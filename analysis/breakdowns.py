@@ -96,8 +96,8 @@ def breakdown(
         if any(row_hidden):
             entry["groups"].append({"group": group, "base": None, "suppressed": True})
         else:
-            shown = estimate(group, *merged[group], options)
-            entry["groups"].append({"group": group, **shown})
+            figure = estimate(group, *merged[group], options)
+            entry["groups"].append({"group": group, **figure})
     # A test over groups some of which are hidden would say something of them.
     if not any(any(row) for row in hidden):
         counted = [[x, n - x] for x, n, _ in (merged[g] for g in groups)]
@@ -110,7 +110,7 @@ def breakdown(
 
 def _merged(
     name: str, within: str | None, groups: dict, options: Options
-) -> dict[str, tuple]:
+) -> dict[str, tuple[int, int, tuple[int, ...]]]:
     """Each published group's x, n and between-cells, small groups merged.
 
     Groups are merged on their counts and key sums, and only then published: "other"

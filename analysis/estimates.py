@@ -179,7 +179,7 @@ def estimate(
     x and n are published counts: the estimate and interval follow from them alone.
     """
     k = options.threshold
-    entry = {"period": period, "base": disclosure.shown_count(n, k)}
+    entry: dict = {"period": period, "base": disclosure.shown_count(n, k)}
     if not publishable(x, n, others, options):
         entry["suppressed"] = True
         return entry

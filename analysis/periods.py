@@ -63,9 +63,9 @@ def first_day(period: str, period_type: str, calendar: bool = False) -> date:
         return date(int(period), 1, 1)
     start = int(period[:4])
     if period_type == "quarter":
-        quarter = int(period.split(" Q")[1])
-        month = 4 + 3 * (quarter - 1)
-        return date(start + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+        number = int(period.split(" Q")[1])
+        first = 4 + 3 * (number - 1)  # its first month, counted from January
+        return date(start + (first - 1) // 12, (first - 1) % 12 + 1, 1)
     return date(start, 4, 1)
 
 

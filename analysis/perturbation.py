@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import cast
 
 # Record keys and cell keys are 0..255, as in ONS's package and its ptable.
 KEY_RANGE = 256
@@ -30,7 +31,7 @@ PTABLE_FILE = "ptable_10_5_rule.csv"
 # The ptable every published count goes through: made by analysis.ptable with D = 2,
 # V = 1 and js = 9, for the threshold k = 10 (docs/disclosure.md, parameters chosen).
 KEYED_PTABLE_FILE = "ptable_d2_v1_js9.csv"
-KEYED_PTABLE = {"d": 2, "v": 1.0}
+KEYED_D, KEYED_V = 2, 1.0  # the keyed ptable's largest move and its variance
 DEFAULT_THRESHOLD = 10
 
 
@@ -58,7 +59,13 @@ def read_ptable(lines: Iterable[str]) -> Ptable:
     for row_pcv in range(1, LARGEST_PCV + 1):
         if None in table.get(row_pcv, [None]):
             raise ValueError(f"ptable lacks a perturbation for pcv {row_pcv}")
-    return Ptable({row_pcv: tuple(keys) for row_pcv, keys in sorted(table.items())})
+    # Every key of every pcv has its perturbation now (checked above).
+    return Ptable(
+        {
+            row_pcv: tuple(cast(list[int], keys))
+            for row_pcv, keys in sorted(table.items())
+        }
+    )
 
 
 def load_ptable(name: str = PTABLE_FILE) -> Ptable:
@@ -81,7 +88,7 @@ def ptable_for(threshold: int) -> Ptable:
         return PTABLE
     from analysis import ptable  # here: it imports this module
 
-    made = ptable.ptable_csv(js=threshold - 1, **KEYED_PTABLE)
+    made = ptable.ptable_csv(KEYED_D, KEYED_V, js=threshold - 1)
     return read_ptable(made.splitlines())
 
 

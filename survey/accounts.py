@@ -36,7 +36,9 @@ def add_organisation(db: Database, name: str) -> dict:
     """Create an organisation (a support service) and return it."""
     with db.atomic():
         db.execute("INSERT INTO organisations (name) VALUES (?)", [name])
-    return get_organisation_by_name(db, name)
+    added = get_organisation_by_name(db, name)
+    assert added is not None  # inserted just now
+    return added
 
 
 def get_organisation_by_name(db: Database, name: str) -> dict | None:
@@ -111,7 +113,9 @@ def add_staff(
             "VALUES (?, ?, ?, ?)",
             [email.strip(), password_hash, role, organisation_id],
         )
-    return get_staff_by_email(db, email.strip())
+    added = get_staff_by_email(db, email.strip())
+    assert added is not None  # inserted just now
+    return added
 
 
 def get_staff(db: Database, staff_id: int) -> dict | None:

@@ -9,6 +9,7 @@ test reads those declarations from the URL map, so a new route without one fails
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING, cast
 
 from flask import (
     abort,
@@ -24,6 +25,9 @@ from flask import (
 from survey import accounts
 from survey.audit_log import record
 from survey.db import get_db
+
+if TYPE_CHECKING:  # survey.sessions imports this module
+    from survey.sessions import StaffSession
 
 # Where staff pages live: only they read the staff session, and their errors get the
 # staff error page.
@@ -78,7 +82,7 @@ def load_staff() -> None:
     if staff_id is not None:
         staff = accounts.get_staff(get_db(), staff_id)
         if staff is None or staff["disabled"]:
-            session.end()
+            cast("StaffSession", session).end()
         else:
             g.staff = staff
 

@@ -176,6 +176,7 @@ def _refuse_channel(form: LinkForm, partner: bool) -> None:
     # A channel belongs to one organisation: a link on it shows its counts, so a link
     # on another organisation's channel would show theirs (docs/privacy.md §4).
     channel = storage.get_channel(get_db(), form.channel.data)
+    assert channel is not None  # refused because it exists and is another's
     if partner:
         # Codes are shared by every organisation, so a refusal cannot help saying
         # that the code exists. It says no more: not whose it is, nor anything else.

@@ -48,7 +48,8 @@ def get_release(
     if revision is not None:
         sql += "AND revision = ? "
         params.append(revision)
-    return _decoded(get_row(db, sql + "ORDER BY revision DESC LIMIT 1", params))
+    row = get_row(db, sql + "ORDER BY revision DESC LIMIT 1", params)
+    return None if row is None else _decoded(row)
 
 
 def delete_releases_before(db: Database, before_week: str) -> int:
@@ -115,9 +116,8 @@ def released_through(ordered: list, through: str | None) -> list:
     return ordered[: names.index(through) + 1] if through in names else []
 
 
-def _decoded(row: dict | None) -> dict | None:
-    if row is not None:
-        row["rows"] = json.loads(row["rows"])
+def _decoded(row: dict) -> dict:
+    row["rows"] = json.loads(row["rows"])
     return row
 
 
@@ -284,7 +284,7 @@ def _summed(rows: list[dict], first_week: str, groups: tuple[str, ...]) -> list[
 def _frozen_rows(db: Database, weeks: tuple[str, str]) -> dict:
     """What a release holds: the period's counts, added up to the period."""
     rows = counts.read_period_counts(db, weeks)
-    by_week = Counter()
+    by_week: Counter[str] = Counter()
     for row in rows["measures"]:
         by_week[row["period"]] += row["responses"]
     return {
@@ -356,11 +356,18 @@ def _store(
         # Another process stored it between our check and our insert (the unique
         # constraint is the last word): theirs is the release.
         db.conn.rollback()
-        return get_release(db, period_type, period, revision), False
+        return _stored(db, period_type, period, revision), False
     except BaseException:
         db.conn.rollback()
         raise
-    return get_release(db, period_type, period, revision), True
+    return _stored(db, period_type, period, revision), True
+
+
+def _stored(db: Database, period_type: str, period: str, revision: int) -> dict:
+    """A release known to be stored (made just now, here or by another process)."""
+    release = get_release(db, period_type, period, revision)
+    assert release is not None
+    return release
 
 
 def _note(before: dict, after: dict, threshold: int) -> str:
@@ -395,7 +402,7 @@ def channel_totals(db: Database, channel: str, period_type: str) -> list[tuple]:
     From the channel's first released period with a response on, empty periods
     too: a period shown as "fewer than k" may hold none or a few.
     """
-    found = []
+    found: list[tuple] = []
     for release in list_releases(db, period_type):
         total = {"responses": 0, "responses.key": 0}
         for row in release["rows"]["measures"]:

@@ -7,6 +7,7 @@ the survey above all, the cookie is ignored: no session is loaded, extended or s
 from __future__ import annotations
 
 import sqlite3
+from typing import cast
 
 from flask import abort, session
 from flask.sessions import SessionInterface, SessionMixin
@@ -158,6 +159,11 @@ class DatabaseSessionInterface(SessionInterface):
             domain=domain,
             path=path,
         )
+
+
+def current() -> StaffSession:
+    """The request's staff session (this interface's, typed as it is)."""
+    return cast(StaffSession, session)
 
 
 def refuse_without_session() -> None:

@@ -4,6 +4,7 @@ every response without its free text, out. The layout is storage.CSV_COLUMNS."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 
 import click
 from flask import current_app
@@ -97,7 +98,7 @@ def _read_import(
     return rows, errors
 
 
-def _header_problems(header: list[str], expected, required) -> list[str]:
+def _header_problems(header: Sequence[str], expected, required) -> list[str]:
     """What is wrong with an import's header row: missing, unknown or repeated columns.
 
     A repeated column would be read as its last cell alone, silently dropping the

@@ -23,7 +23,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from survey import accounts, audit_log, clock
+from survey import accounts, audit_log, clock, sessions
 from survey.auth import audit, form_page, public, requires
 from survey.db import get_db
 
@@ -78,7 +78,7 @@ class ResetForm(FlaskForm):
 
 def _pending_account() -> dict | None:
     """The account half signed in by this session (its password right), or None."""
-    staff_id = session.pending_staff_id()
+    staff_id = sessions.current().pending_staff_id()
     if staff_id is None:
         return None
     found = accounts.get_staff(get_db(), staff_id)
@@ -96,7 +96,7 @@ def _elsewhere():
 
 def _signed_in(found: dict, how: str) -> None:
     """Finish signing in: a new session id for the account, and the audit entry."""
-    session.begin(found["id"])
+    sessions.current().begin(found["id"])
     g.staff = found
     audit("logged in", how)
 
@@ -203,7 +203,7 @@ def reset(staff_id):
         accounts.reset_second_factor(db, staff_id)
         audit("reset a second factor", found["email"])
         if staff_id == g.staff["id"]:
-            session.end()  # their own: signed out, to set it up at once
+            sessions.current().end()  # their own: signed out, to set it up at once
             return redirect(url_for("staff.login"), 303)
         return redirect(url_for("staff.account", staff_id=staff_id), 303)
     return form_page("staff/two_factor_reset.html", form, account=found)

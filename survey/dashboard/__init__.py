@@ -139,7 +139,7 @@ def measure(name: str):
     )
 
 
-def _measure_report(name: str) -> tuple[dict, dict]:
+def _measure_report(name: str) -> tuple[Choice, dict]:
     """The choices and report for a measure's page or chart; an unknown one is a 404."""
     chosen = Choice.from_args()
     if name not in _measure_titles():

@@ -61,7 +61,8 @@ def measure_chart(
 ) -> str | bytes:
     """A measure's estimate per period with its 95% band and any p-chart limits."""
     # rc_context changes Matplotlib's global settings: one chart at a time per process.
-    with _drawing, matplotlib.rc_context(SETTINGS):
+    # Matplotlib types every setting's name as a literal of its own.
+    with _drawing, matplotlib.rc_context(SETTINGS):  # type: ignore[arg-type]
         figure = _figure(SIZE, caption)
         _draw_measure(figure.add_subplot(), entry, percent)
         return _saved(figure, fmt, caption)
@@ -134,7 +135,8 @@ def ranked_chart(
     hidden = [item["label"] for item in entry["ranked"] if item.get("suppressed", True)]
     # Room for each bar's label (wrapped to two or three lines) and the notes.
     height = max(SIZE[1], 1.6 + 0.42 * len(shown) + 0.15 * len(hidden))
-    with _drawing, matplotlib.rc_context(SETTINGS):
+    # Matplotlib types every setting's name as a literal of its own.
+    with _drawing, matplotlib.rc_context(SETTINGS):  # type: ignore[arg-type]
         # With no bar at all, the chart says so; a list of every answer adds nothing.
         note = _hidden_note(hidden) if shown else ""
         figure = _figure((SIZE[0], height), caption, note)
@@ -225,7 +227,7 @@ def _saved(figure: Figure, fmt: str, caption: Caption | None) -> str | bytes:
         return buffer.getvalue()
     text = io.StringIO()
     figure.savefig(text, format="svg", metadata={"Date": None})
-    return presentation_attributes(text.getvalue(), caption and caption.title)
+    return presentation_attributes(text.getvalue(), caption.title if caption else None)
 
 
 def _scaled(value: float | None, scale: float) -> float:

@@ -193,7 +193,7 @@ def measure_periods(name: str, entry: dict) -> Table:
                 *_figure(point),
                 _percent(limit["lower"]) if limit else None,
                 _percent(limit["upper"]) if limit else None,
-                ("yes" if limit["flagged"] else "no") if shown else None,
+                ("yes" if limit["flagged"] else "no") if shown and limit else None,
             ]
         )
     table.notes = [entry["summary"]]
