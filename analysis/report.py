@@ -6,8 +6,9 @@ Every count is published perturbed by its cell key, and estimates, intervals and
 are computed from the published counts (analysis.estimates.published); what is
 published obeys the disclosure rules. Only complete periods are reported: the
 unfinished one never is.
-Breakdowns by group live in analysis.breakdowns, the 1–5 scale and the index in
-analysis.scale, and the pieces they share in analysis.estimates.
+Changes and trends of a measure live in analysis.changes, breakdowns by group in
+analysis.breakdowns, the 1–5 scale and the index in analysis.scale, and the pieces
+they share in analysis.estimates.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from analysis import breakdowns, disclosure, periods, publish, scale, stats, wording
+from analysis import (
+    breakdowns,
+    changes,
+    disclosure,
+    periods,
+    publish,
+    scale,
+    wording,
+)
 from analysis.estimates import (
     Options,
     Tests,
@@ -26,10 +35,7 @@ from analysis.estimates import (
     difference_cell,
     estimate,
     nested_cells,
-    not_shown,
     published,
-    tested,
-    too_few_periods,
 )
 from analysis.measures import Measure, ReportSpec
 
@@ -114,44 +120,8 @@ def build(
     if not counts.ordered:
         return report
     tests = Tests()
-    by_band, unrecorded = None, set()
-    if about_rows is not None:
-        by_band = breakdowns.by_band(spec.about_you, about_rows, options)
-        unrecorded = breakdowns.unrecorded(by_band, counts.ordered[-1])
-    wider = _wider(spec.measures)
-    for measure in spec.measures:
-        within = wider.get(measure.name)
-        entry = _measure(measure, within, counts, options, tests)
-        if by_band is not None:
-            entry["by_about_you"] = {
-                code: (
-                    {"period": counts.ordered[-1], "groups": [], "not_recorded": True}
-                    if code in unrecorded
-                    else breakdowns.breakdown(
-                        measure.name, bands, counts.ordered[-1], options, tests, within
-                    )
-                )
-                for code, bands in by_band.items()
-            }
-        report["measures"][measure.name] = entry
-    # The index of a period whose 1–5 measure is hidden could say what was hidden:
-    # "0 (0 to 0)" over 50 people says every one of them scored 1 (docs/disclosure.md).
-    scale_shown = [
-        {
-            e["period"]
-            for e in report["measures"][m.name]["periods"]
-            if not e["suppressed"]
-        }
-        for m in spec.measures
-        if m.scale
-    ]
-    report["confidence_index"] = scale.index(
-        counts.ordered,
-        counts.by_period,
-        options,
-        tests,
-        set.intersection(*scale_shown) if scale_shown else None,
-    )
+    _measures(report, spec, counts, options, tests, about_rows)
+    report["confidence_index"] = _index(report, spec, counts, options, tests)
     report["reasons"] = _ranked(
         "reason", "reasons.n", spec.reasons, counts, options, tests
     )
@@ -168,6 +138,62 @@ def build(
         report["confidence_index"]
     )
     return publish.published(report)
+
+
+def _measures(
+    report: dict,
+    spec: ReportSpec,
+    counts: _Counts,
+    options: Options,
+    tests: Tests,
+    about_rows: Iterable[dict] | None,
+) -> None:
+    """Each measure's periods, changes and breakdowns, into `report["measures"]`."""
+    by_band, unrecorded = None, set()
+    latest = counts.ordered[-1]
+    if about_rows is not None:
+        by_band = breakdowns.by_band(spec.about_you, about_rows, options)
+        unrecorded = breakdowns.unrecorded(by_band, latest)
+    wider = _wider(spec.measures)
+    for measure in spec.measures:
+        within = wider.get(measure.name)
+        entry = _measure(measure, within, counts, options, tests)
+        if by_band is not None:
+            entry["by_about_you"] = {
+                code: (
+                    {"period": latest, "groups": [], "not_recorded": True}
+                    if code in unrecorded
+                    else breakdowns.breakdown(
+                        measure.name, bands, latest, options, tests, within
+                    )
+                )
+                for code, bands in by_band.items()
+            }
+        report["measures"][measure.name] = entry
+
+
+def _index(
+    report: dict, spec: ReportSpec, counts: _Counts, options: Options, tests: Tests
+) -> dict:
+    """The confidence index of every period whose 1–5 measures are all shown."""
+    # The index of a period whose 1–5 measure is hidden could say what was hidden:
+    # "0 (0 to 0)" over 50 people says every one of them scored 1 (docs/disclosure.md).
+    scale_shown = [
+        {
+            e["period"]
+            for e in report["measures"][m.name]["periods"]
+            if not e["suppressed"]
+        }
+        for m in spec.measures
+        if m.scale
+    ]
+    return scale.index(
+        counts.ordered,
+        counts.by_period,
+        options,
+        tests,
+        set.intersection(*scale_shown) if scale_shown else None,
+    )
 
 
 def _heading(counts: _Counts, options: Options, unreleased: bool = False) -> dict:
@@ -241,8 +267,8 @@ def _measure(
         "title": measure.heading,
         "periods": [estimate(*cell, options) for cell in series],
     }
-    entry.update(_changes(series, options, tests))
-    entry.update(_trend(series, entry["periods"], options, tests))
+    entry.update(changes.changes(series, options, tests))
+    entry.update(changes.trend(series, entry["periods"], options, tests))
     latest = series[-1][0]
     if measure.scale:
         previous = periods.shift(latest, options.period_type, -1, options.calendar)
@@ -266,94 +292,6 @@ def _measure(
         measure.name, counts.ordered, counts.by_channel, options, tests, within
     )
     return entry
-
-
-def _changes(series: list, options: Options, tests: Tests) -> dict:
-    """The latest period against the one before, a year before, and a rolling year."""
-    latest = series[-1]
-    previous = periods.shift(latest[0], options.period_type, -1, options.calendar)
-    year_ago = periods.same_period_a_year_earlier(
-        latest[0], options.period_type, options.calendar
-    )
-    lookup = {cell[0]: cell for cell in series}
-    changes = {}
-    if previous in lookup:
-        changes["latest_change"] = comparison(
-            "previous period", latest, lookup[previous], options, tests
-        )
-    # By year the previous period is the year earlier: one comparison, made once (a
-    # second copy would be read twice and counted twice among the tests adjusted).
-    if year_ago in lookup and year_ago != previous:
-        changes["year_on_year"] = comparison(
-            "same period a year earlier", latest, lookup[year_ago], options, tests
-        )
-    if options.period_type == "quarter" and len(series) >= 8:
-        changes["rolling_year"] = comparison(
-            "four quarters before",
-            _pooled(series[-4:]),
-            _pooled(series[-8:-4]),
-            options,
-            tests,
-        )
-    return changes
-
-
-def _pooled(series: list) -> tuple[str, int, int, tuple]:
-    """Consecutive periods as one: "first to last", with their counts added up."""
-    label = f"{series[0][0]} to {series[-1][0]}"
-    others = tuple(sum(column) for column in zip(*(c[3] for c in series), strict=True))
-    return label, sum(c[1] for c in series), sum(c[2] for c in series), others
-
-
-def _trend(series: list, published: list[dict], options: Options, tests: Tests) -> dict:
-    """The Cochran–Armitage trend over every period, and the control chart."""
-    # Every period, empty ones too: a trend shown over the periods with responses
-    # would prove that a hidden period had none (zero counts as small).
-    used = series
-    few = too_few_periods(len(used), options)
-    if few is not None:
-        return {"trend": few}
-    # Every period published too: a period hidden for its base alone (its cells pass
-    # k) would come back from the test and the centre line with the others' counts.
-    if any(e["suppressed"] for e in published) or not disclosure.can_test(
-        [v for _, x, n, others in used for v in (x, n - x, *others)],
-        options.threshold,
-    ):
-        return {
-            "trend": not_shown("some periods have too few responses for a trend test")
-        }
-    successes, bases = [c[1] for c in used], [c[2] for c in used]
-    trend = stats.cochran_armitage(successes, bases)
-    result = {
-        "trend": tests.add(
-            tested(trend) | {"periods": len(used), "direction": trend.direction}
-        )
-    }
-    # Laney's p′ chart where the periods vary more than sampling alone would make
-    # them, else the plain p-chart (docs/statistics.md, unusual periods).
-    chart = stats.laney_p_chart(successes, bases)
-    # A period's limits give its base, and whether it is outside them says something
-    # of its estimate: both only where the estimate itself is published.
-    shown = {e["period"] for e in published if not e["suppressed"]}
-    limits = [
-        {
-            "period": p,
-            "lower": low if p in shown else None,
-            "upper": high if p in shown else None,
-            "flagged": flag if p in shown else None,
-        }
-        for (p, *_), low, high, flag in zip(
-            used, chart.lower, chart.upper, chart.flagged, strict=True
-        )
-    ]
-    result["p_chart"] = {
-        "method": chart.method,
-        "sigma_z": chart.sigma_z,
-        "centre": chart.centre[0],
-        "flagged": [row["period"] for row in limits if row["flagged"]],
-        "limits": limits,
-    }
-    return result
 
 
 def _ranked(

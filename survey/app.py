@@ -138,6 +138,15 @@ def create_app(test_config=None):
 
     db.init_app(app)
     cli.init_app(app)
+    _register_views(app)
+    app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _error_page)
+    return app
+
+
+def _register_views(app) -> None:
+    """Sessions for staff pages, CSRF for staff forms, and every blueprint."""
     app.session_interface = sessions.DatabaseSessionInterface()
     # First of all, before the CSRF check reads the session it could not read.
     app.before_request(sessions.refuse_without_session)
@@ -146,37 +155,38 @@ def create_app(test_config=None):
     # token and must never cause a session (docs/privacy.md §1).
     csrf = CSRFProtect(app)
     csrf.exempt(respond.bp)
-    app.register_blueprint(respond.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(two_factor.bp)
-    app.register_blueprint(links.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(exports.bp)
-    app.register_blueprint(results.bp)
-    app.register_blueprint(results.staff_bp)
+    for blueprint in (
+        respond.bp,
+        pages.bp,
+        staff.bp,
+        two_factor.bp,
+        links.bp,
+        dashboard.bp,
+        exports.bp,
+        results.bp,
+        results.staff_bp,
+    ):
+        app.register_blueprint(blueprint)
 
-    app.extensions["flood_counter"] = FloodCounter(int(app.config["FLOOD_LIMIT"]))
 
-    @app.after_request
-    def security_headers(response):
-        # no-store on everything, static files too: a cached stylesheet is as much a
-        # trace of the survey on a shared device as a cached page (docs/privacy.md §1).
-        response.headers["Cache-Control"] = "no-store"
-        privacy.add_security_headers(response.headers, https=request.is_secure)
-        return response
+def _security_headers(response):
+    """The security headers on every response, and no caching of anything."""
+    # no-store on everything, static files too: a cached stylesheet is as much a
+    # trace of the survey on a shared device as a cached page (docs/privacy.md §1).
+    response.headers["Cache-Control"] = "no-store"
+    privacy.add_security_headers(response.headers, https=request.is_secure)
+    return response
 
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        # A description given to abort() is written for people; Werkzeug's are not.
-        custom = error.description != type(error).description
-        # In the respondent's language when a catalogue has it (respond.py marks them).
-        message = gettext(error.description) if custom else None
-        return render_template(
-            _error_template(request.path), status=error.code, message=message
-        ), error.code
 
-    return app
+def _error_page(error: HTTPException):
+    """One error page for every HTTP error: the respondent's or the staff's."""
+    # A description given to abort() is written for people; Werkzeug's are not.
+    custom = error.description != type(error).description
+    # In the respondent's language when a catalogue has it (respond.py marks them).
+    message = gettext(error.description) if custom else None
+    return render_template(
+        _error_template(request.path), status=error.code, message=message
+    ), error.code
 
 
 def _trust_proxies(app) -> None:
