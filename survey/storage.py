@@ -21,7 +21,7 @@ from analysis import periods
 from analysis.perturbation import KEY_RANGE
 from survey import clock, languages, questionnaire
 from survey.files import STAFF_SCHEMA, staff_path
-from survey.privacy import redact
+from survey.redaction import redact
 from survey.schema import migrations
 
 BUSY_TIMEOUT_MS = 5000

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from survey import storage
 from survey.files import STAFF_SCHEMA
-from survey.privacy import REMOVED, normalise, redact
+from survey.redaction import REMOVED, normalise, redact
 
 # Redaction (docs/privacy.md §2): 300 PII strings and 300 ordinary sentences ------
 

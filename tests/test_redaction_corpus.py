@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.privacy import REMOVED, normalise, redact
+from survey.redaction import REMOVED, normalise, redact
 
 CORPUS = json.loads(
     (Path(__file__).parent / "data" / "redaction_corpus.json").read_text("utf-8")

@@ -135,7 +135,7 @@ REMOVED_KINDS = [
 def test_start_page_and_privacy_notice_name_only_what_redaction_removes(
     client, link, page, named, sentence, left
 ):
-    from survey.privacy import redact
+    from survey.redaction import redact
 
     path = f"/s/{link['code']}" if page == "start" else "/privacy"
     html = " ".join(client.get(path).get_data(as_text=True).split())
@@ -145,7 +145,7 @@ def test_start_page_and_privacy_notice_name_only_what_redaction_removes(
 
 @pytest.mark.parametrize("path", ["/s/{code}", "/privacy"])
 def test_both_pages_say_other_names_and_places_may_be_kept(client, link, path):
-    from survey.privacy import redact
+    from survey.redaction import redact
 
     html = client.get(path.format(code=link["code"])).get_data(as_text=True)
     html = " ".join(html.split())
