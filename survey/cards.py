@@ -1,4 +1,5 @@
-"""Hand-out cards: the worker's own line on them, and sheets of them with crop marks.
+"""Hand-out cards: what to print (CardForm), the worker's own line on them, and sheets
+of them with crop marks.
 
 A card may be found by the person who hurts someone, so nothing printed on it may say
 what the survey is about (docs/privacy.md). Sheets are A4 pages of cards set edge to
@@ -11,7 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Regexp, ValidationError
+
+from survey import i18n
+from survey.i18n import N_
 
 # The worker's own line: room for it on a business card (85 x 55 mm) beside the QR
 # code, in the widest letters, is checked in tests/browser/test_card_sheets.py.
@@ -133,3 +141,97 @@ def _ends(before: float, after: float, length: float) -> list[tuple[float, float
     start = before - room if before >= room else 0
     end = length - after + MARK_GAP if after >= room else length - MARK_LENGTH
     return [(start, start + MARK_LENGTH), (end, end + MARK_LENGTH)]
+
+
+# Wording for hand-out cards. A card may be found by the person who hurts someone: the
+# default says nothing about abuse, the police or crime.
+# Printed on cards in the language chosen for them, so in the catalogues (babel.cfg);
+# N_ marks them for extraction and leaves them English here.
+CARD_WORDINGS = {
+    "views": N_("Have your say about local services"),
+    "feedback": N_("We would like your feedback"),
+    "survey": N_("A short survey, about 5 minutes"),
+}
+CARD_NOTE = N_("Anonymous. About 5 minutes.")
+CARD_SIZES = {
+    "a6": "A6 (105 × 148 mm, postcard size)",
+    "business": "Business card (85 × 55 mm)",
+}
+
+
+class CardForm(FlaskForm):
+    """What to print: the cards' size, how many to a page, pages, and the wording.
+
+    Sent with GET, so that a chosen print can be bookmarked: it changes nothing.
+    """
+
+    class Meta:
+        csrf = False
+
+    size = RadioField(
+        "Size",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(key, text) for key, text in CARD_SIZES.items()],
+        default="a6",
+        invalid_choice_message="Choose a card size",
+    )
+    layout = RadioField(
+        "Cards on each A4 page",
+        widget=GovRadioInput(),
+        choices=[
+            SelectChoice("single", "One card"),
+            SelectChoice(
+                "sheet",
+                "A sheet of cards with crop marks: 4 A6 cards or 10 business cards",
+            ),
+        ],
+        default="single",
+        invalid_choice_message="Choose how many cards go on each page",
+    )
+    pages = StringField(
+        "Number of pages",
+        widget=GovTextInput(),
+        default="1",
+        description=f"From 1 to {PAGES_MAX}.",
+        validators=[
+            # Data, not input, required: an address from before this field (or with
+            # only some choices in it) means one page.
+            DataRequired("Enter the number of pages"),
+            # ASCII digits only: int() would also take "٣" or " 3".
+            Regexp(
+                r"[0-9]+\Z", message="Enter the number of pages as a number, like 2"
+            ),
+        ],
+    )
+    wording = RadioField(
+        "Wording",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(key, text) for key, text in CARD_WORDINGS.items()],
+        default="views",
+        invalid_choice_message="Choose the wording",
+    )
+    language = RadioField(
+        "Language of the cards",
+        widget=GovRadioInput(),
+        description="The wording is printed in this language, and the QR code and "
+        "address open the survey in it. Your own line is printed as you type it.",
+        default=i18n.DEFAULT,
+        invalid_choice_message="Choose one of the languages offered",
+    )
+    line = StringField(
+        "Your own line (optional)",
+        widget=GovTextInput(),
+        default="",
+        description=f"Up to {LINE_MAX} characters, printed under the wording, "
+        "for example: Ask us for a paper copy. Do not mention abuse, violence, the "
+        "police or crime: the person who hurts someone may find the card.",
+        validators=[check_line],
+    )
+
+    def validate_pages(self, field) -> None:
+        """A number of pages from 1 to PAGES_MAX."""
+        if field.errors:
+            return  # not a number: said already
+        # Length first: int() refuses more than 4,300 digits with an error of its own.
+        if len(field.data) > 3 or not 1 <= int(field.data) <= PAGES_MAX:
+            raise ValidationError(f"Number of pages must be between 1 and {PAGES_MAX}")

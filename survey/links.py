@@ -22,20 +22,17 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
+from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired,
     InputRequired,
     Length,
     Optional,
     Regexp,
-    ValidationError,
 )
 
 from analysis import disclosure, perturbation
@@ -43,26 +40,10 @@ from survey import accounts, cards, clock, i18n, releases, sharing, storage
 from survey.auth import audit, form_page, requires
 from survey.db import get_db
 from survey.downloads import download
-from survey.i18n import N_
 
 bp = Blueprint("links", __name__, url_prefix="/staff/links")
 
 CHANNEL_TAKEN = "This channel code is taken: choose another one"
-
-# Wording for hand-out cards. A card may be found by the person who hurts someone: the
-# default says nothing about abuse, the police or crime.
-# Printed on cards in the language chosen for them, so in the catalogues (babel.cfg);
-# N_ marks them for extraction and leaves them English here.
-CARD_WORDINGS = {
-    "views": N_("Have your say about local services"),
-    "feedback": N_("We would like your feedback"),
-    "survey": N_("A short survey, about 5 minutes"),
-}
-CARD_NOTE = N_("Anonymous. About 5 minutes.")
-CARD_SIZES = {
-    "a6": "A6 (105 × 148 mm, postcard size)",
-    "business": "Business card (85 × 55 mm)",
-}
 
 
 def get_link_or_404(code: str) -> dict:
@@ -306,93 +287,13 @@ def _survey_url(link: dict, language: str = i18n.DEFAULT) -> str:
     return i18n.survey_address(base, link["code"], language)
 
 
-class CardForm(FlaskForm):
-    """What to print: the cards' size, how many to a page, pages, and the wording.
-
-    Sent with GET, so that a chosen print can be bookmarked: it changes nothing.
-    """
-
-    class Meta:
-        csrf = False
-
-    size = RadioField(
-        "Size",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(key, text) for key, text in CARD_SIZES.items()],
-        default="a6",
-        invalid_choice_message="Choose a card size",
-    )
-    layout = RadioField(
-        "Cards on each A4 page",
-        widget=GovRadioInput(),
-        choices=[
-            SelectChoice("single", "One card"),
-            SelectChoice(
-                "sheet",
-                "A sheet of cards with crop marks: 4 A6 cards or 10 business cards",
-            ),
-        ],
-        default="single",
-        invalid_choice_message="Choose how many cards go on each page",
-    )
-    pages = StringField(
-        "Number of pages",
-        widget=GovTextInput(),
-        default="1",
-        description=f"From 1 to {cards.PAGES_MAX}.",
-        validators=[
-            # Data, not input, required: an address from before this field (or with
-            # only some choices in it) means one page.
-            DataRequired("Enter the number of pages"),
-            # ASCII digits only: int() would also take "٣" or " 3".
-            Regexp(
-                r"[0-9]+\Z", message="Enter the number of pages as a number, like 2"
-            ),
-        ],
-    )
-    wording = RadioField(
-        "Wording",
-        widget=GovRadioInput(),
-        choices=[SelectChoice(key, text) for key, text in CARD_WORDINGS.items()],
-        default="views",
-        invalid_choice_message="Choose the wording",
-    )
-    language = RadioField(
-        "Language of the cards",
-        widget=GovRadioInput(),
-        description="The wording is printed in this language, and the QR code and "
-        "address open the survey in it. Your own line is printed as you type it.",
-        default=i18n.DEFAULT,
-        invalid_choice_message="Choose one of the languages offered",
-    )
-    line = StringField(
-        "Your own line (optional)",
-        widget=GovTextInput(),
-        default="",
-        description=f"Up to {cards.LINE_MAX} characters, printed under the wording, "
-        "for example: Ask us for a paper copy. Do not mention abuse, violence, the "
-        "police or crime: the person who hurts someone may find the card.",
-        validators=[cards.check_line],
-    )
-
-    def validate_pages(self, field) -> None:
-        """A number of pages from 1 to PAGES_MAX."""
-        if field.errors:
-            return  # not a number: said already
-        # Length first: int() refuses more than 4,300 digits with an error of its own.
-        if len(field.data) > 3 or not 1 <= int(field.data) <= cards.PAGES_MAX:
-            raise ValidationError(
-                f"Number of pages must be between 1 and {cards.PAGES_MAX}"
-            )
-
-
 @bp.get("/<code>/card")
 @requires("admin", "partner")
 def card(code):
     """Printable hand-out cards, one to a page or sheets of them, with a QR code."""
     link = get_link_or_404(code)
     # No query string: the first visit, with the form's defaults.
-    form = CardForm(formdata=request.args or None)
+    form = cards.CardForm(formdata=request.args or None)
     # The languages the survey offers now (LANGUAGES), each in its own name.
     form.language.choices = [
         SelectChoice(option, i18n.NAMES[option]) for option in i18n.offered()
@@ -411,9 +312,9 @@ def card(code):
         link=link,
         url=url,
         display_url=url.split("://", 1)[-1],
-        wordings=CARD_WORDINGS,
-        heading=translations.gettext(CARD_WORDINGS.get(form.wording.data, "")),
-        note=translations.gettext(CARD_NOTE),
+        wordings=cards.CARD_WORDINGS,
+        heading=translations.gettext(cards.CARD_WORDINGS.get(form.wording.data, "")),
+        note=translations.gettext(cards.CARD_NOTE),
         card_lang=i18n.DEFAULT if language == i18n.EASY_READ else language,
         card_dir="rtl" if language in i18n.RIGHT_TO_LEFT else "ltr",
         qr_args={} if language == i18n.DEFAULT else {"language": language},

@@ -14,7 +14,7 @@ from PIL import Image
 from test_accessibility import axe_violations
 
 from survey import cards, storage
-from survey.links import CARD_WORDINGS
+from survey.cards import CARD_WORDINGS
 
 DPI = 200
 SCREENSHOTS = Path(__file__).parent / "screenshots"
