@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import (
+    admin,
     auth,
     cli,
     dashboard,
@@ -159,6 +160,7 @@ def _register_views(app) -> None:
         respond.bp,
         pages.bp,
         staff.bp,
+        admin.bp,
         two_factor.bp,
         links.bp,
         dashboard.bp,

@@ -205,5 +205,5 @@ def reset(staff_id):
         if staff_id == g.staff["id"]:
             sessions.current().end()  # their own: signed out, to set it up at once
             return redirect(url_for("staff.login"), 303)
-        return redirect(url_for("staff.account", staff_id=staff_id), 303)
+        return redirect(url_for("admin.account", staff_id=staff_id), 303)
     return form_page("staff/two_factor_reset.html", form, account=found)
