@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import sqlite3
 import sys
-from datetime import date
 
 import click
 from flask import current_app
@@ -33,41 +32,6 @@ from survey.files import staff_path
 
 DEMO_WORKERS = 2
 MOST_MONTHS = 1200  # a hundred years: more is a slip, and no date so early exists
-
-
-class Day(click.ParamType):
-    """A date written YYYY-MM-DD, no later than the clock's today."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        """The date, or a usage error saying what was wrong with it."""
-        if isinstance(value, date):
-            return value
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
-        # A period that has not ended cannot be released, nor responses purged
-        # before their time, by saying it is later than it is.
-        if day > clock.today():
-            self.fail(
-                f"{day.isoformat()} is after today ({clock.today().isoformat()}): "
-                "a command can be run as of an earlier date, never a later one",
-                param,
-                ctx,
-            )
-        return day
-
-
-def today_option(command):
-    """`--today`, for a command whose result depends on the date."""
-    return click.option(
-        "--today",
-        type=Day(),
-        default=None,
-        help="Run as of this earlier date, YYYY-MM-DD (default: today).",
-    )(command)
 
 
 def init_app(app) -> None:
@@ -198,7 +162,7 @@ def _organisation_id(db, name: str) -> int:
     "--responses", "count", default=20_000, show_default=True, type=click.IntRange(1)
 )
 @click.option("--seed", default=1, show_default=True, type=int)
-@today_option
+@clock.today_option
 @with_appcontext
 def demo_data(count, seed, today):
     """Add realistic synthetic responses over the last three financial years."""
@@ -260,7 +224,7 @@ def backup(destination):
     type=click.IntRange(1, MOST_MONTHS),
     help="Keep this many months (default: RETENTION_MONTHS, 36).",
 )
-@today_option
+@clock.today_option
 @with_appcontext
 def purge(months, today):
     """Delete responses older than the retention period and compact the file."""
@@ -295,7 +259,7 @@ def purge(months, today):
     show_default=True,
     help="The type of the period to revise.",
 )
-@today_option
+@clock.today_option
 @with_appcontext
 def release(period, period_type, today):
     """Release every complete period that has no release yet (safe to run again).
