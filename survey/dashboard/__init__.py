@@ -20,7 +20,7 @@ from analysis import wording
 from survey import questionnaire
 from survey.auth import audit, requires
 from survey.comments import read_comments
-from survey.dashboard import figures, tables
+from survey.dashboard import document, figures, tables
 from survey.dashboard.choice import PERIOD_TYPES, Choice
 from survey.db import get_db
 from survey.downloads import download
@@ -75,40 +75,16 @@ def index():
         chosen,
         report=built,
         table=headline,
-        latest_hidden=_latest_hidden(built),
-        significant=_significant(built),
+        latest_hidden=document.latest_hidden(built),
+        significant=document.significant_changes(built),
         flags=figures.volume_flags(),
     )
-
-
-def _latest_hidden(built: dict) -> bool:
-    """Whether no headline figure of the latest period may be published.
-
-    The page then says that the latest complete period had too few responses, rather
-    than offer a table of "not shown" as its figures.
-    """
-    return all(m["periods"][-1]["suppressed"] for m in built["measures"].values())
 
 
 @bp.app_template_filter("period_name")
 def period_name(label: str) -> str:
     """A period's label as a sentence says it ("October 2026"; analysis.wording)."""
     return wording.period_name(label)
-
-
-def _significant(built: dict) -> list[str]:
-    """Every significant change and trend of the headline measures, for the main page.
-
-    The headline table shows the previous period and the year earlier only; a change
-    found over the rolling year or by the trend test must be seen there too.
-    """
-    return [
-        sentence
-        for name, entry in built["measures"].items()
-        for sentence in wording.significant_changes(
-            questionnaire.BY_MEASURE[name], entry, built["period_type"]
-        )
-    ]
 
 
 @bp.get("/measures/<name>")
@@ -124,7 +100,10 @@ def measure(name: str):
         table, sentences = tables.index_periods(built[INDEX]), [built[INDEX]["summary"]]
     else:
         entry = built["measures"][name]
-        table, sentences = tables.measure_periods(name, entry), _sentences(name, built)
+        table, sentences = (
+            tables.measure_periods(name, entry),
+            document.measure_sentences(name, built),
+        )
         if "p_chart" in entry:
             control_chart = wording.chart_name(entry["p_chart"])
     return page(
@@ -145,23 +124,6 @@ def _measure_report(name: str) -> tuple[Choice, dict]:
     if name not in _measure_titles():
         abort(404)
     return chosen, chosen.report()
-
-
-def _sentences(name: str, built: dict) -> list[str]:
-    """The measure's sentences: summary, year-on-year, rolling year, within channels."""
-    subject = wording.share(questionnaire.BY_MEASURE[name])
-    entry = built["measures"][name]
-    sentences = [entry["summary"]]
-    for key in ("year_on_year", "rolling_year"):
-        if key in entry:
-            sentences.append(wording.change_sentence(subject, entry[key]))
-    count = f"{len(entry['periods'])} {built['period_type']}s"
-    sentences.append(
-        wording.trend_sentence(
-            subject, entry["channel_adjusted_trend"], count, "within channels"
-        )
-    )
-    return sentences
 
 
 def _chart_description(name: str, built: dict, chosen: Choice) -> str:
@@ -299,7 +261,7 @@ def reasons():
             tables.ranked("reasons", "Why people declined", built),
             tables.ranked("would_help", "What would have helped", built),
         ]
-        context["sentences"] = _ranked_changes(built)
+        context["sentences"] = document.ranked_changes(built)
         context["chart_alts"] = {
             key: _ranked_description(key, built, chosen) for key in RANKED
         }
@@ -319,18 +281,6 @@ def _ranked_description(key: str, built: dict, chosen: Choice) -> str:
         some = "1 answer is" if len(hidden) == 1 else f"{len(hidden)} answers are"
         text += f" {some} not shown, too few to publish; the table names them."
     return text + " The same figures are in the table below."
-
-
-def _ranked_changes(built: dict) -> list[str]:
-    """A sentence for each reason or help whose change is significant."""
-    sentences = []
-    for key in ("reasons", "would_help"):
-        for item in built[key]["ranked"]:
-            change = item.get("change", {})
-            if change.get("shown") and change["significant"]:
-                subject = f"the share who ticked “{item['label']}”"
-                sentences.append(wording.change_sentence(subject, change))
-    return sentences
 
 
 @bp.get("/breakdowns")

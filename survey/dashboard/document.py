@@ -1,5 +1,6 @@
-"""What the printed quarterly report says besides its tables: the key findings, what
-each measure means, and how many responses it rests on.
+"""What the dashboard and the printed quarterly report say besides their tables: the
+sentences of each page, the key findings, what each measure means, and how many
+responses a report rests on.
 
 Every sentence comes from the report the analysis package built (its entries and the
 wording of analysis.wording), and every definition from the questionnaire: nothing is
@@ -110,3 +111,56 @@ def responses(built: dict) -> dict:
         "periods": len(periods),
         "complete": len(shown) == len(periods),
     }
+
+
+def latest_hidden(built: dict) -> bool:
+    """Whether no headline figure of the latest period may be published.
+
+    The page then says that the latest complete period had too few responses, rather
+    than offer a table of "not shown" as its figures.
+    """
+    return all(m["periods"][-1]["suppressed"] for m in built["measures"].values())
+
+
+def significant_changes(built: dict) -> list[str]:
+    """Every significant change and trend of the headline measures, for the main page.
+
+    The headline table shows the previous period and the year earlier only; a change
+    found over the rolling year or by the trend test must be seen there too.
+    """
+    return [
+        sentence
+        for name, entry in built["measures"].items()
+        for sentence in wording.significant_changes(
+            questionnaire.BY_MEASURE[name], entry, built["period_type"]
+        )
+    ]
+
+
+def measure_sentences(name: str, built: dict) -> list[str]:
+    """The measure's sentences: summary, year-on-year, rolling year, within channels."""
+    subject = wording.share(questionnaire.BY_MEASURE[name])
+    entry = built["measures"][name]
+    sentences = [entry["summary"]]
+    for key in ("year_on_year", "rolling_year"):
+        if key in entry:
+            sentences.append(wording.change_sentence(subject, entry[key]))
+    count = f"{len(entry['periods'])} {built['period_type']}s"
+    sentences.append(
+        wording.trend_sentence(
+            subject, entry["channel_adjusted_trend"], count, "within channels"
+        )
+    )
+    return sentences
+
+
+def ranked_changes(built: dict) -> list[str]:
+    """A sentence for each reason or help whose change is significant."""
+    sentences = []
+    for key in ("reasons", "would_help"):
+        for item in built[key]["ranked"]:
+            change = item.get("change", {})
+            if change.get("shown") and change["significant"]:
+                subject = f"the share who ticked “{item['label']}”"
+                sentences.append(wording.change_sentence(subject, change))
+    return sentences
