@@ -244,13 +244,31 @@ def read_release_rows(
     rows, each count with its record keys summed beside it, and the B1–B6 score
     patterns up to the last of those periods' end.
     """
+    chosen = [
+        release
+        for release in released_through(list_releases(db, period_type), through)
+        if until is None or periods.complete(release["period"], period_type, until)
+    ]
+    return _added_up(chosen)
+
+
+def read_exactly(db: Database, period_type: str, signature: list) -> dict:
+    """The counts of exactly these releases, [period, revision] each, in that order:
+    what a report keyed by that list (survey/stored.py) must be built from, though
+    a release or revision is made meanwhile."""
+    found = [
+        get_release(db, period_type, period, revision) for period, revision in signature
+    ]
+    # One purged meanwhile is left out: the report stored under a key of releases
+    # that are gone is never asked for again.
+    return _added_up([release for release in found if release is not None])
+
+
+def _added_up(chosen: list[dict]) -> dict:
+    """The releases' rows one after another, and their score patterns added up."""
     result: dict = {"measures": [], "reasons": [], "about": []}
     patterns: Counter = Counter()
-    for release in released_through(list_releases(db, period_type), through):
-        if until is not None and not periods.complete(
-            release["period"], period_type, until
-        ):
-            continue
+    for release in chosen:
         rows = release["rows"]
         for name in result:
             result[name] += rows[name]

@@ -72,35 +72,39 @@ def report(
     db,
     choice: Choice,
     today: date,
-    counts: Callable[[], dict] | None = None,
+    counts: Callable[[list], dict] | None = None,
+    signature: list | None = None,
 ) -> dict:
     """The choice's report: stored, else built from the released counts and stored.
 
-    `counts` gives the released counts of the choice's period type (up to
-    `through`) when they must be read; the dashboard passes the ones it keeps, so
-    that every filter of one release set reads them once. A report of no release
-    (a fresh database) is built but not stored.
+    `signature` is the releases to build it from ([period, revision] each, as
+    stored.signature gives them; read now if not given), and `counts` gives their
+    counts (read_counts, unless the caller keeps them: the dashboard reads them once
+    for every filter of one release set). The key and the counts are of the same
+    releases, though `flask release` makes another meanwhile. A report of no
+    release (a fresh database) is built but not stored.
     """
-    found = released(db.conn, choice, today)
+    if signature is None:
+        found = released(db.conn, choice, today)
+    else:
+        key = stored.report_key(choice.period_type, choice.options(), signature)
+        found = Released(signature, key)
     built = stored.get_report(db.conn, found.key)
     if built is not None:
         return built
-    rows = counts() if counts is not None else read_counts(db, choice, today)
+    rows = (counts or (lambda periods: read_counts(db, choice, periods)))(found.periods)
     built = build(rows, choice, today, [period for period, _ in found.periods])
     if found.periods:
-        stored.put_report(
-            db.conn, found.key, choice.period_type, choice.options(), built
-        )
+        options = choice.options()
+        stored.put_report(db.conn, found.key, choice.period_type, options, built)
     return built
 
 
-def read_counts(db, choice: Choice, today: date) -> dict:
-    """The released counts of the choice's period type, complete by `today`."""
+def read_counts(db, choice: Choice, signature: list) -> dict:
+    """The counts of exactly the releases in `signature`, for the report."""
     from survey import releases  # here: see the module's docstring
 
-    counts = releases.read_release_rows(
-        db, choice.period_type, until=today, through=choice.through
-    )
+    counts = releases.read_exactly(db, choice.period_type, signature)
     counts["rows"] = counts["measures"] + counts["reasons"]
     return counts
 

@@ -82,13 +82,13 @@ def _build(made: dict, db, choice: reports.Choice, today: date) -> dict:
     if key in made:
         return made[key]
 
-    def counts() -> dict:
+    def counts(signature: list) -> dict:
         # Read once per release set, for every filter of it.
         if "counts" not in made:
-            made["counts"] = reports.read_counts(db, choice, today)
+            made["counts"] = reports.read_counts(db, choice, signature)
         return made["counts"]
 
-    built = reports.report(db, choice, today, counts)
+    built = reports.report(db, choice, today, counts, made["released"])
     if choice.through is not None:
         # A past release's counts are seldom asked for twice: keep its reports only.
         made.pop("counts", None)
