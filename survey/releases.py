@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from analysis import periods, perturbation
 from analysis.disclosure import shown_count
-from survey import audit_log, comments, counts, questionnaire
+from survey import audit_log, comments, counts, questionnaire, storage
 from survey.storage import get_row, list_rows
 
 # Financial periods only, for now; calendar quarters and years can follow.
@@ -155,6 +155,8 @@ def due_releases(db: Database, today: date) -> list[tuple[str, str]]:
     earliest = db.execute("SELECT min(period) FROM responses").fetchone()[0]
     if earliest is None:
         return []
+    # Never from before the latest purge: those periods' releases went with it.
+    earliest = max(earliest, storage.purged_before(db) or earliest)
     due = []
     for period_type in PERIOD_TYPES:
         first = periods.period_of_week(earliest, period_type)

@@ -413,3 +413,15 @@ def m016_response_language(db: Database) -> None:
     )
     db.execute("DROP INDEX responses_about")
     db.execute(f"CREATE INDEX responses_about ON responses ({listed})")
+
+
+@migrations()
+def m017_purges(db: Database) -> None:
+    """The week before which the latest purge deleted everything (staff file)."""
+    # An import or a release must not reach back before it: a paper form from then
+    # would bring back periods whose releases were purged, with its answers alone in
+    # one (survey/transfer.py, releases.due_releases). One row; only weeks.
+    db.execute(
+        f"CREATE TABLE {STAFF_SCHEMA}.purges (one INTEGER PRIMARY KEY CHECK (one = 1), "
+        "before_week TEXT NOT NULL)"
+    )

@@ -263,17 +263,29 @@ def iter_export_rows(db: Database) -> Iterator[dict]:
 
 
 def purge_responses(db: Database, before_period: str) -> int:
-    """Delete responses from weeks before `before_period`, then compact the file."""
+    """Delete responses from weeks before `before_period`, note that week (the latest
+    purge's, never moved back), then compact the file."""
     with db.atomic():
         deleted = db.execute(
             "DELETE FROM responses WHERE period < ?", [before_period]
         ).rowcount
+        db.execute(
+            "INSERT INTO purges (one, before_week) VALUES (1, ?) ON CONFLICT (one) "
+            "DO UPDATE SET before_week = max(before_week, excluded.before_week)",
+            [before_period],
+        )
     # VACUUM rewrites each file without the deleted rows' pages, so nothing of them
     # lingers in free pages: the responses, and the staff file's releases and comment
     # batches that the caller deleted before.
     db.execute("VACUUM main")
     db.execute(f"VACUUM {STAFF_SCHEMA}")
     return deleted
+
+
+def purged_before(db: Database) -> str | None:
+    """The week before which every response has been purged, or None."""
+    row = db.execute("SELECT before_week FROM purges").fetchone()
+    return None if row is None else row[0]
 
 
 def backup(db: Database, path: str) -> str:

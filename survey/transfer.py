@@ -32,6 +32,8 @@ def import_responses(file):
     kept_from = periods.retention_cutoff(
         today, int(current_app.config["RETENTION_MONTHS"])
     )
+    # Nor from before the latest purge, if it kept fewer months (purge --months).
+    kept_from = max(kept_from, storage.purged_before(db) or kept_from)
     rows, errors = _read_import(
         file, storage.list_channels(db), periods.week_of(today), kept_from
     )

@@ -258,6 +258,39 @@ def test_purge_as_of_a_day_deletes_before_that_many_months_earlier(
     assert f"Deleted 0 responses from before {cutoff}," in result.output
 
 
+def test_no_import_or_release_reaches_back_before_the_latest_purge(
+    app, runner, db, link, tmp_path, today
+):
+    # A purge of 12 months while 36 are configured: a form from between the two
+    # would bring back the releases purged, with its answers alone in one.
+    _demo(db, today)
+    assert runner.invoke(args=["release"]).exit_code == 0
+    assert runner.invoke(args=["purge", "--months", "12"]).exit_code == 0
+    cutoff = periods.retention_cutoff(today, 12)
+    assert storage.purged_before(db) == cutoff
+    older = periods.week_of(periods.week_thursday(cutoff) - timedelta(weeks=20))
+    forms = _late_forms(
+        tmp_path / "old.csv", 1, periods.period_of_week(older, "quarter")
+    )
+    result = runner.invoke(args=["import-responses", str(forms)])
+    assert (
+        result.exit_code == 1 and f"is before {cutoff}, the earliest" in result.output
+    )
+    # However a response got in, no release of a purged period is made again.
+    storage.add_rows(
+        db,
+        [
+            storage.response_row(
+                {"A1_offence": "da"}, period=older, channel="c", submission_id="x"
+            )
+        ],
+    )
+    assert releases.due_releases(db, today) == []
+    # A later purge of more months does not move the mark back.
+    assert runner.invoke(args=["purge", "--months", "36"]).exit_code == 0
+    assert storage.purged_before(db) == cutoff
+
+
 def test_release_as_of_an_earlier_day_makes_only_what_was_due_then(runner, db, today):
     _demo(db, today, 300)
     result = runner.invoke(args=["release", "--today", "2026-04-02"])
