@@ -105,17 +105,6 @@ def released_channels(db: Database, period_type: str) -> set[str]:
     }
 
 
-def released_through(ordered: list, through: str | None) -> list:
-    """Released periods (or rows naming them first) up to and with `through`.
-
-    `ordered` is in period order; `through` None keeps them all.
-    """
-    if through is None:
-        return ordered
-    names = [item["period"] if isinstance(item, dict) else item[0] for item in ordered]
-    return ordered[: names.index(through) + 1] if through in names else []
-
-
 def _decoded(row: dict) -> dict:
     row["rows"] = json.loads(row["rows"])
     return row
@@ -230,56 +219,6 @@ def revise_release(
         )
     revision = current["revision"] + 1
     return _store(db, period_type, period, today, revision, threshold)[0]
-
-
-def read_release_rows(
-    db: Database,
-    period_type: str,
-    until: date | None = None,
-    through: str | None = None,
-) -> dict:
-    """Every released period's counts, as read_report_counts gives them live.
-
-    The latest revision of each release of the type (of periods complete by `until`,
-    if given, and up to the period `through`, if given: the report as it was when
-    that period was the latest), one after another: measures, reasons and About-you
-    rows, each count with its record keys summed beside it, and the B1–B6 score
-    patterns up to the last of those periods' end.
-    """
-    chosen = [
-        release
-        for release in released_through(list_releases(db, period_type), through)
-        if until is None or periods.complete(release["period"], period_type, until)
-    ]
-    return _added_up(chosen)
-
-
-def read_exactly(db: Database, period_type: str, signature: list) -> dict:
-    """The counts of exactly these releases, [period, revision] each, in that order:
-    what a report keyed by that list (survey/stored.py) must be built from, though
-    a release or revision is made meanwhile."""
-    found = [
-        get_release(db, period_type, period, revision) for period, revision in signature
-    ]
-    # One purged meanwhile is left out: the report stored under a key of releases
-    # that are gone is never asked for again.
-    return _added_up([release for release in found if release is not None])
-
-
-def _added_up(chosen: list[dict]) -> dict:
-    """The releases' rows one after another, and their score patterns added up."""
-    result: dict = {"measures": [], "reasons": [], "about": []}
-    patterns: Counter = Counter()
-    for release in chosen:
-        rows = release["rows"]
-        for name in result:
-            result[name] += rows[name]
-        for scores, count in rows["patterns"]:
-            patterns[tuple(scores)] += count
-    result["patterns"] = [
-        (list(scores), count) for scores, count in sorted(patterns.items())
-    ]
-    return result
 
 
 def _summed(rows: list[dict], first_week: str, groups: tuple[str, ...]) -> list[dict]:

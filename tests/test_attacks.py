@@ -34,6 +34,7 @@ from analysis.measures import ReportSpec
 from analysis.periods import months_before
 from survey import clock, counts, questionnaire, releases, storage, stored
 from survey.report_command import main
+from survey.reports import read_release_rows
 
 K = 10
 CONFIDENCE = ReportSpec(
@@ -84,7 +85,7 @@ def released(db, period_type, channel="", today=DAY, perturb=True, spec=CONFIDEN
     """The report of one period type and channel filter, built from the releases as
     the dashboard builds it (reports.build filters the released rows and reports
     every released period, whatever the filter)."""
-    rows = releases.read_release_rows(db, period_type, until=today)["measures"]
+    rows = read_release_rows(db, period_type, until=today)["measures"]
     if channel:
         rows = [row for row in rows if row["channel"] == channel]
     options = reports.Options(today=today, period_type=period_type, perturb=perturb)
@@ -642,7 +643,7 @@ def test_attack_4_no_index_for_a_month_of_ten_whose_confidence_is_hidden(tmp_pat
     index = built["confidence_index"]["periods"][1]
     assert index == {"period": "2026-05", "base": 10, "suppressed": True}
     assert built["confidence_index"]["trend"]["shown"] is False
-    rows = releases.read_release_rows(db, "month")["measures"]
+    rows = read_release_rows(db, "month")["measures"]
     options = reports.Options(today=DAY, period_type="month", min_base=K)
     # Without a measure on the 1–5 scale to hide it with, and with a smaller base.
     other = ReportSpec(

@@ -19,6 +19,7 @@ from analysis.periods import months_before
 from survey import audit_log, demo, questionnaire, releases, storage
 from survey.counts import read_report_counts
 from survey.report_command import main
+from survey.reports import read_release_rows
 
 K = 10  # SUPPRESSION_THRESHOLD, as the app is configured in the tests
 HEADER = ["period", "channel", "version", *questionnaire.storage_columns()]
@@ -485,7 +486,7 @@ def test_report_from_releases_equals_live_for_every_period_type(responses, today
             live = read_report_counts(
                 path, "", periods.unfinished_from(today, period_type)
             )
-            released = releases.read_release_rows(db, period_type)
+            released = read_release_rows(db, period_type)
             assert _built(released, options) == _built(live, options)
         db.close()
 
@@ -548,10 +549,10 @@ def test_fewer_than_k_late_responses_and_a_purge_change_no_release(
         releases.make_due_releases(db, SOON, K)
         before = _keyed(_stored_json(db))
         options = reports.Options(today=SOON, period_type="month")
-        report = _built(releases.read_release_rows(db, "month"), options)
+        report = _built(read_release_rows(db, "month"), options)
         storage.add_rows(db, stored(late, len(responses)))
         assert _keyed(_stored_json(db)) == before
-        assert _built(releases.read_release_rows(db, "month"), options) == report
+        assert _built(read_release_rows(db, "month"), options) == report
 
         def refused():
             for period_type, period, _ in _keyed(_stored_json(db)):
