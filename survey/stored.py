@@ -46,7 +46,7 @@ def signature(
     conn: sqlite3.Connection, period_type: str, today, through: str | None = None
 ) -> list:
     """The releases a report of the type is built from: each complete period's latest
-    revision, up to the period `through` if given, as reports.read_release_rows reads them."""
+    revision, up to the period `through` if given (reports.read_release_rows)."""
     rows = conn.execute(
         "SELECT period, max(revision) FROM releases WHERE period_type = ? "
         "GROUP BY period ORDER BY first_week",
