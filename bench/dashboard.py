@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from datetime import date
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -34,7 +33,7 @@ sys.path.insert(0, ROOT)
 import pyotp  # noqa: E402
 from submissions import free_port, serve  # noqa: E402
 
-from survey import accounts, releases, storage  # noqa: E402
+from survey import accounts, clock, releases, storage  # noqa: E402
 
 EMAIL, PASSWORD = "bench.analyst@example.org", "bench password, long enough"
 THRESHOLD = 10  # SUPPRESSION_THRESHOLD as the server runs: its default
@@ -76,8 +75,8 @@ def prepare(path: str) -> tuple[int, str]:
         db.execute("UPDATE staff SET totp_last_step = 0 WHERE email = ?", [EMAIL])
     channels = [row[0] for row in db.execute("SELECT DISTINCT channel FROM responses")]
     for channel in set(channels) - storage.list_channels(db):
-        storage.add_link(db, label=channel, channel=channel, today=date.today())
-    releases.make_due_releases(db, date.today(), THRESHOLD)
+        storage.add_link(db, label=channel, channel=channel, today=clock.today())
+    releases.make_due_releases(db, clock.today(), THRESHOLD)
     responses = storage.count_responses(db)
     db.close()
     return responses, secret
@@ -92,7 +91,7 @@ def revise_latest_quarter(path: str) -> None:
     db = storage.connect(path)
     latest = releases.list_releases(db, "quarter")[-1]
     revision = latest["revision"] + 1
-    releases._store(db, "quarter", latest["period"], date.today(), revision, 10)
+    releases._store(db, "quarter", latest["period"], clock.today(), revision, 10)
     db.close()
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import tempfile
-from datetime import date
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -23,7 +22,7 @@ sys.path.insert(0, HERE)
 
 from submissions import CONTACTS  # noqa: E402
 
-from survey import create_app, storage  # noqa: E402
+from survey import clock, create_app, storage  # noqa: E402
 
 
 def main():
@@ -31,7 +30,7 @@ def main():
         path = os.path.join(folder, "survey.db")
         db = storage.connect(path)
         storage.migrate(db)
-        code = storage.add_link(db, label="x", channel="x", today=date.today())["code"]
+        code = storage.add_link(db, label="x", channel="x", today=clock.today())["code"]
         db.close()
         config = {"SECRET_KEY": "bench", "DATABASE": path, **CONTACTS}
         client = create_app(config).test_client()

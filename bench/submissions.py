@@ -22,13 +22,12 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from datetime import date
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from survey import integrity, storage  # noqa: E402
+from survey import clock, integrity, storage  # noqa: E402
 
 SECRET = "bench-secret"
 # The app does not start without a local service and an accessibility contact to name
@@ -214,9 +213,9 @@ def main():
         database = os.path.join(folder, "survey.db")
         db = storage.connect(database)
         storage.migrate(db)
-        code = storage.add_link(db, label="Bench", channel="bench", today=date.today())[
-            "code"
-        ]
+        code = storage.add_link(
+            db, label="Bench", channel="bench", today=clock.today()
+        )["code"]
         db.close()
         env = {
             "SURVEY_SECRET_KEY": SECRET,
@@ -225,7 +224,7 @@ def main():
             "SURVEY_FLOOD_LIMIT": "0",  # every request comes from 127.0.0.1 here
             "BENCH_DATABASE": database,
         }
-        hour = int(time.time()) // 3600
+        hour = clock.hour()
 
         def survey_body():
             token = integrity.issue_token(SECRET, hour)
