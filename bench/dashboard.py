@@ -33,7 +33,7 @@ sys.path.insert(0, ROOT)
 import pyotp  # noqa: E402
 from submissions import free_port, serve  # noqa: E402
 
-from survey import accounts, clock, releases, storage  # noqa: E402
+from survey import accounts, clock, link_store, releases, storage  # noqa: E402
 
 EMAIL, PASSWORD = "bench.analyst@example.org", "bench password, long enough"
 THRESHOLD = 10  # SUPPRESSION_THRESHOLD as the server runs: its default
@@ -74,8 +74,8 @@ def prepare(path: str) -> tuple[int, str]:
     with db.atomic():
         db.execute("UPDATE staff SET totp_last_step = 0 WHERE email = ?", [EMAIL])
     channels = [row[0] for row in db.execute("SELECT DISTINCT channel FROM responses")]
-    for channel in set(channels) - storage.list_channels(db):
-        storage.add_link(db, label=channel, channel=channel, today=clock.today())
+    for channel in set(channels) - link_store.list_channels(db):
+        link_store.add_link(db, label=channel, channel=channel, today=clock.today())
     releases.make_due_releases(db, clock.today(), THRESHOLD)
     responses = storage.count_responses(db)
     db.close()

@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 
 from submissions import CONTACTS  # noqa: E402
 
-from survey import clock, create_app, storage  # noqa: E402
+from survey import clock, create_app, link_store, storage  # noqa: E402
 
 
 def main():
@@ -30,7 +30,9 @@ def main():
         path = os.path.join(folder, "survey.db")
         db = storage.connect(path)
         storage.migrate(db)
-        code = storage.add_link(db, label="x", channel="x", today=clock.today())["code"]
+        code = link_store.add_link(db, label="x", channel="x", today=clock.today())[
+            "code"
+        ]
         db.close()
         config = {"SECRET_KEY": "bench", "DATABASE": path, **CONTACTS}
         client = create_app(config).test_client()

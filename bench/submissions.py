@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from survey import clock, integrity, storage  # noqa: E402
+from survey import clock, integrity, link_store, storage  # noqa: E402
 
 SECRET = "bench-secret"
 # The app does not start without a local service and an accessibility contact to name
@@ -213,7 +213,7 @@ def main():
         database = os.path.join(folder, "survey.db")
         db = storage.connect(database)
         storage.migrate(db)
-        code = storage.add_link(
+        code = link_store.add_link(
             db, label="Bench", channel="bench", today=clock.today()
         )["code"]
         db.close()

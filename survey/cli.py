@@ -21,6 +21,7 @@ from survey import (
     clock,
     comments,
     demo,
+    link_store,
     questionnaire,
     releases,
     storage,
@@ -93,7 +94,7 @@ def create_link(label, channel, organisation):
 
     A channel that does not exist yet is created, for --organisation if given.
     """
-    if not storage.CHANNEL_PATTERN.fullmatch(channel):
+    if not link_store.CHANNEL_PATTERN.fullmatch(channel):
         raise click.BadParameter(
             "use 1 to 40 lower-case letters, digits or hyphens, e.g. outreach-north",
             param_hint="--channel",
@@ -101,11 +102,11 @@ def create_link(label, channel, organisation):
     if not label.strip():
         raise click.BadParameter("give the link a label, e.g. 'Outreach team, north'")
     db = get_db()
-    existing = storage.get_channel(db, channel)
+    existing = link_store.get_channel(db, channel)
     organisation_id = existing["organisation_id"] if existing else None
     if organisation:
         organisation_id = _organisation_id(db, organisation)
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label=label.strip(),
         channel=channel,
@@ -113,7 +114,7 @@ def create_link(label, channel, organisation):
         organisation_id=organisation_id,
     )
     if link is None:
-        owner = storage.get_channel(db, channel)["organisation"] or "no organisation"
+        owner = link_store.get_channel(db, channel)["organisation"] or "no organisation"
         raise click.ClickException(
             f"The channel {channel} belongs to {owner}: nothing was created."
         )
@@ -139,7 +140,7 @@ def assign_channel(channel, organisation):
     """Give a channel, its links and all its counts to an organisation, or to none."""
     db = get_db()
     organisation_id = _organisation_id(db, organisation) if organisation else None
-    if not storage.set_channel_organisation(db, channel, organisation_id):
+    if not link_store.set_channel_organisation(db, channel, organisation_id):
         raise click.BadParameter(f"there is no channel {channel!r}")
     owner = organisation or "no organisation"
     detail = f"{channel}: {owner}"
@@ -170,7 +171,7 @@ def demo_data(count, seed, today):
     # The demo's channels exist, for no organisation, as a real response's channel
     # does: a partner typing one of their codes gets no counts with it.
     for channel in demo.CHANNELS:
-        storage.claim_channel(db, channel, None)
+        link_store.claim_channel(db, channel, None)
     # A big page cache keeps inserts of random keys fast; it lasts for this connection.
     db.execute("PRAGMA cache_size=-1000000")
     work = demo.chunks(count, seed, today or clock.today())

@@ -36,7 +36,7 @@ from wtforms.validators import (
 )
 
 from analysis import disclosure, perturbation
-from survey import accounts, cards, clock, i18n, releases, sharing, storage
+from survey import accounts, cards, clock, i18n, link_store, releases, sharing
 from survey.auth import audit, form_page, requires
 from survey.db import get_db
 from survey.downloads import download
@@ -48,7 +48,7 @@ CHANNEL_TAKEN = "This channel code is taken: choose another one"
 
 def get_link_or_404(code: str) -> dict:
     """The link, if this member of staff may see it; otherwise a 404."""
-    link = storage.get_link(get_db(), code)
+    link = link_store.get_link(get_db(), code)
     if link is None:
         abort(404)
     if (
@@ -77,7 +77,7 @@ class LinkForm(FlaskForm):
             # \Z, not $: $ also matches before a final newline, which would make
             # "outreach-north\n" a second channel beside outreach-north.
             Regexp(
-                storage.CHANNEL_PATTERN.pattern + r"\Z",
+                link_store.CHANNEL_PATTERN.pattern + r"\Z",
                 message="Use 1 to 40 lower-case letters, "
                 "digits or hyphens, starting with a letter or digit",
             ),
@@ -104,7 +104,7 @@ def index():
     """The links this member of staff may see."""
     organisation = g.staff["organisation_id"] if g.staff["role"] == "partner" else None
     return render_template(
-        "links/index.html", links=storage.list_links(get_db(), organisation)
+        "links/index.html", links=link_store.list_links(get_db(), organisation)
     )
 
 
@@ -138,7 +138,7 @@ def new_link():
         organisation_id = int(chosen) if chosen else None
         if partner:
             organisation_id = g.staff["organisation_id"]
-        link = storage.add_link(
+        link = link_store.add_link(
             get_db(),
             label=form.label.data.strip(),
             channel=form.channel.data,
@@ -156,7 +156,7 @@ def new_link():
 def _refuse_channel(form: LinkForm, partner: bool) -> None:
     # A channel belongs to one organisation: a link on it shows its counts, so a link
     # on another organisation's channel would show theirs (docs/privacy.md §4).
-    channel = storage.get_channel(get_db(), form.channel.data)
+    channel = link_store.get_channel(get_db(), form.channel.data)
     assert channel is not None  # refused because it exists and is another's
     if partner:
         # Codes are shared by every organisation, so a refusal cannot help saying
@@ -204,7 +204,7 @@ def show(code):
         rows=rows,
         unreleased=unreleased,
         threshold=k,
-        open_now=storage.get_open_link(get_db(), link["code"], today) is not None,
+        open_now=link_store.get_open_link(get_db(), link["code"], today) is not None,
         url=url,
         sms_text=sharing.sms_text(url),
         sms_href=sharing.sms_href(url),
@@ -215,7 +215,7 @@ def show(code):
         # channel are named, as the figures count their responses too.
         others=[
             other
-            for other in storage.list_channel_links(db, link["channel"])
+            for other in link_store.list_channel_links(db, link["channel"])
             if other["code"] != link["code"]
         ],
     )
@@ -269,7 +269,7 @@ def _set_open(code: str, is_open: bool):
     link = get_link_or_404(code)
     if not ActionForm().validate_on_submit():
         abort(400, "The form had expired. Please try again.")
-    storage.set_link_open(get_db(), link["code"], is_open)
+    link_store.set_link_open(get_db(), link["code"], is_open)
     audit("reopened a link" if is_open else "closed a link", link["code"])
     return redirect(url_for("links.show", code=link["code"]), 303)
 

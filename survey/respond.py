@@ -21,7 +21,7 @@ from flask import (
 )
 
 from analysis import periods
-from survey import checking, clock, i18n, integrity, storage
+from survey import checking, clock, i18n, integrity, link_store, storage
 from survey.db import get_db
 from survey.i18n import lang_args
 from survey.questionnaire import (
@@ -41,7 +41,7 @@ bp = Blueprint("respond", __name__, url_prefix="/s")
 
 def get_open_link_or_404(code: str) -> dict:
     """The open link with this code; unknown and closed codes get the same 404."""
-    link = storage.get_open_link(get_db(), code, clock.today())
+    link = link_store.get_open_link(get_db(), code, clock.today())
     if link is None:
         abort(404)
     return link

@@ -12,7 +12,15 @@ from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
 from analysis import periods
-from survey import checking, clock, languages, privacy, questionnaire, storage
+from survey import (
+    checking,
+    clock,
+    languages,
+    link_store,
+    privacy,
+    questionnaire,
+    storage,
+)
 from survey.db import get_db
 from survey.downloads import defuse_formula
 
@@ -35,7 +43,7 @@ def import_responses(file):
     # Nor from before the latest purge, if it kept fewer months (purge --months).
     kept_from = max(kept_from, storage.purged_before(db) or kept_from)
     rows, errors = _read_import(
-        file, storage.list_channels(db), periods.week_of(today), kept_from
+        file, link_store.list_channels(db), periods.week_of(today), kept_from
     )
     if errors:
         for error in errors[:MOST_ERRORS_SHOWN]:

@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 
-from survey import accounts, clock, create_app, demo, releases, storage
+from survey import accounts, clock, create_app, demo, link_store, releases, storage
 
 # Every app the tests build, in this process or under gunicorn, names a local service
 # and an accessibility contact, as a real deployment must before it starts.
@@ -115,7 +115,7 @@ def demo_databases(tmp_path_factory, staff_database):
             db = storage.connect(str(path))
             storage.add_rows(db, demo.generate(4000, 8, day))
             for channel in demo.CHANNELS:
-                storage.add_link(
+                link_store.add_link(
                     db, label=channel, channel=channel, today=date(2024, 4, 1)
                 )
             releases.make_due_releases(db, day, 10)
@@ -237,7 +237,7 @@ def db(app):
 @pytest.fixture
 def link(db):
     """An open link for the channel `outreach-north`."""
-    return storage.add_link(
+    return link_store.add_link(
         db, label="Outreach, north", channel="outreach-north", today=date(2026, 4, 1)
     )
 
@@ -245,7 +245,7 @@ def link(db):
 @pytest.fixture
 def link_a(db, staff_accounts):
     """A link of organisation A."""
-    return storage.add_link(
+    return link_store.add_link(
         db,
         label="Outreach, north",
         channel="outreach-north",
@@ -385,7 +385,7 @@ def live_server(app):
 @pytest.fixture
 def survey_link(db):
     """An open link for the browser tests."""
-    return storage.add_link(
+    return link_store.add_link(
         db, label="Browser", channel="browser", today=date(2026, 4, 1)
     )
 

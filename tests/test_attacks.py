@@ -32,7 +32,7 @@ from analysis import disclosure, periods, perturbation, scale, stats, volume
 from analysis import report as reports
 from analysis.measures import ReportSpec
 from analysis.periods import months_before
-from survey import clock, counts, questionnaire, releases, storage, stored
+from survey import clock, counts, link_store, questionnaire, releases, storage, stored
 from survey.report_command import main
 from survey.reports import read_release_rows
 
@@ -716,7 +716,7 @@ def test_attack_5_a_late_form_or_a_purge_changes_nothing_published(
     for quarter in periods.span(oldest, latest, "quarter")[1:]:
         week = periods.first_week(quarter, "quarter")
         storage.add_rows(db, respondents(week, "north", 80, 40))
-    storage.add_link(db, label="North", channel="north", today=date(2024, 4, 1))
+    link_store.add_link(db, label="North", channel="north", today=date(2024, 4, 1))
     release_due(db)  # as `flask release` does when each period ends
     client = personas["analyst"]
 
@@ -836,7 +836,7 @@ def test_attack_7_a_partner_cannot_reach_another_organisations_channel(
     is tested fully in tests/test_links.py (a partner cannot make a link on another
     organisation's channel; sees counts only for its own channels)."""
     owner = staff_accounts["partner_a"]["organisation_id"]
-    theirs = storage.add_link(
+    theirs = link_store.add_link(
         db, label="North", channel="outreach-north", today=DAY, organisation_id=owner
     )
     other = personas["partner_b"]
@@ -851,7 +851,7 @@ def test_attack_7_a_partner_cannot_reach_another_organisations_channel(
         },
     )
     assert refused.status_code == 400
-    assert [link["code"] for link in storage.list_links(db)] == [theirs["code"]]
+    assert [link["code"] for link in link_store.list_links(db)] == [theirs["code"]]
     assert other.get(f"/staff/links/{theirs['code']}").status_code == 404
 
 
@@ -952,7 +952,7 @@ def channels(db, sizes, quarter):
     week = periods.first_week(quarter, "quarter")
     for channel, (n, x) in sizes.items():
         storage.add_rows(db, respondents(week, channel, n, x))
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+        link_store.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
 
 
 def by_channel(client, sizes):

@@ -15,6 +15,7 @@ from survey import (
     checking,
     demo,
     languages,
+    link_store,
     questionnaire,
     storage,
 )
@@ -65,7 +66,7 @@ def test_create_link_prints_its_path_and_stores_it(runner, db):
     assert result.exit_code == 0
     path = result.stdout.strip()
     assert path.startswith("/s/")
-    link = storage.get_link(db, path.removeprefix("/s/"))
+    link = link_store.get_link(db, path.removeprefix("/s/"))
     assert (
         link["label"] == "Outreach team, north" and link["channel"] == "outreach-north"
     )
@@ -76,7 +77,7 @@ def test_create_link_refuses_a_bad_channel(runner, db):
     result = runner.invoke(args=["create-link", "X", "--channel", "Bad Channel!"])
     assert result.exit_code != 0
     assert "lower-case letters" in result.output
-    assert storage.list_links(db) == []
+    assert link_store.list_links(db) == []
 
 
 def test_create_link_makes_a_new_channel_for_the_organisation_named(
@@ -86,12 +87,12 @@ def test_create_link_makes_a_new_channel_for_the_organisation_named(
     result = runner.invoke(args=[*create, "--organisation", "Service B"])
     assert result.exit_code == 0, result.output
     assert "Created the channel drop-in for Service B." in result.stderr
-    assert storage.get_channel(db, "drop-in")["organisation"] == "Service B"
+    assert link_store.get_channel(db, "drop-in")["organisation"] == "Service B"
     # Without --organisation, an existing channel is used as it is, owner and all.
     again = runner.invoke(args=create)
     assert again.exit_code == 0 and "Created the channel" not in again.output
     service_b = staff_accounts["partner_b"]["organisation_id"]
-    assert len(storage.list_links(db, service_b)) == 2
+    assert len(link_store.list_links(db, service_b)) == 2
     other = runner.invoke(args=[*create, "--organisation", "Service A"])
     assert other.exit_code == 1
     assert "drop-in belongs to Service B: nothing was created." in other.output
@@ -100,13 +101,16 @@ def test_create_link_makes_a_new_channel_for_the_organisation_named(
     )
     assert unknown.exit_code == 2
     assert "no organisation named 'Servce A'" in unknown.output
-    assert len(storage.list_links(db)) == 2 and storage.get_channel(db, "new") is None
+    assert (
+        len(link_store.list_links(db)) == 2
+        and link_store.get_channel(db, "new") is None
+    )
 
 
 def test_create_link_without_an_organisation_makes_an_admins_only_channel(runner, db):
     result = runner.invoke(args=["create-link", "X", "--channel", "hq"])
     assert "Created the channel hq for no organisation." in result.stderr
-    assert storage.get_channel(db, "hq")["organisation_id"] is None
+    assert link_store.get_channel(db, "hq")["organisation_id"] is None
 
 
 def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
@@ -114,15 +118,17 @@ def test_assign_channel_gives_a_channel_and_its_links_to_an_organisation(
 ):
     runner.invoke(args=["create-link", "X", "--channel", "shared"])
     service_a = staff_accounts["partner_a"]["organisation_id"]
-    assert storage.list_links(db, service_a) == []
+    assert link_store.list_links(db, service_a) == []
     result = runner.invoke(
         args=["assign-channel", "shared", "--organisation", "Service A"]
     )
     assert result.exit_code == 0, result.output
     assert "The channel shared now belongs to Service A." in result.output
-    assert [link["channel"] for link in storage.list_links(db, service_a)] == ["shared"]
+    assert [link["channel"] for link in link_store.list_links(db, service_a)] == [
+        "shared"
+    ]
     assert runner.invoke(args=["assign-channel", "shared"]).exit_code == 0
-    assert storage.get_channel(db, "shared")["organisation_id"] is None
+    assert link_store.get_channel(db, "shared")["organisation_id"] is None
     assert runner.invoke(args=["assign-channel", "nowhere"]).exit_code == 2
     actions = [entry["action"] for entry in audit_log.list_entries(db)]
     assert actions.count("assigned a channel (command line)") == 2
@@ -140,7 +146,7 @@ def test_demo_data_is_reproducible_and_routed(runner, app, tmp_path):
     assert first[0] == again[0]
     assert len(rows) == 600
     assert len({row["channel"] for row in rows}) >= 5
-    channels = [storage.get_channel(db, row["channel"]) for row in rows]
+    channels = [link_store.get_channel(db, row["channel"]) for row in rows]
     assert all(channel["organisation_id"] is None for channel in channels)
     for row in rows:
         formdata = MultiDict(
@@ -298,7 +304,7 @@ def test_import_refuses_rows_for_a_channel_that_does_not_exist(runner, db, tmp_p
     assert result.exit_code == 1
     assert "Row 2: channel: 'outreach-north' does not exist" in result.output
     assert "Row 3: channel: 'made-up' does not exist" in result.output
-    assert storage.count_responses(db) == 0 and storage.list_channels(db) == set()
+    assert storage.count_responses(db) == 0 and link_store.list_channels(db) == set()
 
 
 def test_import_refuses_a_file_with_wrong_columns(runner, db, link, tmp_path):
@@ -524,7 +530,7 @@ def test_backup_copies_with_an_integrity_check(runner, client, link, tmp_path):
     assert "integrity check: ok" in result.output
     copy = storage.connect(str(target))
     assert storage.count_responses(copy) == 1
-    assert storage.list_links(copy)[0]["code"] == link["code"]
+    assert link_store.list_links(copy)[0]["code"] == link["code"]
     again = runner.invoke(args=["backup", str(target)])
     assert again.exit_code == 1 and "exists already" in again.output
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from analysis import periods, wording
 from analysis.periods import week_of
-from survey import audit_log, clock, demo, questionnaire, releases, storage
+from survey import audit_log, clock, demo, link_store, questionnaire, releases, storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -155,7 +155,7 @@ def test_a_page_never_makes_a_release_and_says_which_are_not_made(db, personas, 
 
 
 def test_a_channel_with_a_link_is_offered_before_it_has_responses(db, personas):
-    storage.add_link(db, label="New", channel="new-service", today=date(2024, 4, 1))
+    link_store.add_link(db, label="New", channel="new-service", today=date(2024, 4, 1))
     html = personas["analyst"].get("/dashboard/").get_data(as_text=True)
     assert '<option value="new-service">' in html
     assert personas["analyst"].get("/dashboard/?channel=new-service").status_code == 200
@@ -404,7 +404,7 @@ def test_small_channels_are_merged_and_small_cells_never_shown(db, personas):
         row["channel"] = "tiny"
     storage.add_rows(db, rows)
     for channel in ("tiny", *demo.CHANNELS):
-        storage.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
+        link_store.add_link(db, label=channel, channel=channel, today=date(2024, 4, 1))
     body = personas["analyst"].get("/dashboard/export/all.json").get_json()
     for name, table in body["tables"].items():
         for row in table["rows"]:

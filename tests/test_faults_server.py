@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from helpers import SECRET
 
-from survey import clock, integrity, storage
+from survey import clock, integrity, link_store, storage
 from survey.questionnaire import PAGE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def _make_database(database):
     """Make a migrated database with one open link, as init-db would: its code."""
     db = storage.connect(str(database))
     storage.migrate(db)
-    code = storage.add_link(
+    code = link_store.add_link(
         db, label="Faults", channel="faults", today=date(2026, 4, 1)
     )
     db.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from helpers import log_in, walk_survey
 from scipy.stats import kendalltau
 
-from survey import audit_log, storage
+from survey import audit_log, link_store, storage
 from survey.files import RESPONSES_FILE_TABLES, STAFF_SCHEMA, staff_path
 from survey.schema import migrations
 
@@ -165,7 +165,7 @@ def test_an_older_single_file_database_is_split_and_compacted(tmp_path):
     migrations.apply(db, stop_before="m014_staff_file")
     assert db.execute("SELECT count(*) FROM main.audit").fetchone() == (0,)
     audit_log.record(db, "old@example.org", "audited", "Periwinkle detail")
-    code = storage.add_link(db, label="Old", channel="old", today=date(2026, 1, 5))
+    code = link_store.add_link(db, label="Old", channel="old", today=date(2026, 1, 5))
     # The columns of the time: storage's rows have columns later migrations added.
     db.execute(
         "INSERT INTO responses (id, submission_id, period, channel, version) "
@@ -173,7 +173,7 @@ def test_an_older_single_file_database_is_split_and_compacted(tmp_path):
     )
     db.conn.commit()
     storage.migrate(db)
-    assert storage.get_link(db, code["code"])["label"] == "Old"
+    assert link_store.get_link(db, code["code"])["label"] == "Old"
     assert storage.count_responses(db) == 1
     assert db.execute("SELECT action FROM audit").fetchall() == [("audited",)]
     db.close()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from survey import audit_log, storage
+from survey import audit_log, link_store
 
 PUBLIC = "https://survey.example.org"  # SURVEY_PUBLIC_BASE_URL, as conftest sets it
 # Words a message must not carry: it may be read by the person who hurts the reader.
@@ -96,7 +96,7 @@ def test_the_svg_download_is_a_standalone_file(personas, link_a):
     ],
 )
 def test_qr_file_names_hold_only_safe_characters(db, personas, label, name):
-    link = storage.add_link(db, label=label, channel="x", today=date(2026, 4, 1))
+    link = link_store.add_link(db, label=label, channel="x", today=date(2026, 4, 1))
     response = personas["admin"].get(f"/staff/links/{link['code']}/qr-code.png")
     expected = name.format(code=link["code"])
     assert response.headers["Content-Disposition"] == (
@@ -165,7 +165,7 @@ def test_the_figures_say_they_are_the_channels_and_name_its_other_links(
     assert "not the link: these" in alone and "with its other link" not in alone
     assert "give it a channel of its own" in alone
     assert 'A month reads "fewer than 10" when fewer than 10' in alone
-    storage.add_link(
+    link_store.add_link(
         db,
         label="Outreach, south",
         channel="outreach-north",
@@ -188,7 +188,7 @@ def test_closing_asks_first_and_the_get_changes_nothing(db, personas, link_a):
     assert "Yes, close the link</button>" in html
     assert f"{PUBLIC}/s/{code}" in html
     # Only asked: the link still works and nothing is in the audit log.
-    assert storage.get_link(db, code)["is_open"] == 1
+    assert link_store.get_link(db, code)["is_open"] == 1
     assert "closed a link" not in [e["action"] for e in audit_log.list_entries(db)]
     done = client.post(
         f"/staff/links/{code}/close",
@@ -196,7 +196,7 @@ def test_closing_asks_first_and_the_get_changes_nothing(db, personas, link_a):
     )
     assert done.status_code == 303
     assert done.headers["Location"] == f"/staff/links/{code}"
-    assert storage.get_link(db, code)["is_open"] == 0
+    assert link_store.get_link(db, code)["is_open"] == 0
     assert ("closed a link", code) in [
         (e["action"], e["detail"]) for e in audit_log.list_entries(db)
     ]
@@ -210,30 +210,30 @@ def test_closing_asks_first_and_the_get_changes_nothing(db, personas, link_a):
 def test_reopening_asks_first_too(db, personas, link_a):
     client = personas["partner_a"]
     code = link_a["code"]
-    storage.set_link_open(db, code, False)
+    link_store.set_link_open(db, code, False)
     assert client.get(f"/staff/links/{code}/reopen").status_code == 200
     html = client.get(f"/staff/links/{code}/reopen").text
     assert "Reopen this link?" in html and "answer the survey again" in html
     assert f'<form method="post" action="/staff/links/{code}/reopen"' in html
-    assert storage.get_link(db, code)["is_open"] == 0
+    assert link_store.get_link(db, code)["is_open"] == 0
     done = client.post(
         f"/staff/links/{code}/reopen",
         data={"csrf_token": csrf_token(client, f"/staff/links/{code}/reopen")},
     )
-    assert done.status_code == 303 and storage.get_link(db, code)["is_open"] == 1
+    assert done.status_code == 303 and link_store.get_link(db, code)["is_open"] == 1
     assert "reopened a link" in [e["action"] for e in audit_log.list_entries(db)]
     assert client.get(f"/staff/links/{code}/reopen").status_code == 303
 
 
 def test_reopening_an_expired_link_says_it_will_still_not_work(db, personas):
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label="Old",
         channel="old",
         today=date(2026, 1, 1),
         expires=date(2026, 1, 2),  # long past
     )
-    storage.set_link_open(db, link["code"], False)
+    link_store.set_link_open(db, link["code"], False)
     html = personas["admin"].get(f"/staff/links/{link['code']}/reopen").text
     assert "reopened, it still will not work" in html
 
@@ -241,7 +241,7 @@ def test_reopening_an_expired_link_says_it_will_still_not_work(db, personas):
 def test_a_close_without_its_token_changes_nothing(db, personas, link_a):
     response = personas["partner_a"].post(f"/staff/links/{link_a['code']}/close")
     assert response.status_code == 400
-    assert storage.get_link(db, link_a["code"])["is_open"] == 1
+    assert link_store.get_link(db, link_a["code"])["is_open"] == 1
 
 
 @settings(

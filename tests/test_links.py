@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import perturbation
-from survey import audit_log, storage
+from survey import audit_log, link_store, storage
 from survey.links import CHANNEL_TAKEN
 
 
@@ -42,7 +42,7 @@ def test_partner_creates_a_link_for_its_own_organisation(personas, db):
         },
     )
     assert response.status_code == 303
-    [link] = storage.list_links(db)
+    [link] = link_store.list_links(db)
     assert link["organisation"] == "Service A" and link["expires"] == "2027-03-31"
     # Shown as people write dates, on the list and on the link's own page.
     assert "(until 31 March 2027)" in client.get("/staff/links").text
@@ -94,9 +94,9 @@ def test_a_partner_cannot_make_a_link_on_another_organisations_channel(
     assert response.status_code == 400 and CHANNEL_TAKEN in html
     # The refusal says the code is taken, and nothing of whose it is or what it holds.
     assert "Service A" not in html and "Outreach, north" not in html
-    assert [link["code"] for link in storage.list_links(db)] == [link_a["code"]]
+    assert [link["code"] for link in link_store.list_links(db)] == [link_a["code"]]
     assert "outreach-north" not in other.get("/staff/links").get_data(as_text=True)
-    assert storage.get_channel(db, "outreach-north")["organisation"] == "Service A"
+    assert link_store.get_channel(db, "outreach-north")["organisation"] == "Service A"
     refusals = [e for e in audit_log.list_entries(db) if e["action"] != "logged in"]
     assert [(e["action"], e["detail"]) for e in refusals] == [
         ("was refused a channel", "outreach-north")
@@ -106,17 +106,17 @@ def test_a_partner_cannot_make_a_link_on_another_organisations_channel(
 def test_a_new_channel_code_becomes_the_partners_organisations(db, personas):
     client = personas["partner_b"]
     assert new_link(client, "drop-in", "2").status_code == 303
-    assert storage.get_channel(db, "drop-in")["organisation"] == "Service B"
+    assert link_store.get_channel(db, "drop-in")["organisation"] == "Service B"
     # The same partner may add more links on it; the other organisation may not.
     assert new_link(client, "drop-in", "2", label="Second").status_code == 303
     assert new_link(personas["partner_a"], "drop-in", "1").status_code == 400
-    assert len(storage.list_links(db, 2)) == 2 and storage.list_links(db, 1) == []
+    assert len(link_store.list_links(db, 2)) == 2 and link_store.list_links(db, 1) == []
 
 
 def test_a_channel_code_with_a_final_newline_is_refused(db, personas, link_a):
     response = new_link(personas["partner_b"], "outreach-north\n", "2")
     assert response.status_code == 400 and "lower-case letters" in response.text
-    assert storage.list_channels(db) == {"outreach-north"}
+    assert link_store.list_channels(db) == {"outreach-north"}
 
 
 def test_admins_choose_a_new_channels_organisation_and_keep_an_existing_ones(
@@ -125,27 +125,27 @@ def test_admins_choose_a_new_channels_organisation_and_keep_an_existing_ones(
     admin = personas["admin"]
     assert new_link(admin, "hospital", "2").status_code == 303
     assert new_link(admin, "admins-only", "").status_code == 303
-    assert storage.get_channel(db, "hospital")["organisation"] == "Service B"
-    assert storage.get_channel(db, "admins-only")["organisation_id"] is None
+    assert link_store.get_channel(db, "hospital")["organisation"] == "Service B"
+    assert link_store.get_channel(db, "admins-only")["organisation_id"] is None
     # An admin may see whose a channel is, and is told rather than silently overruled.
     refused = new_link(admin, "outreach-north", "2")
     assert refused.status_code == 400
     assert "belongs to Service A" in refused.get_data(as_text=True)
     assert new_link(admin, "outreach-north", "1").status_code == 303
-    assert len(storage.list_links(db, 1)) == 2
+    assert len(link_store.list_links(db, 1)) == 2
 
 
 def test_a_partner_sees_counts_only_for_its_own_channels(
     db, personas, link_a, staff_accounts
 ):
-    link_b = storage.add_link(
+    link_b = link_store.add_link(
         db,
         label="Helpline",
         channel="helpline-b",
         today=date(2026, 4, 1),
         organisation_id=staff_accounts["partner_b"]["organisation_id"],
     )
-    unowned = storage.add_link(
+    unowned = link_store.add_link(
         db, label="Shared", channel="shared", today=date(2026, 4, 1)
     )
     add_responses(db, "outreach-north", "2026-W02", 23)
@@ -185,12 +185,12 @@ def test_random_link_forms_never_give_a_500_or_a_link_on_anothers_channel(
     client = personas[who]
     if client.get("/staff/").status_code != 200:
         log_in(client, f"{who.replace('_', '.')}@example.org")
-    before = storage.list_links(db, 1)
+    before = link_store.list_links(db, 1)
     response = new_link(client, channel, organisation)
     assert response.status_code in (303, 400)
-    assert storage.get_channel(db, "outreach-north")["organisation"] == "Service A"
+    assert link_store.get_channel(db, "outreach-north")["organisation"] == "Service A"
     if who == "partner_b":
-        assert storage.list_links(db, 1) == before
+        assert link_store.list_links(db, 1) == before
 
 
 def test_link_form_errors_are_shown(personas):
@@ -251,7 +251,7 @@ def test_closing_and_expiry_give_the_same_404_as_an_unknown_link(
         data={"csrf_token": csrf_token(client, "/staff/links")},
     )
     assert respondent.get(f"/s/{link_a['code']}").status_code == 200
-    expired = storage.add_link(
+    expired = link_store.add_link(
         db,
         label="Old",
         channel="old",

@@ -7,7 +7,7 @@ import pytest
 from helpers import SECRET, page_heading, post_form, read_form, walk_survey
 
 from analysis.perturbation import KEY_RANGE
-from survey import integrity, storage
+from survey import integrity, link_store, storage
 
 NO_CONTACT = {"A1_offence": "stalking", "A2_contact": "none", "B1_confidence": "2"}
 ANSWERED_ALL = {
@@ -42,7 +42,7 @@ def stored(db):
 
 
 def test_unknown_and_closed_links_get_the_same_404(client, db, link):
-    storage.set_link_open(db, link["code"], False)
+    link_store.set_link_open(db, link["code"], False)
     closed = client.get(f"/s/{link['code']}")
     unknown = client.get("/s/zzzzzzzz")
     assert closed.status_code == unknown.status_code == 404

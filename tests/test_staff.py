@@ -7,7 +7,7 @@ from helpers import PASSWORD, csrf_token, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey import accounts, audit_log, clock, demo, releases, storage
+from survey import accounts, audit_log, clock, demo, link_store, releases, storage
 
 
 def staff_rules(app):
@@ -28,7 +28,7 @@ def test_every_staff_route_declares_who_may_use_it(app):
 @pytest.fixture
 def sample_arguments(db, staff_accounts):
     """Values for the URL map's parameters: organisation A's link, the first account."""
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label="A's link",
         channel="service-a",
@@ -384,7 +384,7 @@ def test_admin_adds_organisations_once(personas, db):
 def test_survey_pages_ignore_a_staff_cookie(app, personas, db):
     from datetime import date as day
 
-    link = storage.add_link(db, label="x", channel="x", today=day(2026, 4, 1))
+    link = link_store.add_link(db, label="x", channel="x", today=day(2026, 4, 1))
     client = personas["admin"]
     before = db.execute("SELECT last_seen FROM sessions").fetchall()
     code = link["code"]

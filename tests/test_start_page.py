@@ -5,7 +5,7 @@ import re
 import pytest
 from helpers import ROUTES, page_heading, post_form, read_form
 
-from survey import storage
+from survey import link_store
 
 
 def test_start_page_explains_anonymity_exit_and_help(client, link):
@@ -51,7 +51,7 @@ def test_first_page_from_another_site_or_a_closed_link_is_refused(client, db, li
     assert (
         client.post(f"/s/{link['code']}/begin", headers=cross_site).status_code == 403
     )
-    storage.set_link_open(db, link["code"], False)
+    link_store.set_link_open(db, link["code"], False)
     assert client.post(f"/s/{link['code']}/begin").status_code == 404
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import chisquare, spearmanr
 
 from analysis.perturbation import KEY_RANGE
-from survey import languages, questionnaire, releases, storage
+from survey import languages, link_store, questionnaire, releases, storage
 from survey.schema import migrations
 
 TIME_WORDS = re.compile(r"time|date|created|updated|stamp|hour|minute|second|day", re.I)
@@ -303,30 +303,32 @@ def test_free_text_is_redacted_whoever_stores_it(db):
 
 def test_link_codes_are_short_and_unambiguous(db):
     codes = {
-        storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))["code"]
+        link_store.add_link(db, label="x", channel="c", today=date(2026, 4, 1))["code"]
         for _ in range(200)
     }
     assert len(codes) == 200
     for code in codes:
-        assert len(code) == storage.LINK_CODE_LENGTH
+        assert len(code) == link_store.LINK_CODE_LENGTH
         assert not set(code) & set("01oil")
 
 
 def test_closed_link_is_not_open(db):
-    link = storage.add_link(db, label="x", channel="c", today=date(2026, 4, 1))
-    storage.set_link_open(db, link["code"], False)
-    assert storage.get_open_link(db, link["code"], date(2026, 5, 1)) is None
-    assert storage.get_link(db, link["code"])["is_open"] == 0
-    storage.set_link_open(db, link["code"], True)
-    assert storage.get_open_link(db, link["code"], date(2026, 5, 1))["channel"] == "c"
+    link = link_store.add_link(db, label="x", channel="c", today=date(2026, 4, 1))
+    link_store.set_link_open(db, link["code"], False)
+    assert link_store.get_open_link(db, link["code"], date(2026, 5, 1)) is None
+    assert link_store.get_link(db, link["code"])["is_open"] == 0
+    link_store.set_link_open(db, link["code"], True)
+    assert (
+        link_store.get_open_link(db, link["code"], date(2026, 5, 1))["channel"] == "c"
+    )
 
 
 def test_expired_link_is_not_open_from_the_day_after(db):
-    link = storage.add_link(
+    link = link_store.add_link(
         db, label="x", channel="c", today=date(2026, 4, 1), expires=date(2026, 6, 30)
     )
-    assert storage.get_open_link(db, link["code"], date(2026, 6, 30)) is not None
-    assert storage.get_open_link(db, link["code"], date(2026, 7, 1)) is None
+    assert link_store.get_open_link(db, link["code"], date(2026, 6, 30)) is not None
+    assert link_store.get_open_link(db, link["code"], date(2026, 7, 1)) is None
 
 
 @pytest.mark.parametrize(
@@ -393,9 +395,9 @@ def test_existing_channels_go_to_the_one_organisation_their_links_name(tmp_path)
     storage.migrate(db)
     owners = dict(db.execute("SELECT code, organisation_id FROM channels"))
     assert owners == {"only-a": 1, "nobody": None, "shared": None, "unlinked": None}
-    assert [link["code"] for link in storage.list_links(db, 1)] == ["a1", "a2"]
-    assert storage.list_links(db, 2) == []
-    assert storage.get_link(db, "s2")["organisation_id"] is None
+    assert [link["code"] for link in link_store.list_links(db, 1)] == ["a1", "a2"]
+    assert link_store.list_links(db, 2) == []
+    assert link_store.get_link(db, "s2")["organisation_id"] is None
     assert "organisation_id" not in columns(db, "links")
     assert db["links"].indexes[0].columns == ["channel"]
     with pytest.raises(sqlite3.IntegrityError):
@@ -407,22 +409,24 @@ def test_existing_channels_go_to_the_one_organisation_their_links_name(tmp_path)
 
 def test_a_link_takes_its_channel_and_never_another_organisations(db):
     db["organisations"].insert_all([{"id": 1, "name": "A"}, {"id": 2, "name": "B"}])
-    first = storage.add_link(
+    first = link_store.add_link(
         db, label="x", channel="c", today=date(2026, 4, 1), organisation_id=1
     )
-    assert storage.get_channel(db, "c")["organisation"] == "A"
+    assert link_store.get_channel(db, "c")["organisation"] == "A"
     assert (
-        storage.add_link(
+        link_store.add_link(
             db, label="y", channel="c", today=date(2026, 4, 1), organisation_id=2
         )
         is None
     )
-    assert storage.add_link(db, label="y", channel="c", today=date(2026, 4, 1)) is None
-    again = storage.add_link(
+    assert (
+        link_store.add_link(db, label="y", channel="c", today=date(2026, 4, 1)) is None
+    )
+    again = link_store.add_link(
         db, label="z", channel="c", today=date(2026, 4, 1), organisation_id=1
     )
-    assert [link["code"] for link in storage.list_links(db)] == [
+    assert [link["code"] for link in link_store.list_links(db)] == [
         first["code"],
         again["code"],
     ]
-    assert storage.list_channels(db) == {"c"}
+    assert link_store.list_channels(db) == {"c"}

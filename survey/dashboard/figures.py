@@ -28,7 +28,16 @@ from datetime import date
 from flask import current_app
 
 from analysis import periods, volume
-from survey import clock, comments, counts, releases, reports, storage, stored
+from survey import (
+    clock,
+    comments,
+    counts,
+    link_store,
+    releases,
+    reports,
+    storage,
+    stored,
+)
 from survey.db import get_db
 
 # The comments pages show batches of whole financial quarters (survey.comments).
@@ -172,7 +181,7 @@ def channels(period_type: str) -> set[str]:
     def released() -> frozenset[str]:
         return frozenset(releases.released_channels(get_db(), period_type))
 
-    return set(kept(period_type, ("channels",), released)) | storage.list_channels(
+    return set(kept(period_type, ("channels",), released)) | link_store.list_channels(
         get_db()
     )
 

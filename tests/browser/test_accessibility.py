@@ -7,7 +7,7 @@ from pathlib import Path
 import pyotp
 from helpers import SECRET, release_due, sign_in_in_browser, totp_code
 
-from survey import accounts, clock, demo, integrity, releases, storage
+from survey import accounts, clock, demo, integrity, link_store, releases, storage
 
 AXE = (
     Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -122,7 +122,7 @@ def test_no_accessibility_violations_on_respondent_pages(
 def test_no_accessibility_violations_on_staff_pages(
     app, browser, live_server, db, staff_accounts, password
 ):
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label="A",
         channel="a",

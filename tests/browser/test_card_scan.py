@@ -6,7 +6,7 @@ import zxingcpp
 from helpers import sign_in_in_browser
 from PIL import Image
 
-from survey import storage
+from survey import link_store
 
 
 def test_printed_card_qr_code_scans_to_the_link(
@@ -14,7 +14,7 @@ def test_printed_card_qr_code_scans_to_the_link(
 ):
     from datetime import date
 
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label="Drop-in",
         channel="drop-in",

@@ -13,7 +13,7 @@ from helpers import sign_in_in_browser
 from PIL import Image
 from test_accessibility import axe_violations
 
-from survey import cards, storage
+from survey import cards, link_store
 from survey.cards import CARD_WORDINGS
 
 DPI = 200
@@ -33,7 +33,7 @@ def px(millimetres: float) -> int:
 @pytest.fixture
 def partner_page(app, browser, live_server, db, staff_accounts):
     """A page logged in as partner A (with the CSP bypassed for axe), and A's link."""
-    link = storage.add_link(
+    link = link_store.add_link(
         db,
         label="Drop-in",
         channel="drop-in",

@@ -4,16 +4,17 @@ import io
 
 import pytest
 import zxingcpp
-from helpers import sign_in_in_browser
+from helpers import release_due, sign_in_in_browser
 from PIL import Image
 from test_accessibility import SCREENSHOTS, axe_violations
 
-from survey import storage
+from survey import link_store, storage
 
 
 @pytest.fixture
 def link_a(link_a, db):
-    """Organisation A's link (conftest), with two finished months of responses."""
+    """Organisation A's link (conftest), with two finished months of responses,
+    released as `flask release` releases them (a page never does)."""
     storage.add_rows(
         db,
         [
@@ -27,6 +28,7 @@ def link_a(link_a, db):
             for _ in range(count)
         ],
     )
+    release_due(db)
     return link_a
 
 
@@ -127,7 +129,7 @@ def test_without_javascript_the_address_is_there_to_select(
     assert page.locator("h1").inner_text() == "Close this link?"
     page.click("button:has-text('Yes, close the link')")
     page.wait_for_url(f"{live_server}/staff/links/{link_a['code']}")
-    assert storage.get_link(db, link_a["code"])["is_open"] == 0
+    assert link_store.get_link(db, link_a["code"])["is_open"] == 0
     assert page.locator("text=Reopen the link").is_visible()
     context.close()
 
