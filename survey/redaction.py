@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from survey.name_redaction import ORDINARY_WORDS, redact_names
+
 REMOVED = "[removed]"
 
 # docs/privacy.md §2 lists what redact() removes, with the recall and false-positive
@@ -191,11 +193,6 @@ _REGISTRATION_AFTER_CUE = re.compile(
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    """The words of a list written as text."""
-    return frozenset(text.split())
-
-
 # Street addresses: a house number, up to three words of street name and a word
 # for the kind of street. Name words in small letters count only when they are not
 # ordinary words or counts ("2 hours on the road", "a 10 minute walk").
@@ -218,66 +215,6 @@ _FLAT = re.compile(
     \b(?:flat|apartment|apt\b\.?)\s*(?:no\b\.?\s*|number\s+)?\d{1,4}[a-z]?\b
     (?!\s+(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|times?|mins?|minutes?
           |nights?|floors?|storeys?|doors?)\b)
-    """
-)
-_ORDINARY_WORDS = _words(
-    """
-    a about after again all also am an and any are around as at away back be because
-    been before being big both but by came can come could day days did do down each
-    even every few for from get go going got had has have he her here him his hour
-    hours i if in into is it its just kids last left like little lot lots many me
-    mile miles min mins minute minutes month months more most much my near never new
-    next night nights no not now of off old on once one only or other our out over
-    people police officers officer calls call cars car said same saw second seconds
-    she so some still than that the their them then there these they this those
-    through time times to too two up us very was we week weeks went were what when
-    where which while who will with would year years yes yet you your
-    added already changed cleared down dragged everywhere given kept known left listed
-    mentioned missing mud printed put recorded removed right shared spelt spelled
-    taken there used withheld written wrong important irrelevant private common
-    ہے ہیں تھا تھی تھے اور کیا نہیں بھی
-    """
-)
-
-# Names after a cue. "my name is", "his name was", "name:" take the next words in
-# any case unless they are ordinary words ("my name is not important"); "called",
-# "named", "I'm called" take only capitalised words, and not the names of services
-# or days ("called the police", "called Refuge", "called Monday"). The survey is
-# offered in Welsh, Polish and Urdu too (docs/languages.md): their commonest cues
-# are here as well. Welsh and Polish names are capitalised, so their cues take only
-# capitalised words; Urdu has no capitals, so "میرا نام" takes the next words as
-# "my name is" does (the verb after the name may go with it).
-_NAME_CUE = re.compile(
-    r"""(?ix)
-    (?P<strong>\b(?:my|his|her|their|your|our|the\s+(?:man|woman|person|officer)['’]s)
-        \s+(?:(?:first|real|full|last|middle|maiden|sur|nick|christian|given|family)
-        \s?)?names?(?:['’]s|\s+(?:is|was|are|were)|\s*:)
-      | (?<![\w-])name\s*:
-      | (?:میرا|میری|اس\s+کا|اس\s+کی|اُس\s+کا|ان\s+کا)\s+نام)
-    | (?P<weak>\b(?:called|named|calls\s+(?:himself|herself|themselves)
-      | (?:fy|ei|eu)\s+enw(?:\s+(?:i|e|o|hi|nhw))?\s+(?:yw|ydy|oedd)
-      | enw\s+(?:fi|fe|hi)\s+(?:yw|ydy|oedd)
-      | nazywa(?:m|sz|ją)?\s+się | nazywał[aoy]?\s+się
-      | ma(?:m|sz|ją)?\s+na\s+imię | (?:moje|jego|jej)\s+imię\s+(?:to|jest)))
-    """
-)
-_NAME_WORD = re.compile(r"[ \t]*([^\W\d_]+(?:['’-][^\W\d_]+)*)(\.?)")
-_TITLES = _words(
-    """
-    mr mrs ms miss mx dr pc dc ds di sgt insp sir pcso officer detective constable
-    sergeant inspector
-    """
-)
-_NOT_NAMES = _words(
-    """
-    police refuge victim victims women's womens women men's mens samaritans childline
-    crimestoppers social nhs shelter citizens action national domestic the a an my
-    his her their our your me him them us it i out off back up round in on over
-    emergency ambulance fire council housing court courts mum dad mom mam nan gran
-    monday tuesday wednesday thursday friday saturday sunday january february march
-    april may june july august september october november december christmas easter
-    mind galop respect solace safelives idva isva idvas isvas him he she they we you
-    asb marac mash cps iopc
     """
 )
 
@@ -339,7 +276,7 @@ def _redact_address(match: re.Match) -> str:
     if capitalised:
         return REMOVED
     if len(words) <= 2 and not any(
-        word.lower().rstrip(".") in _ORDINARY_WORDS for word in words
+        word.lower().rstrip(".") in ORDINARY_WORDS for word in words
     ):
         return REMOVED
     return match.group(0)
@@ -350,47 +287,6 @@ def _redact_long_number(match: re.Match) -> str:
     if _YEARS.fullmatch(match.group(0)):
         return match.group(0)
     return REMOVED
-
-
-def _name_end(text: str, position: int, *, strong: bool) -> int:
-    """Where the name that follows a cue ends (position itself when there is none)."""
-    end = position
-    taken = 0
-    while taken < 4:
-        word = _NAME_WORD.match(text, end)
-        if not word:
-            break
-        name = word.group(1)
-        # "Refuge’s" is looked up as "refuge".
-        lower = re.sub(r"['’]s$", "", name.lower())
-        if lower in _TITLES:
-            end = word.end()
-            continue
-        if name[0].isupper() and name != "I":
-            if taken == 0 and not strong and lower in _NOT_NAMES:
-                break
-        elif not (strong and lower not in _ORDINARY_WORDS and lower not in _NOT_NAMES):
-            break
-        end = word.end(1)
-        taken += 1
-    return end if taken else position
-
-
-def _redact_names(text: str) -> str:
-    """Text with the name after each cue ("my name is", "called") removed."""
-    pieces = []
-    done = 0
-    for cue in _NAME_CUE.finditer(text):
-        if cue.start() < done:
-            continue
-        gap = re.match(r"[ \t]*", text[cue.end() :]).end()
-        start = cue.end() + gap
-        end = _name_end(text, start, strong=bool(cue["strong"]))
-        if end > start:
-            pieces += [text[done:start], REMOVED]
-            done = end
-    pieces.append(text[done:])
-    return "".join(pieces)
 
 
 def _redact_once(text: str) -> str:
@@ -409,7 +305,7 @@ def _redact_once(text: str) -> str:
     text = _cued(_OUTWARD_AFTER_PLACE_WORD, text)
     text = _FLAT.sub(REMOVED, text)
     text = _ADDRESS.sub(_redact_address, text)
-    text = _redact_names(text)
+    text = redact_names(text, REMOVED)
     text = _PHONE.sub(REMOVED, text)
     return _LONG_NUMBER.sub(_redact_long_number, text)
 
