@@ -68,7 +68,7 @@ def prepare(path: str) -> tuple[int, str]:
     if not analyst["totp_secret"]:
         secret = accounts.new_totp_secret()
         code = pyotp.TOTP(secret).now()
-        accounts.enrol_second_factor(db, analyst["id"], secret, code, time.time())
+        accounts.enrol_second_factor(db, analyst["id"], secret, code, clock.now())
     secret = accounts.get_staff_by_email(db, EMAIL)["totp_secret"]
     # The bench's own account: a run a moment after the last may use the same code.
     with db.atomic():
