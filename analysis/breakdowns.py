@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from analysis import disclosure, stats
+from analysis import disclosure, populations, stats
 from analysis.estimates import (
+    POPULATION,
     Options,
     Tests,
     cells,
@@ -23,6 +25,7 @@ from analysis.estimates import (
     tested,
     too_few_periods,
 )
+from analysis.populations import Population
 
 
 def by_band(
@@ -36,6 +39,7 @@ def by_band(
         code: defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
         for code in labels
     }
+    codes: dict = defaultdict(set)
     for row in about_rows:
         period = complete_period(row, options)
         if row["question"] not in labels or period is None:
@@ -43,6 +47,13 @@ def by_band(
         band = labels[row["question"]].get(row["band"], "Not answered")
         for key, value in counts_of(row):
             counts[row["question"]][period][band][key] += value
+        codes[row["question"], period, band].add(row["band"])
+    # Each band's population: its question's answers among the codes it shows.
+    for (question, period, band), found in codes.items():
+        counts[question][period][band][POPULATION] = (
+            period,
+            Population(bands=((question, frozenset(found)),)),
+        )
     return counts
 
 
@@ -116,13 +127,24 @@ def _merged(
     Groups are merged on their counts and key sums, and only then published: "other"
     is a cell of its own, perturbed by its own cell key.
     """
-    sizes = {g: cells(counts, name, options)[1] for g, counts in groups.items()}
+    # Merged on their sizes as counted, withheld or not, as the ledgers merge them
+    # (analysis.populations.published_views).
+    counting = replace(options, withheld=None)
+    sizes = {g: cells(counts, name, counting)[1] for g, counts in groups.items()}
     mapping = disclosure.merge_small_groups(sizes, options.threshold)
     merged: dict[str, dict] = {}
+    members: dict[str, list] = defaultdict(list)
     for group, counts in groups.items():
         total = merged.setdefault(mapping[group], defaultdict(float))
         for key, value in counts_of(counts):
             total[key] += value
+        if POPULATION in counts:
+            members[mapping[group]].append(counts[POPULATION])
+    for group, found in members.items():
+        merged[group][POPULATION] = (
+            found[0][0],
+            populations.merged(population for _, population in found),
+        )
     return {
         group: nested_cells(counts, name, within, options)
         for group, counts in merged.items()

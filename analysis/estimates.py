@@ -8,7 +8,7 @@ can be adjusted together (Benjamini–Hochberg) once the report is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,6 +28,12 @@ class Options:
     min_base: int = 50
     # Off only in tests of the statistics themselves, which check exact values.
     perturb: bool = True
+    # The report's filters ("" for none): they name its populations.
+    channel: str = ""
+    offence: str = ""
+    # Whether a population (a period and its analysis.populations.Population) may
+    # not be published: a report from releases asks their ledgers. None: all may.
+    withheld: Callable[[tuple], bool] | None = None
 
     @property
     def ptable(self) -> perturbation.Ptable:
@@ -103,17 +109,37 @@ def counts_of(row: dict) -> Iterable[tuple[str, float]]:
     return ((k, v) for k, v in row.items() if isinstance(v, int | float))
 
 
+# The key of a group's counts that names its population, (period, Population): not
+# a count (counts_of skips it), so adding up groups leaves it behind.
+POPULATION = "population"
+
+
 def published(counts: dict, name: str, options: Options) -> int:
     """A count as published: perturbed by its cell key (docs/disclosure.md).
+
+    Every count of a withheld population is published as none: none of its figures
+    is shown, and what is worked out from them is hidden with them.
 
     The same responses make the same cell key, so the same cell has the same value
     in every table, filter and period type, and differences between tables are not
     exact. With the ptable for the threshold, a published count is at least k
     exactly when the true count is: checks against k give the same answer on either.
     """
+    if withheld(counts, options):
+        return 0
     if not options.perturb:
         return int(counts.get(name, 0))
     return perturbation.perturbed(counts, name, options.ptable)
+
+
+def withheld(counts: dict, options: Options) -> bool:
+    """Whether the population of these counts may not be published."""
+    population = counts.get(POPULATION)
+    return (
+        options.withheld is not None
+        and population is not None
+        and options.withheld(population)
+    )
 
 
 def cells(counts: dict, name: str, options: Options) -> tuple[int, int]:
@@ -144,11 +170,12 @@ def difference_cell(counts: dict, whole: str, part: str, options: Options) -> in
     Its members' record keys are the whole's less the part's, so it has a cell key
     of its own; perturbed as a cell, it is k or more exactly when the true count is.
     """
-    difference = {
+    difference: dict = {
         f"rest{suffix}": counts.get(f"{whole}{suffix}", 0)
         - counts.get(f"{part}{suffix}", 0)
         for suffix in ("", ".key")
     }
+    difference[POPULATION] = counts.get(POPULATION)
     return published(difference, "rest", options)
 
 

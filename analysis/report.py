@@ -15,18 +15,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analysis import (
     breakdowns,
     changes,
     disclosure,
     periods,
+    populations,
     publish,
     scale,
     wording,
 )
 from analysis.estimates import (
+    POPULATION,
     Options,
     Tests,
     comparison,
@@ -36,6 +38,7 @@ from analysis.estimates import (
     estimate,
     nested_cells,
     published,
+    withheld,
 )
 from analysis.measures import Measure, ReportSpec
 
@@ -66,14 +69,29 @@ def _gather(
     period from the first with a row to the last.
     """
     by_period, by_channel, by_offence = _nested(2), _nested(3), _nested(3)
+    whole = populations.view(options.channel, options.offence)
     for row in rows:
         period = complete_period(row, options)
         if period is None:
             continue
+        channel, offence = row["channel"], row["offence"]
+        in_period = by_period[period]
+        in_channel = by_channel[period][channel]
+        in_offence = by_offence[period][offence or "not given"]
         for key, value in counts_of(row):
-            by_period[period][key] += value
-            by_channel[period][row["channel"]][key] += value
-            by_offence[period][row["offence"] or "not given"][key] += value
+            in_period[key] += value
+            in_channel[key] += value
+            in_offence[key] += value
+        # Each group's population, for the ledgers' withheld ones (estimates.published).
+        in_period[POPULATION] = (period, whole)
+        in_channel[POPULATION] = (
+            period,
+            replace(whole, channels=frozenset([channel])),
+        )
+        in_offence[POPULATION] = (
+            period,
+            replace(whole, offences=frozenset([offence])),
+        )
     if span is not None:
         ordered = [
             p
@@ -229,6 +247,7 @@ def _heading(counts: _Counts, options: Options, unreleased: bool = False) -> dic
                     published(counts.by_period[p], "responses", options), k
                 ),
             }
+            | ({"withheld": True} if withheld(counts.by_period[p], options) else {})
             for p in ordered
         ],
         "measures": {},

@@ -103,9 +103,11 @@ def _index_estimate(
     base = published(counts, "confidence_index.n", options)
     entry = {"period": period, "base": disclosure.shown_count(base, k)}
     # A mean needs the base a percentage needs: over a handful of responses, "0 (0 to
-    # 0)" says what every one of them answered (docs/disclosure.md).
+    # 0)" says what every one of them answered (docs/disclosure.md). Decided on the
+    # published base alone, as percentages are: on the true one, a published base of
+    # 51 beside a hidden index would say the true base is under 50.
     n = int(counts.get("confidence_index.n", 0))
-    if not allowed or min(n, base) < max(k, options.min_base, 2):
+    if not allowed or base < max(k, options.min_base, 2) or n < 2:
         return entry | {"suppressed": True}
     mean = counts["confidence_index.sum"] / n
     variance = max(0.0, (counts["confidence_index.sumsq"] - n * mean * mean) / (n - 1))

@@ -5,6 +5,7 @@ Importing and exporting responses as CSV are in survey/transfer.py.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -14,13 +15,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from analysis import periods
+from analysis import periods, populations
 from survey import (
     accounts,
     audit_log,
     clock,
     comments,
     demo,
+    ledger,
     link_store,
     questionnaire,
     releases,
@@ -47,6 +49,7 @@ def init_app(app) -> None:
         backup,
         purge,
         release,
+        audit_releases,
         create_user,
         reset_second_factor,
     ):
@@ -275,7 +278,9 @@ def release(period, period_type, today):
         made = releases.make_due_releases(db, today, threshold)
         releases.record_made(db, made, "command line")
         for one in made:
-            click.echo(f"Released {one['period_type']} {one['period']}.")
+            click.echo(
+                f"Released {one['period_type']} {one['period']}.{_held(db, one)}"
+            )
         if not made:
             click.echo("No release is due: every complete period has one.")
         _tell_batches(db, before)
@@ -286,7 +291,52 @@ def release(period, period_type, today):
         raise click.ClickException(str(refused)) from refused
     detail = f"{period_type} {period}, revision {revised['revision']}"
     audit_log.record(db, None, "revised a release (command line)", detail)
-    click.echo(f"Revised {detail}. {revised['note']}")
+    click.echo(f"Revised {detail}. {revised['note']}{_held(db, revised)}")
+
+
+def _held(db, release: dict) -> str:
+    """What the release's ledger withholds, as a sentence (or nothing)."""
+    withheld = ledger.withheld_reasons(db, release["period_type"], release["period"])
+    if not withheld:
+        return ""
+    return (
+        f" {len(withheld)} view(s) withheld: each would differ from another "
+        "published one by fewer than SUPPRESSION_THRESHOLD responses "
+        "(flask audit-releases lists them)."
+    )
+
+
+@click.command("audit-releases")
+@click.option("--list", "listing", is_flag=True, help="List every withheld view too.")
+@with_appcontext
+def audit_releases(listing):
+    """Check every pair of published populations of every stored release again.
+
+    Two published views may differ by no response or by SUPPRESSION_THRESHOLD or
+    more, never by 1 to one fewer (docs/disclosure.md, populations). Prints how many
+    pairs were checked and how many break the rule; exits 1 if any does.
+    """
+    db = get_db()
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    pairs, broken, missing = ledger.audit(db, threshold)
+    if listing:
+        for row in db.execute(
+            "SELECT period_type, period, revision, "
+            "json_extract(ledger, '$.withheld') FROM release_ledgers "
+            "ORDER BY first_week, period_type, revision"
+        ):
+            for key, reason in sorted(json.loads(row[3]).items()):
+                what = populations.Population.from_key(key).describe()
+                click.echo(f"Withheld {ledger.label(*row[:3])}: {what}: {reason}.")
+    for line in broken:
+        click.echo(f"Broken: {line}.")
+    for name in missing:
+        click.echo(f"No ledger: {name} (none of its figures is published).")
+    click.echo(
+        f"Checked {pairs} pairs of published populations: {len(broken)} broke the rule."
+    )
+    if broken:
+        raise click.exceptions.Exit(1)
 
 
 def _tell_batches(db, before: set[tuple]) -> None:

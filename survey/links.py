@@ -190,8 +190,9 @@ def show(code):
             "count": disclosure.shown_count(
                 perturbation.perturbed(total, "responses", ptable), k
             ),
+            "withheld": total.get("withheld", False),
         }
-        for month, total in releases.channel_totals(db, link["channel"], "month")
+        for month, total in releases.channel_totals(db, link["channel"], "month", k)
     ]
     # Made by `flask release`, never by a page: a month not released yet is named.
     unreleased = [

@@ -17,9 +17,9 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from analysis import periods, perturbation
+from analysis import periods, perturbation, populations
 from analysis.disclosure import shown_count
-from survey import audit_log, comments, counts, questionnaire, storage
+from survey import audit_log, comments, counts, ledger, questionnaire, storage
 from survey.storage import get_row, list_rows
 
 # Financial periods only, for now; calendar quarters and years can follow.
@@ -119,7 +119,8 @@ def make_release(
     Refused (Refused) while any week of the period is still to come.
     """
     _check(period_type, period, today)
-    release = _store(db, period_type, period, today, revision=1)[0]
+    _check_not_purged(db, period_type, period)
+    release = _store(db, period_type, period, today, 1, threshold)[0]
     if period_type == comments.PERIOD:
         comments.fix_batches(db, today, threshold)
     return release
@@ -133,7 +134,8 @@ def make_due_releases(db: Database, today: date, threshold: int) -> list[dict]:
     released later around a late form that would be its one response. Then fixes
     the comment batches the released quarters fill (comments.fix_batches).
     """
-    made = _make_due_releases(db, today)
+    ledger.backfill(db, threshold, today)
+    made = _make_due_releases(db, today, threshold)
     comments.fix_batches(db, today, threshold)
     return made
 
@@ -144,8 +146,9 @@ def due_releases(db: Database, today: date) -> list[tuple[str, str]]:
     earliest = db.execute("SELECT min(period) FROM responses").fetchone()[0]
     if earliest is None:
         return []
-    # Never from before the latest purge: those periods' releases went with it.
-    earliest = max(earliest, storage.purged_before(db) or earliest)
+    # Never from before the latest purge: those periods' releases went with it, and
+    # a period it cut into is never released from what is left of it.
+    purged = storage.purged_before(db)
     due = []
     for period_type in PERIOD_TYPES:
         first = periods.period_of_week(earliest, period_type)
@@ -165,14 +168,15 @@ def due_releases(db: Database, today: date) -> list[tuple[str, str]]:
             (period_type, period)
             for period in periods.span(first, latest, period_type)
             if period not in released
+            and (purged is None or period_weeks(period, period_type)[0] >= purged)
         ]
     return due
 
 
-def _make_due_releases(db: Database, today: date) -> list[dict]:
+def _make_due_releases(db: Database, today: date, threshold: int) -> list[dict]:
     made = []
     for period_type, period in due_releases(db, today):
-        release, new = _store(db, period_type, period, today, revision=1)
+        release, new = _store(db, period_type, period, today, 1, threshold)
         if new:
             made.append(release)
     return made
@@ -211,6 +215,7 @@ def revise_release(
     current = get_release(db, period_type, period)
     if current is None:
         raise Refused(f"{period} ({period_type}) has no release to revise.")
+    _check_not_purged(db, period_type, period)
     late = late_responses(db, current)
     if late < threshold:
         raise Refused(
@@ -257,6 +262,17 @@ def _frozen_rows(db: Database, weeks: tuple[str, str]) -> dict:
     }
 
 
+def _check_not_purged(db: Database, period_type: str, period: str) -> None:
+    """Refuse a period a purge has cut into: what is left of it is fewer responses
+    than were published, and the difference would be the purged respondents."""
+    purged = storage.purged_before(db)
+    if purged is not None and period_weeks(period, period_type)[0] < purged:
+        raise Refused(
+            f"{period} ({period_type}) began before the latest purge (week "
+            f"{purged}): it is never released or revised from what is left of it."
+        )
+
+
 def _check(period_type: str, period: str, today: date) -> None:
     if period_type not in PERIOD_TYPES:
         raise Refused(f"period type must be one of {', '.join(PERIOD_TYPES)}")
@@ -277,7 +293,7 @@ def _store(
     period: str,
     today: date,
     revision: int,
-    threshold: int = 0,
+    threshold: int,
 ) -> tuple[dict, bool]:
     """Read the period's counts and store them as a revision, in one transaction.
 
@@ -309,6 +325,11 @@ def _store(
                 json.dumps(rows, sort_keys=True, separators=(",", ":")),
                 _note(before["rows"], rows, threshold) if before else "",
             ],
+        )
+        # Checked where it is made: the populations it publishes, against every
+        # other published one (survey/ledger.py).
+        ledger.make_ledger(
+            db, period_type, period, revision, weeks, rows, threshold, today
         )
         db.conn.commit()
     except sqlite3.IntegrityError:
@@ -355,19 +376,33 @@ def _note(before: dict, after: dict, threshold: int) -> str:
     return "Revised for late responses: " + "; ".join(changes) + "."
 
 
-def channel_totals(db: Database, channel: str, period_type: str) -> list[tuple]:
+def channel_totals(
+    db: Database, channel: str, period_type: str, threshold: int
+) -> list[tuple]:
     """Each released period's responses through one channel, with their key sum.
+
+    A period whose ledger withholds the channel's population counts none of it, and
+    says so ("withheld") when it had k or more: nothing of it is shown.
 
     From the channel's first released period with a response on, empty periods
     too: a period shown as "fewer than k" may hold none or a few.
     """
     found: list[tuple] = []
-    for release in list_releases(db, period_type):
+    chosen = list_releases(db, period_type)
+    published = ledger.published_keys(
+        db, period_type, [(r["period"], r["revision"]) for r in chosen]
+    )
+    population = populations.view(channel).key
+    for release in chosen:
         total = {"responses": 0, "responses.key": 0}
         for row in release["rows"]["measures"]:
             if row["channel"] == channel:
                 total["responses"] += row["responses"]
                 total["responses.key"] += row["responses.key"]
         if found or total["responses"]:
+            # The channel's population as its ledger has it: withheld, not a count.
+            if population not in published.get(release["period"], ()):
+                total["withheld"] = total["responses"] >= threshold
+                total["responses"] = 0
             found.append((release["period"], total))
     return found

@@ -127,11 +127,22 @@ def build(counts: dict, choice: Choice, today: date, span: list) -> dict:
     # (that many small groups would mostly be suppressed): with a filter on, those
     # breakdowns are left out rather than shown for the wrong responses.
     about = None if choice.offence or choice.channel else counts["about"]
+    # Each release's ledger names the populations it publishes (survey/ledger.py): of
+    # any other, not a figure is shown. A count read without ledgers has none to ask.
+    published = counts.get("published")
+
+    def withheld(population: tuple) -> bool:
+        period, group = population
+        return published is not None and group.key not in published.get(period, ())
+
     options = analysis_report.Options(
         today=today,
         period_type=choice.period_type,
         threshold=choice.threshold,
         min_base=choice.min_base,
+        channel=choice.channel,
+        offence=choice.offence,
+        withheld=withheld,
     )
     # Cronbach's alpha describes the whole scale, not a filtered slice of it: every
     # released period, whatever the filter (report.build, span).
@@ -174,14 +185,22 @@ def read_release_rows(
         )
         if until is None or periods.complete(release["period"], period_type, until)
     ]
-    return _added_up(chosen)
+    from survey import ledger
+
+    counts = _added_up(chosen)
+    signature = [(release["period"], release["revision"]) for release in chosen]
+    counts["published"] = ledger.published_keys(db, period_type, signature)
+    return counts
 
 
 def read_exactly(db: Database, period_type: str, signature: list) -> dict:
     """The counts of exactly these releases, [period, revision] each, in that order:
     what a report keyed by that list (survey/stored.py) must be built from, though
     a release or revision is made meanwhile."""
-    from survey import releases  # here: see the module's docstring
+    from survey import (
+        ledger,
+        releases,  # here: see the module's docstring
+    )
 
     found = [
         releases.get_release(db, period_type, period, revision)
@@ -189,7 +208,9 @@ def read_exactly(db: Database, period_type: str, signature: list) -> dict:
     ]
     # One purged meanwhile is left out: the report stored under a key of releases
     # that are gone is never asked for again.
-    return _added_up([release for release in found if release is not None])
+    counts = _added_up([release for release in found if release is not None])
+    counts["published"] = ledger.published_keys(db, period_type, signature)
+    return counts
 
 
 def _added_up(chosen: list[dict]) -> dict:

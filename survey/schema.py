@@ -425,3 +425,39 @@ def m017_purges(db: Database) -> None:
         f"CREATE TABLE {STAFF_SCHEMA}.purges (one INTEGER PRIMARY KEY CHECK (one = 1), "
         "before_week TEXT NOT NULL)"
     )
+
+
+@migrations()
+def m018_release_ledgers(db: Database) -> None:
+    """Each release's ledger, and the index its counts by group are read from."""
+    # A ledger holds, for one release, the counts of its months' responses by
+    # channel, offence type and About-you bands (never published: what checks that
+    # no two published populations differ by fewer than k), the populations it
+    # publishes with their sizes, which it withholds and why (survey/ledger.py).
+    # The weeks say which periods it meets; nothing finer than a week.
+    db.execute(
+        f"""CREATE TABLE {STAFF_SCHEMA}.release_ledgers (
+          period_type TEXT NOT NULL,
+          period TEXT NOT NULL,
+          revision INTEGER NOT NULL,
+          first_week TEXT NOT NULL,
+          end_week TEXT NOT NULL,
+          ledger TEXT NOT NULL,
+          PRIMARY KEY (period_type, period, revision)
+        )"""
+    )
+    # A ledger goes with its release, however the release is deleted (a purge past
+    # retention deletes both: survey.releases.delete_releases_before).
+    db.execute(
+        f"CREATE TRIGGER {STAFF_SCHEMA}.release_ledger_goes_with_its_release "
+        "AFTER DELETE ON releases BEGIN DELETE FROM release_ledgers WHERE "
+        "period_type = old.period_type AND period = old.period AND "
+        "revision = old.revision; END"
+    )
+    # Rows with the same values are in the order of their random id, as in every
+    # other index: nothing of when a response came.
+    about = [code for code, _ in questionnaire.ABOUT_YOU]
+    listed = ", ".join(
+        f'"{c}"' for c in ["period", "channel", "A1_offence", *about, "language"]
+    )
+    db.execute(f"CREATE INDEX responses_groups ON responses ({listed})")

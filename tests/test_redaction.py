@@ -270,6 +270,7 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
     assert tables == {
         "responses",
         "releases",
+        "release_ledgers",  # counts by group of released periods, never published
         "stored_reports",
         "published_releases",
         "comment_batches",
@@ -284,7 +285,12 @@ def test_redaction_keeps_nothing_that_could_undo_it(client, db, link):
         "recovery_codes",  # staff data: hashes of their sign-in recovery codes
         "purges",  # the week the latest purge deleted up to
     }
-    for made_by_releases in ("releases", "comment_batches", "comment_batch_ends"):
+    for made_by_releases in (
+        "releases",
+        "release_ledgers",
+        "comment_batches",
+        "comment_batch_ends",
+    ):
         assert db.execute(f"SELECT count(*) FROM {made_by_releases}").fetchone() == (0,)
     assert storage.count_responses(db) == 1
 
